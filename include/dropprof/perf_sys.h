@@ -1,0 +1,49 @@
+/* perf_sys — the only place that calls perf_event_open(2), ioctl(2) on perf
+ * fds and mmap(2) of perf rings.  Everything above it deals in fds and
+ * plain memory, so the ring reader and the decoder stay testable without a
+ * kernel.
+ */
+#ifndef DROPPROF_PERF_SYS_H
+#define DROPPROF_PERF_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dp_perf_tp_attr {
+	int tp_id;               /* tracepoint id from tp_format */
+	int cpu;
+	uint64_t sample_type;    /* 0: counting only */
+	uint64_t sample_period;  /* 1: every hit */
+	uint32_t wakeup_events;  /* 0: use watermark */
+	uint32_t wakeup_watermark;
+	int group_fd;            /* -1 */
+};
+
+/* Open a tracepoint event on one CPU for every process, disabled.  Returns
+ * an fd or -errno. */
+int dp_perf_open_tp(const struct dp_perf_tp_attr *a);
+
+/* Map a ring of 2^n data pages plus the header page.  *base and *len get
+ * the mapping.  Returns 0 or -errno. */
+int dp_perf_mmap(int fd, size_t data_pages, void **base, size_t *len);
+void dp_perf_munmap(void *base, size_t len);
+
+/* Route fd's samples into target_fd's ring (PERF_EVENT_IOC_SET_OUTPUT). */
+int dp_perf_set_output(int fd, int target_fd);
+
+int dp_perf_enable(int fd);
+int dp_perf_disable(int fd);
+
+/* Apply a tracepoint filter string (PERF_EVENT_IOC_SET_FILTER). */
+int dp_perf_set_filter(int fd, const char *filter);
+
+/* Read the 64-bit counter of a counting event.  Returns 0 or -errno. */
+int dp_perf_read_count(int fd, uint64_t *value);
+
+/* Event id (PERF_EVENT_IOC_ID), to match PERF_SAMPLE_IDENTIFIER. */
+int dp_perf_event_id(int fd, uint64_t *id);
+
+/* The one-line advice for an errno from dp_perf_open_tp(): what to change. */
+const char *dp_perf_open_hint(int err);
+
+#endif

@@ -1,0 +1,60 @@
+/* profile — the in-memory aggregate of one recording: drops by reason and
+ * raw kernel stack, by site and reason, by protocol and by CPU, plus the
+ * frees total, lost samples and metadata.  Keys are raw addresses; nothing
+ * is symbolized here.
+ */
+#ifndef DROPPROF_PROFILE_H
+#define DROPPROF_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dropprof/keytab.h"
+
+#define DP_MAX_FRAMES 127
+#define DP_DEFAULT_MAX_STACKS 100000
+
+struct dp_skb_fields;
+
+struct dp_profile {
+	struct dp_keytab stacks;     /* [reason, ip0 (leaf), ip1, ...] */
+	struct dp_keytab sites;      /* [location, reason] */
+	struct dp_keytab protos;     /* [protocol] */
+
+	size_t nr_cpu_slots;         /* highest cpu number + 1 */
+	uint64_t *cpu_drops;         /* indexed by cpu number */
+	uint64_t *cpu_lost;
+	uint64_t *cpu_frees;
+	bool *cpu_recorded;          /* the online CPUs that were recorded */
+
+	uint64_t drops;              /* every decoded drop sample */
+	uint64_t frees;              /* consume_skb total (counting events) */
+	bool frees_known;
+	uint64_t lost;               /* PERF_RECORD_LOST total */
+	uint64_t bad_records;        /* undecodable records (never silent) */
+	uint64_t stacks_other;       /* drops whose stack did not fit the cap */
+	uint64_t no_stack;           /* drops that came without a callchain */
+
+	/* metadata */
+	char kernel[128];            /* uname -r */
+	char hostname[128];
+	int64_t start_time;          /* unix seconds */
+	double duration;             /* seconds actually recorded */
+	bool has_reason;             /* tracepoint has a 'reason' field */
+};
+
+int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
+		    size_t max_stacks);
+void dp_profile_release(struct dp_profile *p);
+
+/* Account one drop.  ips[0] is the leaf (the drop site's frame). */
+int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
+			const struct dp_skb_fields *f, const uint64_t *ips,
+			size_t nr_ips);
+
+void dp_profile_add_lost(struct dp_profile *p, uint32_t cpu, uint64_t lost);
+
+size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p);
+
+#endif

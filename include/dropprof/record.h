@@ -1,0 +1,47 @@
+/* record — a live recording: one skb:kfree_skb sampling event and ring per
+ * online CPU, one skb:consume_skb counting event per CPU, an epoll loop
+ * that drains the rings into a profile.
+ */
+#ifndef DROPPROF_RECORD_H
+#define DROPPROF_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct dp_profile;
+struct dp_tp_format;
+struct dp_addr_range;
+
+struct dp_record_opts {
+	double duration;          /* seconds; 0: until stop_fd */
+	size_t ring_pages;        /* data pages per CPU, power of two */
+	bool count_frees;         /* open consume_skb counters */
+};
+
+struct dp_recorder;
+
+/* Open every event (disabled).  kfree is the kfree_skb format; consume may
+ * be NULL.  plumbing (borrowed, must outlive the recorder) lists the
+ * functions stripped from the leaf end of stacks.  On failure *err gets one
+ * line saying what failed and what to do.  Returns 0 or -errno. */
+int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
+		     struct dp_profile *prof, const struct dp_tp_format *kfree,
+		     const struct dp_tp_format *consume,
+		     const struct dp_addr_range *plumbing, size_t nr_plumbing,
+		     const int *cpus, size_t nr_cpus, char *err, size_t errlen);
+
+/* Enable all events and start the clock. */
+int dp_recorder_start(struct dp_recorder *r);
+
+/* Drain rings until the duration ends or stop_fd becomes readable (it is
+ * not read).  Returns 0, or -errno from epoll. */
+int dp_recorder_run(struct dp_recorder *r, int stop_fd);
+
+/* Disable the events, drain what is left, read the counters and fill the
+ * profile's duration and frees. */
+int dp_recorder_stop(struct dp_recorder *r);
+
+/* Close every fd and unmap every ring.  No-op on NULL. */
+void dp_recorder_free(struct dp_recorder *r);
+
+#endif

@@ -1,0 +1,112 @@
+/* report — the one report model.  Built once from a profile (sorting,
+ * top-N, shares, rates, reason and symbol names); every output format
+ * only prints it.  Everything in it is owned strings and numbers, so it
+ * outlives the profile, the symbol table and the format it came from.
+ */
+#ifndef DROPPROF_REPORT_H
+#define DROPPROF_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dp_profile;
+struct dp_ksyms;
+struct dp_tp_format;
+
+#define DP_REPORT_SCHEMA_VERSION 1
+
+struct dp_report_count {          /* a (name, count) cell */
+	char *name;
+	uint64_t count;
+};
+
+struct dp_report_reason {
+	char *name;                   /* "NO_SOCKET", "REASON_200", "SUBSYS_3:5" */
+	uint64_t value;
+	uint64_t count;
+	double share;                 /* of all drops, 0..1 */
+	double rate;                  /* per second */
+	char *top_site;               /* "func+0x1a", NULL when none */
+};
+
+struct dp_report_site {
+	char *site;                   /* "func+0x1a [mod]" or "0xffff..." */
+	char *function;               /* "func", NULL when unknown */
+	char *module;                 /* NULL for vmlinux */
+	uint64_t addr;
+	uint64_t count;
+	double share;
+	struct dp_report_count *reasons;  /* sorted by count */
+	size_t nr_reasons;
+};
+
+struct dp_report_stack {
+	char *reason;
+	uint64_t count;
+	double share;
+	char **frames;                /* leaf first, "func+0x1a [mod]" */
+	char **functions;             /* leaf first, "func_[mod]" for folded */
+	size_t nr_frames;
+};
+
+struct dp_report_proto {
+	char *name;                   /* "IPv4", "0x88b5" */
+	uint64_t value;
+	uint64_t count;
+	double share;
+};
+
+struct dp_report_cpu {
+	int cpu;
+	uint64_t drops;
+	double share;
+	uint64_t frees;
+	uint64_t lost;
+};
+
+struct dp_report {
+	char *tool_version;
+	char *kernel;
+	char *hostname;
+	int64_t start_time;
+	double duration;
+	char *cpu_list;               /* "0-1" */
+	size_t nr_cpus;
+	uint64_t drops;
+	double drop_rate;
+	bool frees_known;
+	uint64_t frees;
+	double drop_share;            /* drops / (drops + frees) */
+	uint64_t lost;
+	uint64_t bad_records;
+	uint64_t no_stack;
+	uint64_t stacks_other;        /* drops beyond the unique-stack cap */
+	bool has_reason;
+	bool symbols_restricted;      /* kallsyms gave zero addresses */
+	size_t top_n;                 /* stacks shown in the text report */
+
+	struct dp_report_reason *reasons;  size_t nr_reasons;
+	struct dp_report_site *sites;      size_t nr_sites;
+	struct dp_report_stack *stacks;    size_t nr_stacks;  /* all, sorted */
+	struct dp_report_proto *protos;    size_t nr_protos;
+	struct dp_report_cpu *cpus;        size_t nr_cpu_rows;
+};
+
+struct dp_report_opts {
+	size_t top_n;                 /* stacks in the text report */
+	const char *cpu_list;         /* as recorded */
+};
+
+/* Build the model.  ks may be NULL (addresses print raw); fmt gives reason
+ * names and may be NULL.  Returns 0 or -ENOMEM. */
+int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
+		    const struct dp_tp_format *fmt, const struct dp_ksyms *ks,
+		    const struct dp_report_opts *o);
+void dp_report_release(struct dp_report *rep);
+
+/* Name of an ETH_P_* protocol value (host order): "IPv4", "IPv6", "ARP"...,
+ * else NULL. */
+const char *dp_proto_name(uint16_t proto);
+
+#endif

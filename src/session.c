@@ -1,0 +1,218 @@
+/* session — glue between the system and a recording: finds tracefs (and
+ * mounts it when needed, unmounting it again on close), loads the
+ * tracepoint formats, the online CPU list and /proc/kallsyms once, and
+ * owns the signal handling of a recording.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "dropprof/cpumask.h"
+#include "dropprof/ksym.h"
+#include "dropprof/plumbing.h"
+#include "dropprof/record.h"
+#include "dropprof/report.h"
+#include "dropprof/sample.h"
+#include "dropprof/session.h"
+
+#define ONLINE_CPUS "/sys/devices/system/cpu/online"
+#define KALLSYMS "/proc/kallsyms"
+
+static int find_tracefs(struct dp_session *s, char *err, size_t errlen)
+{
+	int ret = dp_tracefs_find("/proc/mounts", s->tracefs, sizeof(s->tracefs));
+
+	if (ret == 0)
+		return 0;
+	ret = dp_tracefs_locate(s->tracefs, sizeof(s->tracefs));
+	if (ret) {
+		snprintf(err, errlen,
+			 "cannot mount tracefs at /sys/kernel/tracing: %s (run as root, or 'mount -t tracefs nodev /sys/kernel/tracing')",
+			 strerror(-ret));
+		return ret;
+	}
+	s->mounted_tracefs = true;
+	return 0;
+}
+
+static int load_formats(struct dp_session *s, char *err, size_t errlen)
+{
+	int ret = dp_tp_format_load(&s->kfree, s->tracefs, "skb", "kfree_skb");
+
+	if (ret == -ENOENT) {
+		snprintf(err, errlen,
+			 "no tracepoint 'skb:kfree_skb' under '%s/events': the kernel needs CONFIG_TRACEPOINTS and CONFIG_NET",
+			 s->tracefs);
+		return ret;
+	}
+	if (ret == -EACCES || ret == -EPERM) {
+		snprintf(err, errlen,
+			 "cannot read '%s/events/skb/kfree_skb/format': permission denied (run as root)",
+			 s->tracefs);
+		return ret;
+	}
+	if (ret) {
+		snprintf(err, errlen,
+			 "cannot parse '%s/events/skb/kfree_skb/format': %s",
+			 s->tracefs, strerror(-ret));
+		return ret;
+	}
+	/* Frees are context, not the subject: without them the report just
+	 * says the drop share is unknown. */
+	s->have_consume = dp_tp_format_load(&s->consume, s->tracefs, "skb",
+					    "consume_skb") == 0;
+	return 0;
+}
+
+int dp_session_open(struct dp_session *s, char *err, size_t errlen)
+{
+	struct utsname u;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = find_tracefs(s, err, errlen);
+	if (ret)
+		return ret;
+	ret = load_formats(s, err, errlen);
+	if (ret)
+		goto fail;
+	ret = dp_cpulist_read(ONLINE_CPUS, &s->cpus, &s->nr_cpus);
+	if (ret) {
+		snprintf(err, errlen, "cannot read the online CPU list '%s': %s",
+			 ONLINE_CPUS, strerror(-ret));
+		goto fail;
+	}
+	dp_cpulist_format(s->cpus, s->nr_cpus, s->cpu_list, sizeof(s->cpu_list));
+	ret = dp_ksyms_load(&s->ksyms, KALLSYMS);
+	if (ret) {
+		/* Raw addresses are still a useful report. */
+		fprintf(stderr, "dropprof: cannot load '%s': %s; addresses will be printed raw\n",
+			KALLSYMS, strerror(-ret));
+		s->ksyms = NULL;
+	}
+	ret = dp_plumbing_ranges(s->ksyms, &s->plumbing, &s->nr_plumbing);
+	if (ret)
+		goto fail;
+	ret = dp_profile_init(&s->prof, (size_t)s->cpus[s->nr_cpus - 1] + 1,
+			      DP_DEFAULT_MAX_STACKS);
+	if (ret)
+		goto fail;
+	if (uname(&u) == 0)
+		snprintf(s->prof.kernel, sizeof(s->prof.kernel), "%s", u.release);
+	if (gethostname(s->prof.hostname, sizeof(s->prof.hostname) - 1))
+		snprintf(s->prof.hostname, sizeof(s->prof.hostname), "unknown");
+	return 0;
+fail:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	dp_session_close(s);
+	return ret;
+}
+
+static int block_signals(sigset_t *set, int *sfd)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, set, NULL) < 0)
+		return -errno;
+	*sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (*sfd < 0) {
+		int ret = -errno;
+
+		sigprocmask(SIG_UNBLOCK, set, NULL);
+		return ret;
+	}
+	return 0;
+}
+
+int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
+		      char *err, size_t errlen)
+{
+	struct dp_record_opts ro = {
+		.duration = o->duration,
+		.ring_pages = o->ring_pages,
+	};
+	struct dp_recorder *rec = NULL;
+	struct signalfd_siginfo si;
+	sigset_t set;
+	int sfd = -1, ret;
+
+	ret = block_signals(&set, &sfd);
+	if (ret) {
+		snprintf(err, errlen, "cannot set up signal handling: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	ret = dp_recorder_open(&rec, &ro, &s->prof, &s->kfree,
+			       s->have_consume ? &s->consume : NULL,
+			       s->plumbing, s->nr_plumbing, s->cpus, s->nr_cpus,
+			       err, errlen);
+	if (ret)
+		goto out;
+	ret = dp_recorder_start(rec);
+	if (ret) {
+		snprintf(err, errlen, "cannot enable the perf events: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	if (!o->quiet) {
+		if (o->duration > 0)
+			fprintf(stderr, "dropprof: recording on %zu CPUs (%s) for %g s; Ctrl-C stops early\n",
+				s->nr_cpus, s->cpu_list, o->duration);
+		else
+			fprintf(stderr, "dropprof: recording on %zu CPUs (%s); Ctrl-C stops and reports\n",
+				s->nr_cpus, s->cpu_list);
+	}
+	ret = dp_recorder_run(rec, sfd);
+	if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		s->interrupted = true;
+	/* From here on a second Ctrl-C must end the process at once. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	if (ret) {
+		snprintf(err, errlen, "recording failed: %s", strerror(-ret));
+		goto out;
+	}
+	ret = dp_recorder_stop(rec);
+	if (ret)
+		snprintf(err, errlen, "recording failed: %s", strerror(-ret));
+out:
+	dp_recorder_free(rec);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	close(sfd);
+	return ret;
+}
+
+int dp_session_report(struct dp_session *s, size_t top_n,
+		      struct dp_report *rep)
+{
+	struct dp_report_opts ro = { .top_n = top_n, .cpu_list = s->cpu_list };
+
+	return dp_report_build(rep, &s->prof, &s->kfree, s->ksyms, &ro);
+}
+
+void dp_session_close(struct dp_session *s)
+{
+	dp_profile_release(&s->prof);
+	free(s->plumbing);
+	s->plumbing = NULL;
+	dp_ksyms_free(s->ksyms);
+	s->ksyms = NULL;
+	free(s->cpus);
+	s->cpus = NULL;
+	dp_tp_format_release(&s->kfree);
+	dp_tp_format_release(&s->consume);
+	if (s->mounted_tracefs) {
+		/* Leave the system as we found it. */
+		umount2(s->tracefs, MNT_DETACH);
+		s->mounted_tracefs = false;
+	}
+}

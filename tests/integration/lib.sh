@@ -1,0 +1,483 @@
+# lib.sh — shared helpers for dropprof's integration tests (bash).
+#
+# Sourced by tests/integration/test_*.sh.  Owns: skip/fail bookkeeping,
+# network namespaces and veth pairs the test creates, background processes
+# (always stopped by PID), temporary files, running dropprof until it is
+# ready, and reading counts out of its three report formats.
+#
+# A test exits 0 on pass, 1 on fail, 77 on skip (reason printed on stdout).
+# Everything in the namespaces a test creates stays there; the only other
+# addresses used are on 127.0.0.0/8 inside those namespaces.
+#
+# The report formats are parsed in one place each, below ("Report parsing"):
+# a change in dropprof's output should need a one-line change there.
+
+set -u
+
+DP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DP_ROOT=$(cd "$DP_LIB_DIR/../.." && pwd)
+: "${DROPPROF:=$DP_ROOT/dropprof}"
+: "${DROPGEN:=$DP_ROOT/build/tools/dropgen}"
+
+DP_TEST=$(basename "$0" .sh)
+DP_SKIP=77
+DP_READY_TIMEOUT=10      # seconds to wait for "dropprof: recording"
+DP_EXIT_TIMEOUT=10       # seconds dropprof may take to exit after a signal
+DP_SAFETY_DURATION=30    # -d bound on every recording, in case a signal is lost
+DP_SETTLE=0.5            # seconds between the last packet and the stop signal
+
+DP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/dp-test.XXXXXX") || exit 1
+DP_FAILED=0
+DP_NS_SEQ=0
+DP_NETNS=()              # namespaces to delete
+DP_PIDS=()               # background processes to stop
+declare -A DP_RUN_PID    # dropprof run name -> pid
+declare -A DP_RUN_RC     # dropprof run name -> exit status
+
+# --- results --------------------------------------------------------------
+
+dp_skip() {
+	echo "$*"
+	exit "$DP_SKIP"
+}
+
+# Record a failed check and go on, so one run reports every mismatch.
+dp_fail() {
+	echo "FAIL: $*"
+	DP_FAILED=1
+}
+
+# Fatal: the test cannot continue.
+dp_die() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+dp_log() {
+	echo "# $*"
+}
+
+# Print the files of every dropprof run if something failed, then exit.
+dp_finish() {
+	local f
+	if [ "$DP_FAILED" -ne 0 ]; then
+		for f in "$DP_TMP"/*.out "$DP_TMP"/*.err; do
+			[ -s "$f" ] || continue
+			echo "--- ${f##*/} (first 60 lines)"
+			head -n 60 "$f"
+		done
+		exit 1
+	fi
+	exit 0
+}
+
+# --- requirements -----------------------------------------------------------
+
+dp_require_root() {
+	[ "$(id -u)" -eq 0 ] || dp_skip "needs root"
+}
+
+DP_TRACEFS=
+dp_find_tracefs() {
+	local d
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		if [ -r "$d/events/skb/kfree_skb/format" ]; then
+			DP_TRACEFS=$d
+			return 0
+		fi
+	done
+	return 1
+}
+
+# The tracepoint, and drop reasons in it (Linux >= 5.17), are what every
+# recording test asserts on.
+dp_require_kfree_skb() {
+	dp_find_tracefs ||
+		dp_skip "no tracefs skb:kfree_skb event (mount tracefs on /sys/kernel/tracing)"
+	grep -q 'field:.* reason;' "$DP_TRACEFS/events/skb/kfree_skb/format" ||
+		dp_skip "skb:kfree_skb has no 'reason' field (drop reasons need Linux >= 5.17)"
+}
+
+dp_require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || dp_skip "needs '$c' in PATH"
+	done
+}
+
+dp_require_binaries() {
+	[ -x "$DROPPROF" ] || dp_die "dropprof not found at '$DROPPROF' (run make)"
+	[ -x "$DROPGEN" ] || dp_die "dropgen not found at '$DROPGEN' (run make build/tools/dropgen)"
+}
+
+# Everything a recording test needs.
+dp_require_recording() {
+	dp_require_root
+	dp_require_kfree_skb
+	dp_require_cmd ip jq "$@"
+	dp_require_binaries
+}
+
+# Numeric value of a drop reason in this kernel's tracepoint format, so the
+# JSON "value" can be checked against the kernel rather than a constant.
+dp_reason_value() {
+	dp_find_tracefs || return 1
+	grep -o "{ [0-9]*, \"$1\" }" "$DP_TRACEFS/events/skb/kfree_skb/format" |
+		head -n 1 | tr -dc '0-9'
+}
+
+# --- cleanup ------------------------------------------------------------------
+
+# Stop one background process by PID: the given signal, then SIGKILL if it
+# is still there after DP_EXIT_TIMEOUT.  Returns its exit status.
+dp_stop_pid() {
+	local pid=$1 sig=${2:-TERM} i rc
+	kill -"$sig" "$pid" 2>/dev/null
+	for ((i = 0; i < DP_EXIT_TIMEOUT * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	rc=$?
+	dp_forget_pid "$pid"
+	return "$rc"
+}
+
+dp_forget_pid() {
+	local i
+	for i in "${!DP_PIDS[@]}"; do
+		[ "${DP_PIDS[$i]}" = "$1" ] && unset "DP_PIDS[$i]"
+	done
+	return 0
+}
+
+dp_cleanup() {
+	local rc=$? pid ns
+	trap - EXIT INT TERM HUP
+	for pid in "${DP_PIDS[@]}"; do
+		dp_stop_pid "$pid" TERM
+	done
+	for ns in "${DP_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$DP_TMP"
+	exit "$rc"
+}
+trap dp_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# Start "$@" in the background; its PID goes into the variable named $1.
+dp_bg() {
+	local __var=$1
+	shift
+	"$@" &
+	DP_PIDS+=("$!")
+	printf -v "$__var" '%s' "$!"
+}
+
+# --- namespaces -----------------------------------------------------------------
+
+# dp_netns_new VAR: a fresh namespace with lo up; its name goes into VAR.
+dp_netns_new() {
+	local __name="dp-test-$$-$DP_NS_SEQ"
+	DP_NS_SEQ=$((DP_NS_SEQ + 1))
+	ip netns add "$__name" || dp_die "cannot create network namespace '$__name'"
+	DP_NETNS+=("$__name")
+	ip -n "$__name" link set lo up || dp_die "cannot set lo up in '$__name'"
+	printf -v "$1" '%s' "$__name"
+}
+
+# dp_veth_pair NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth pair between two
+# namespaces with IPv4 /24 addresses and permanent neighbour entries both
+# ways.  No ARP is needed, so nothing (ARP, IPv6 DAD/RS, disabled) competes
+# with the test's packets for a qdisc, and nothing waits in a neighbour queue.
+dp_veth_pair() {
+	local ns1=$1 if1=$2 a1=$3 ns2=$4 if2=$5 a2=$6 mac1 mac2
+	ip -n "$ns1" link add "$if1" type veth peer name "$if2" netns "$ns2" ||
+		dp_die "cannot create veth pair '$if1'/'$if2'"
+	ip netns exec "$ns1" sysctl -qw "net.ipv6.conf.$if1.disable_ipv6=1"
+	ip netns exec "$ns2" sysctl -qw "net.ipv6.conf.$if2.disable_ipv6=1"
+	ip -n "$ns1" addr add "$a1/24" dev "$if1" &&
+		ip -n "$ns2" addr add "$a2/24" dev "$if2" &&
+		ip -n "$ns1" link set "$if1" up &&
+		ip -n "$ns2" link set "$if2" up || dp_die "cannot configure veth pair"
+	mac1=$(ip netns exec "$ns1" cat "/sys/class/net/$if1/address")
+	mac2=$(ip netns exec "$ns2" cat "/sys/class/net/$if2/address")
+	ip -n "$ns1" neigh replace "$a2" lladdr "$mac2" dev "$if1" nud permanent &&
+		ip -n "$ns2" neigh replace "$a1" lladdr "$mac1" dev "$if2" nud permanent ||
+		dp_die "cannot add neighbour entries"
+}
+
+# dp_gen NS ARGS...: run dropgen inside namespace NS; its stderr summary is
+# logged.  Fails the test if dropgen fails.
+dp_gen() {
+	local ns=$1 out
+	shift
+	out=$(ip netns exec "$ns" "$DROPGEN" "$@" 2>&1) ||
+		dp_die "dropgen $* failed: $out"
+	dp_log "dropgen $*: $out"
+}
+
+# dp_wait_file FILE PATTERN SECONDS: poll until FILE has a line matching.
+dp_wait_file() {
+	local file=$1 pat=$2 secs=$3 i
+	for ((i = 0; i < secs * 20; i++)); do
+		grep -q -- "$pat" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# --- dropprof runs --------------------------------------------------------------
+
+# dp_start NAME ARGS...: start "dropprof ARGS" in the background, stdout to
+# $DP_TMP/NAME.out and stderr to $DP_TMP/NAME.err, and wait until it says it
+# is recording.  Job control is on while it starts so SIGINT is not ignored
+# in the child, as with a Ctrl-C at a terminal (a non-interactive shell
+# starts background jobs with SIGINT ignored).
+dp_start() {
+	local name=$1 pid
+	shift
+	set -m
+	"$DROPPROF" "$@" >"$DP_TMP/$name.out" 2>"$DP_TMP/$name.err" &
+	pid=$!
+	set +m
+	DP_PIDS+=("$pid")
+	DP_RUN_PID[$name]=$pid
+	if ! dp_wait_file "$DP_TMP/$name.err" '^dropprof: recording' "$DP_READY_TIMEOUT"; then
+		if kill -0 "$pid" 2>/dev/null; then
+			dp_die "dropprof $* not recording after ${DP_READY_TIMEOUT}s; stderr: $(head -c 500 "$DP_TMP/$name.err")"
+		fi
+		wait "$pid"
+		dp_die "dropprof $* exited with $? before recording; stderr: $(head -c 500 "$DP_TMP/$name.err")"
+	fi
+}
+
+# dp_stop NAME [SIGNAL]: signal the run (default INT) and wait for it.
+# Fails if it does not exit within DP_EXIT_TIMEOUT or exits non-zero.
+dp_stop() {
+	local name=$1 sig=${2:-INT} pid=${DP_RUN_PID[$1]} i rc
+	kill -"$sig" "$pid" 2>/dev/null
+	for ((i = 0; i < DP_EXIT_TIMEOUT * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		dp_fail "$name: dropprof did not exit within ${DP_EXIT_TIMEOUT}s of SIG$sig"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid"
+	rc=$?
+	dp_forget_pid "$pid"
+	DP_RUN_RC[$name]=$rc
+	[ "$rc" -eq 0 ] || dp_fail "$name: dropprof exited with $rc after SIG$sig (want 0)"
+	return "$rc"
+}
+
+# dp_record CMD...: record in the three formats at once (three concurrent
+# dropprof processes see the same drops), run CMD, let the last samples
+# reach the rings, stop all three with SIGINT.  Output files:
+#   $DP_TEXT, $DP_FOLDED (written with -o), $DP_JSON
+DP_TEXT=$DP_TMP/text.out
+DP_FOLDED=$DP_TMP/folded.data.out
+DP_JSON=$DP_TMP/json.out
+dp_record() {
+	dp_start text -d "$DP_SAFETY_DURATION"
+	dp_start folded -d "$DP_SAFETY_DURATION" --folded -o "$DP_FOLDED"
+	dp_start json -d "$DP_SAFETY_DURATION" --json
+	"$@"
+	sleep "$DP_SETTLE"
+	dp_stop text
+	dp_stop folded
+	dp_stop json
+	[ -s "$DP_TMP/folded.out" ] &&
+		dp_fail "folded: dropprof -o FILE also wrote to stdout"
+	return 0
+}
+
+# --- report parsing (the only place that knows the formats) -------------------
+
+# Function part of a site or frame: "f+0x1a/0x200 [mod]" or "f_[mod]" -> "f".
+DP_SED_FUNC='s/[+ ].*//; s/_\[[^]]*\]$//'
+
+# dp_text_rows FILE TITLE: the rows of a text section (title line, header
+# row, rows until a blank line).
+dp_text_rows() {
+	awk -v t="$2" '
+		!insec { s = $0; gsub(/^[ \t]+|[ \t]+$/, "", s); if (s == t) { insec = 1; hdr = 1 }; next }
+		hdr { hdr = 0; next }
+		/^[ \t]*$/ { exit }
+		{ print }' "$1"
+}
+
+# "By reason" rows: COUNT SHARE RATE REASON TOP_SITE
+# dp_text_reason_count FILE REASON -> count (0 if absent)
+dp_text_reason_count() {
+	dp_text_rows "$1" "By reason" | awk -v r="$2" '$4 == r { n += $1 } END { print n + 0 }'
+}
+
+# dp_text_reason_site FILE REASON -> function of the reason's top site
+dp_text_reason_site() {
+	dp_text_rows "$1" "By reason" | awk -v r="$2" '$4 == r { print $5; exit }' |
+		sed "$DP_SED_FUNC"
+}
+
+# "By drop site" rows: COUNT SHARE SITE REASON:N...
+# dp_text_site_count FILE FUNC_REGEX REASON -> sum of REASON:N over the
+# sites whose function matches
+dp_text_site_count() {
+	dp_text_rows "$1" "By drop site" | awk -v f="^($2)\$" -v r="$3" '
+		{ fn = $3; sub(/[+ ].*/, "", fn); sub(/_\[[^]]*\]$/, "", fn)
+		  if (fn !~ f) next
+		  for (i = 4; i <= NF; i++)
+			if (split($i, kv, ":") == 2 && kv[1] == r) n += kv[2] }
+		END { print n + 0 }'
+}
+
+# Folded lines: REASON;root;...;leaf COUNT
+# dp_folded_count FILE REASON FUNC_REGEX -> sum of counts of the stacks with
+# that reason whose leaf frame is that function
+dp_folded_count() {
+	awk -v r="$2" -v f="^($3)\$" '
+		{ c = $NF; s = $0; sub(/ [0-9]+$/, "", s)
+		  n = split(s, fr, ";"); leaf = fr[n]; sub(/_\[[^]]*\]$/, "", leaf)
+		  if (fr[1] == r && n > 1 && leaf ~ f) sum += c }
+		END { print sum + 0 }' "$1"
+}
+
+# Lines that are not "FRAME;FRAME[;...] COUNT" (printed, for the message).
+dp_folded_bad_lines() {
+	grep -Ev '^[^; ]+(;[^; ]+)+ [0-9]+$' "$1"
+}
+
+# dp_json Q FILE [jq args...]: run a jq query, "null"/error -> empty output
+dp_json() {
+	local q=$1 file=$2
+	shift 2
+	jq -r "$@" "$q" "$file" 2>/dev/null
+}
+
+# JSON checks, each prints one value.
+dp_json_reason_count() {
+	dp_json '[.reasons[] | select(.reason == $r) | .count] | add // 0' "$1" --arg r "$2"
+}
+dp_json_reason_value() {
+	dp_json '[.reasons[] | select(.reason == $r) | .value][0] // empty' "$1" --arg r "$2"
+}
+dp_json_reason_site() {
+	dp_json '[.reasons[] | select(.reason == $r) | .top_site][0] // empty' "$1" --arg r "$2" |
+		sed "$DP_SED_FUNC"
+}
+dp_json_site_count() {
+	dp_json '[.sites[] | select(.function | test($f)) | .reasons[] |
+		select(.reason == $r) | .count] | add // 0' "$1" --arg f "^($2)\$" --arg r "$3"
+}
+# stacks: frames are leaf first
+dp_json_stack_count() {
+	dp_json '[.stacks[] | select(.reason == $r and
+		((.frames[0] // "") | sub("[+ ].*"; "") | sub("_\\[[^]]*\\]$"; "") | test($f))) |
+		.count] | add // 0' "$1" --arg f "^($2)\$" --arg r "$3"
+}
+dp_json_header_ok() {
+	jq -e '.schema == "dropprof-report" and .version == 1 and (.drops | type) == "number"' \
+		"$1" >/dev/null 2>&1
+}
+dp_json_drops() {
+	dp_json '.drops' "$1"
+}
+# dp_json_protocol_count FILE NAME (IPv4, IPv6, ...)
+dp_json_protocol_count() {
+	dp_json '[.protocols[] | select(.protocol == $p) | .count] | add // 0' "$1" --arg p "$2"
+}
+# Whole-report invariants: every drop has one reason and one CPU, nothing
+# was lost.  Prints the first violation, nothing if all hold.
+dp_json_invariants() {
+	dp_json '
+		if ([.reasons[].count] | add // 0) != .drops then "sum of reasons[].count != drops"
+		elif ([.cpus[].count] | add // 0) != .drops then "sum of cpus[].count != drops"
+		elif (.lost // 0) != 0 then "lost = \(.lost) samples"
+		else empty end' "$1"
+}
+
+# "By protocol" rows: COUNT SHARE PROTOCOL
+dp_text_protocol_count() {
+	dp_text_rows "$1" "By protocol" | awk -v p="$2" '$3 == p { n += $1 } END { print n + 0 }'
+}
+
+# --- assertions -----------------------------------------------------------------
+
+# dp_ge WHAT GOT MIN: GOT is a number >= MIN
+dp_ge() {
+	if ! [[ "$2" =~ ^[0-9]+$ ]]; then
+		dp_fail "$1: got '$2', want a count >= $3"
+	elif [ "$2" -lt "$3" ]; then
+		dp_fail "$1: got $2, want >= $3"
+	else
+		dp_log "$1: $2 (>= $3)"
+	fi
+}
+
+# dp_match WHAT GOT REGEX
+dp_match() {
+	if [[ "$2" =~ ^($3)$ ]]; then
+		dp_log "$1: $2"
+	else
+		dp_fail "$1: got '$2', want '$3'"
+	fi
+}
+
+# dp_expect_format: the three outputs of dp_record are well formed.
+dp_expect_format() {
+	local bad
+	local sec
+	for sec in 'By reason' 'By drop site' 'Top stacks.*' 'By protocol' 'By CPU'; do
+		grep -qx "[[:space:]]*$sec[[:space:]]*" "$DP_TEXT" ||
+			dp_fail "text: no '$sec' section"
+	done
+	bad=$(dp_folded_bad_lines "$DP_FOLDED" | head -n 3)
+	[ -z "$bad" ] || dp_fail "folded: malformed lines: $bad"
+	if dp_json_header_ok "$DP_JSON"; then
+		bad=$(dp_json_invariants "$DP_JSON")
+		[ -z "$bad" ] || dp_fail "json: $bad"
+	else
+		dp_fail "json: not a dropprof-report version 1 with a numeric 'drops'"
+	fi
+}
+
+# Counts are lower bounds: other activity on the machine can add drops but
+# never remove the test's own.
+
+# dp_expect_reason REASON TOP_FUNC_REGEX MIN: the reason tables of the last
+# dp_record show at least MIN drops for REASON, whose top site is in a
+# function matching TOP_FUNC_REGEX.
+dp_expect_reason() {
+	local r=$1 f=$2 min=$3 v
+	dp_ge "text: '$r' in By reason" "$(dp_text_reason_count "$DP_TEXT" "$r")" "$min"
+	dp_match "text: top site of '$r'" "$(dp_text_reason_site "$DP_TEXT" "$r")" "$f"
+	dp_ge "json: drops" "$(dp_json_drops "$DP_JSON")" "$min"
+	dp_ge "json: reasons '$r' count" "$(dp_json_reason_count "$DP_JSON" "$r")" "$min"
+	v=$(dp_reason_value "$r")
+	[ -z "$v" ] || dp_match "json: reasons '$r' value" "$(dp_json_reason_value "$DP_JSON" "$r")" "$v"
+	dp_match "json: reasons '$r' top_site" "$(dp_json_reason_site "$DP_JSON" "$r")" "$f"
+}
+
+# dp_expect_site REASON FUNC_REGEX MIN: the site table, the folded stacks
+# and the JSON sites and stacks show at least MIN drops with REASON at a
+# site in a function matching FUNC_REGEX.
+dp_expect_site() {
+	local r=$1 f=$2 min=$3
+	dp_ge "text: '$r' at '$f' in By drop site" "$(dp_text_site_count "$DP_TEXT" "$f" "$r")" "$min"
+	dp_ge "folded: '$r' stacks with leaf '$f'" "$(dp_folded_count "$DP_FOLDED" "$r" "$f")" "$min"
+	dp_ge "json: sites '$f' '$r' count" "$(dp_json_site_count "$DP_JSON" "$f" "$r")" "$min"
+	dp_ge "json: stacks '$r' with leaf '$f'" "$(dp_json_stack_count "$DP_JSON" "$f" "$r")" "$min"
+}
+
+# dp_expect_drops REASON FUNC_REGEX MIN: both of the above, one site.
+dp_expect_drops() {
+	dp_expect_format
+	dp_expect_reason "$@"
+	dp_expect_site "$@"
+}
