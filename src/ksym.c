@@ -235,9 +235,10 @@ static int add_line(struct loader *ld, const struct line *l)
 	rank = type_rank(l->type);
 	if (rank < 0)
 		return 0;
-	/* __pfx_foo is the padding the kernel puts 16 bytes before foo;
-	 * kept, it would swallow calls that land in foo's first bytes
-	 * whenever it sorts after foo, and nobody wants to read it. */
+	/* __pfx_foo names the padding the kernel puts before foo
+	 * (CONFIG_FUNCTION_PADDING_BYTES).  It is no function a reader
+	 * knows, and where it shares an address with a real symbol it
+	 * could win the tie, so it is never kept. */
 	if (l->name_len >= PFX_LEN && memcmp(l->name, PFX, PFX_LEN) == 0)
 		return 0;
 	if (ld->n == ld->cap) {

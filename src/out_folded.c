@@ -1,5 +1,7 @@
 /* out_folded — FlameGraph folded stacks: "REASON;root;...;leaf COUNT", one
- * line per (reason, stack), in the report's deterministic order.  The
+ * line per (reason, stack), sorted by stack text (the order FlameGraph's
+ * stackcollapse scripts use); stacks differing only in offsets are merged
+ * by the report model.  The
  * reason is the root frame so a flame graph splits by reason first.
  */
 #include <errno.h>
@@ -10,15 +12,8 @@
 
 int dp_out_folded(const struct dp_report *r, FILE *f)
 {
-	for (size_t i = 0; i < r->nr_stacks; i++) {
-		const struct dp_report_stack *s = &r->stacks[i];
-
-		fputs(s->reason, f);
-		for (size_t k = s->nr_frames; k-- > 0;) {
-			fputc(';', f);
-			fputs(s->functions[k], f);
-		}
-		fprintf(f, " %llu\n", (unsigned long long)s->count);
-	}
+	for (size_t i = 0; i < r->nr_folded; i++)
+		fprintf(f, "%s %llu\n", r->folded[i].stack,
+			(unsigned long long)r->folded[i].count);
 	return ferror(f) ? -EIO : 0;
 }

@@ -15,6 +15,7 @@ int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
 	dp_keytab_init(&p->stacks, max_stacks);
 	dp_keytab_init(&p->sites, 0);
 	dp_keytab_init(&p->protos, 0);
+	dp_keytab_init(&p->unstacked, 0);
 	p->nr_cpu_slots = nr_cpu_slots;
 	p->cpu_drops = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
 	p->cpu_lost = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
@@ -32,6 +33,7 @@ void dp_profile_release(struct dp_profile *p)
 	dp_keytab_release(&p->stacks);
 	dp_keytab_release(&p->sites);
 	dp_keytab_release(&p->protos);
+	dp_keytab_release(&p->unstacked);
 	free(p->cpu_drops);
 	free(p->cpu_lost);
 	free(p->cpu_frees);
@@ -58,8 +60,10 @@ int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
 	if (err)
 		return err;
 	if (!nr_ips) {
+		uint64_t k[2] = { f->reason, DP_UNSTACKED_NONE };
+
 		p->no_stack++;
-		return 0;
+		return dp_keytab_add(&p->unstacked, k, 2, 1);
 	}
 	if (nr_ips > DP_MAX_FRAMES)
 		nr_ips = DP_MAX_FRAMES;
@@ -67,9 +71,12 @@ int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
 	memcpy(key + 1, ips, nr_ips * sizeof(*ips));
 	err = dp_keytab_add(&p->stacks, key, (uint32_t)nr_ips + 1, 1);
 	if (err == -ENOSPC) {
-		/* Bounded memory: counted, reported, never silently cut. */
+		/* Bounded memory: counted, reported, never silently cut.
+		 * Reasons are few, so this table stays small. */
+		uint64_t k[2] = { f->reason, DP_UNSTACKED_OVER_CAP };
+
 		p->stacks_other++;
-		return 0;
+		return dp_keytab_add(&p->unstacked, k, 2, 1);
 	}
 	return err;
 }

@@ -245,8 +245,9 @@ static void build_reasons(struct builder *b, struct dp_report *rep,
 /* ---- stacks ---- */
 
 struct stack_ref {
-	const uint64_t *key;     /* [reason, ips...] */
+	const uint64_t *key;     /* [reason, ips...] or [reason, DP_UNSTACKED_*] */
 	uint32_t len;
+	int unstacked;
 	uint64_t count;
 	char *reason;            /* resolved, owned until moved */
 };
@@ -261,59 +262,140 @@ static int cmp_stack_ref(const void *pa, const void *pb)
 	c = strcmp(a->reason, b->reason);
 	if (c)
 		return c;
+	if (a->unstacked != b->unstacked)
+		return a->unstacked - b->unstacked;
 	for (uint32_t i = 1; i < a->len && i < b->len; i++)
 		if (a->key[i] != b->key[i])
 			return cmp_u64_asc(a->key[i], b->key[i]);
 	return cmp_u64_asc(a->len, b->len);
 }
 
-static void build_stacks(struct builder *b, struct dp_report *rep)
+static const char *unstacked_label(uint64_t kind)
 {
-	const struct dp_keytab *t = &b->prof->stacks;
-	struct stack_ref *refs = b_calloc(b, t->nr_used, sizeof(*refs));
-	size_t n = 0;
+	return kind == DP_UNSTACKED_OVER_CAP ? "[stacks over the cap]" : "[no stack]";
+}
 
-	if (!refs)
-		return;
+static size_t collect_refs(struct builder *b, const struct dp_keytab *t,
+			   int unstacked, struct stack_ref *refs, size_t n)
+{
 	for (const struct dp_keytab_entry *e = dp_keytab_next(t, NULL); e;
 	     e = dp_keytab_next(t, e)) {
 		refs[n].key = dp_keytab_key(t, e);
 		refs[n].len = e->key_len;
 		refs[n].count = e->count;
+		refs[n].unstacked = unstacked;
 		refs[n].reason = reason_name(b, refs[n].key[0]);
 		if (!refs[n].reason)
-			goto out;
+			return n;
 		n++;
 	}
+	return n;
+}
+
+static void fill_stack(struct builder *b, struct dp_report_stack *s,
+		       struct stack_ref *ref)
+{
+	size_t nf = ref->len - 1;
+
+	s->reason = ref->reason;
+	ref->reason = NULL;
+	s->count = ref->count;
+	s->share = ratio(s->count, b->prof->drops);
+	/* One spare NULL slot: see dp_report_release(). */
+	s->frames = b_calloc(b, nf + 1, sizeof(char *));
+	s->functions = b_calloc(b, nf + 1, sizeof(char *));
+	if (!s->frames || !s->functions)
+		return;
+	if (ref->unstacked) {
+		s->frames[0] = b_strdup(b, unstacked_label(ref->key[1]));
+		s->functions[0] = b_strdup(b, unstacked_label(ref->key[1]));
+		s->nr_frames = 1;
+		return;
+	}
+	for (size_t f = 0; f < nf && !b->oom; f++) {
+		s->frames[f] = site_name(b, ref->key[f + 1]);
+		s->functions[f] = function_name(b, ref->key[f + 1]);
+		s->nr_frames++;
+	}
+}
+
+static void build_stacks(struct builder *b, struct dp_report *rep)
+{
+	const struct dp_keytab *t = &b->prof->stacks;
+	const struct dp_keytab *u = &b->prof->unstacked;
+	size_t total = t->nr_used + u->nr_used;
+	struct stack_ref *refs = b_calloc(b, total, sizeof(*refs));
+	size_t n;
+
+	if (!refs)
+		return;
+	n = collect_refs(b, t, 0, refs, 0);
+	if (!b->oom)
+		n = collect_refs(b, u, 1, refs, n);
+	if (b->oom)
+		goto out;
 	qsort(refs, n, sizeof(*refs), cmp_stack_ref);
 	rep->stacks = b_calloc(b, n, sizeof(*rep->stacks));
-	if (!rep->stacks)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct dp_report_stack *s = &rep->stacks[rep->nr_stacks++];
-		size_t nf = refs[i].len - 1;
-
-		s->reason = refs[i].reason;
-		refs[i].reason = NULL;
-		s->count = refs[i].count;
-		s->share = ratio(s->count, b->prof->drops);
-		/* One spare NULL slot: see dp_report_release(). */
-		s->frames = b_calloc(b, nf + 1, sizeof(char *));
-		s->functions = b_calloc(b, nf + 1, sizeof(char *));
-		if (!s->frames || !s->functions)
-			goto out;
-		for (size_t f = 0; f < nf; f++) {
-			s->frames[f] = site_name(b, refs[i].key[f + 1]);
-			s->functions[f] = function_name(b, refs[i].key[f + 1]);
-			s->nr_frames++;
-			if (b->oom)
-				goto out;
-		}
-	}
+	for (size_t i = 0; rep->stacks && i < n && !b->oom; i++)
+		fill_stack(b, &rep->stacks[rep->nr_stacks++], &refs[i]);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(refs[i].reason);
 	free(refs);
+}
+
+/* Folded lines: stacks that differ only in offsets become one line, so
+ * each line is a unique (reason, function path); sorted by text. */
+static int cmp_folded(const void *pa, const void *pb)
+{
+	const struct dp_report_folded *a = pa, *b = pb;
+
+	return strcmp(a->stack, b->stack);
+}
+
+static char *folded_text(struct builder *b, const struct dp_report_stack *s)
+{
+	size_t len = strlen(s->reason) + 1;
+	char *text, *p;
+
+	for (size_t k = 0; k < s->nr_frames; k++)
+		len += strlen(s->functions[k]) + 1;
+	text = b_calloc(b, len, 1);
+	if (!text)
+		return NULL;
+	p = stpcpy(text, s->reason);
+	for (size_t k = s->nr_frames; k-- > 0;) {
+		*p++ = ';';
+		p = stpcpy(p, s->functions[k]);
+	}
+	return text;
+}
+
+static void build_folded(struct builder *b, struct dp_report *rep)
+{
+	size_t n = 0;
+
+	rep->folded = b_calloc(b, rep->nr_stacks, sizeof(*rep->folded));
+	if (!rep->folded)
+		return;
+	for (size_t i = 0; i < rep->nr_stacks; i++) {
+		rep->folded[i].stack = folded_text(b, &rep->stacks[i]);
+		rep->folded[i].count = rep->stacks[i].count;
+		if (!rep->folded[i].stack) {
+			rep->nr_folded = i;
+			return;
+		}
+	}
+	qsort(rep->folded, rep->nr_stacks, sizeof(*rep->folded), cmp_folded);
+	for (size_t i = 0; i < rep->nr_stacks; i++) {
+		if (n && !strcmp(rep->folded[n - 1].stack, rep->folded[i].stack)) {
+			rep->folded[n - 1].count += rep->folded[i].count;
+			free(rep->folded[i].stack);
+			continue;
+		}
+		rep->folded[n++] = rep->folded[i];
+	}
+	rep->nr_folded = n;
 }
 
 /* ---- protocols and CPUs ---- */
@@ -437,6 +519,8 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 		free(rows);
 	}
 	build_stacks(&b, rep);
+	if (!b.oom)
+		build_folded(&b, rep);
 	build_protos(&b, rep);
 	build_cpus(&b, rep);
 	if (b.oom) {
@@ -487,6 +571,9 @@ void dp_report_release(struct dp_report *rep)
 		free_strv(rep->stacks[i].functions, n);
 	}
 	free(rep->stacks);
+	for (size_t i = 0; i < rep->nr_folded; i++)
+		free(rep->folded[i].stack);
+	free(rep->folded);
 	for (size_t i = 0; i < rep->nr_protos; i++)
 		free(rep->protos[i].name);
 	free(rep->protos);

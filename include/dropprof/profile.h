@@ -15,12 +15,18 @@
 #define DP_MAX_FRAMES 127
 #define DP_DEFAULT_MAX_STACKS 100000
 
+/* Why a drop has no stack in 'stacks'. */
+#define DP_UNSTACKED_NONE 1          /* the sample came without a callchain */
+#define DP_UNSTACKED_OVER_CAP 2      /* the unique-stack cap was reached */
+
 struct dp_skb_fields;
 
 struct dp_profile {
 	struct dp_keytab stacks;     /* [reason, ip0 (leaf), ip1, ...] */
 	struct dp_keytab sites;      /* [location, reason] */
 	struct dp_keytab protos;     /* [protocol] */
+	struct dp_keytab unstacked;  /* [reason, DP_UNSTACKED_*]: drops with
+					no stack of their own */
 
 	size_t nr_cpu_slots;         /* highest cpu number + 1 */
 	uint64_t *cpu_drops;         /* indexed by cpu number */

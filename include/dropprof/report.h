@@ -50,6 +50,11 @@ struct dp_report_stack {
 	size_t nr_frames;
 };
 
+struct dp_report_folded {         /* one merged FlameGraph line */
+	char *stack;                  /* "REASON;root;...;leaf" */
+	uint64_t count;
+};
+
 struct dp_report_proto {
 	char *name;                   /* "IPv4", "0x88b5" */
 	uint64_t value;
@@ -89,6 +94,7 @@ struct dp_report {
 	struct dp_report_reason *reasons;  size_t nr_reasons;
 	struct dp_report_site *sites;      size_t nr_sites;
 	struct dp_report_stack *stacks;    size_t nr_stacks;  /* all, sorted */
+	struct dp_report_folded *folded;   size_t nr_folded;  /* by stack text */
 	struct dp_report_proto *protos;    size_t nr_protos;
 	struct dp_report_cpu *cpus;        size_t nr_cpu_rows;
 };

@@ -294,6 +294,48 @@ static void test_print_fmt_only_reason_symbolic(void **state)
 	dp_tp_format_release(&fmt);
 }
 
+/* A malformed entry ends the table: what follows it is not trusted. */
+static void test_print_fmt_malformed_entry(void **state)
+{
+	static const struct {
+		const char *list;
+		size_t nr;
+	} cases[] = {
+		{ "{ 2, \"TWO\" }, { 4, \"FOUR\" junk }, { 5, \"FIVE\" })", 1 },
+		{ "{ 2, \"TWO\" }, { 4 \"FOUR\" }, { 5, \"FIVE\" })", 1 },
+		{ "{ 2, \"TWO\" }, { 4, FOUR }, { 5, \"FIVE\" })", 1 },
+		{ "{ 2, \"TWO\" } { 4, \"FOUR\" })", 1 },
+		{ "{ 2, \"TWO\" }, 4, \"FOUR\" })", 1 },
+		{ "{ 2, \"TWO\" }, { 4, \"FOUR\"", 1 },
+		{ "{ 2, \"TWO\" }, { 4, \"FOUR", 1 },
+		{ "{ 2, \"TWO\" }, { 4", 1 },
+		{ "{ 2, \"TWO\" }, {", 1 },
+		{ "", 0 },
+		{ "{ 2, \"TWO\" }, { 4, \"FOUR\" })", 2 },
+	};
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_tp_format fmt;
+
+		snprintf(text, sizeof(text), HDR REASON_FIELD
+			 "\nprint fmt: \"%%s\", __print_symbolic(REC->reason, %s\n",
+			 cases[i].list);
+		assert_int_equal(dp_tp_format_parse(&fmt, text), 0);
+		if (fmt.nr_reasons != cases[i].nr)
+			fail_msg("case %zu: %zu reasons, expected %zu", i,
+				 fmt.nr_reasons, cases[i].nr);
+		if (cases[i].nr) {
+			assert_string_equal(rname(&fmt, 2), "TWO");
+			assert_string_equal(rname(&fmt, 4), cases[i].nr > 1 ? "FOUR" : "REASON_4");
+		}
+		assert_string_equal(rname(&fmt, 5), "REASON_5");
+		dp_tp_format_release(&fmt);
+	}
+}
+
 static void test_table_needs_reason_field(void **state)
 {
 	static const char text[] = HDR
@@ -866,6 +908,7 @@ int main(void)
 		cmocka_unit_test(test_consume_skb_6_18),
 		cmocka_unit_test(test_same_number_differs_between_kernels),
 		cmocka_unit_test(test_print_fmt_only_reason_symbolic),
+		cmocka_unit_test(test_print_fmt_malformed_entry),
 		cmocka_unit_test(test_table_needs_reason_field),
 		cmocka_unit_test(test_reason_field_without_table),
 		cmocka_unit_test(test_truncated_print_fmt),
