@@ -392,6 +392,16 @@ bool dp_ksyms_restricted(const struct dp_ksyms *ks)
 	return ks && ks->restricted;
 }
 
+/* Linker-script symbols that end a text section rather than start a
+ * function (_etext, _einittext, __entry_text_end, __irqentry_text_end). */
+static int is_end_marker(const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strcmp(name, "_etext") || !strcmp(name, "_einittext") ||
+	       (name[0] == '_' && n > 4 && !strcmp(name + n - 4, "_end"));
+}
+
 const struct dp_ksym *dp_ksyms_find(const struct dp_ksyms *ks, uint64_t addr,
 				    uint64_t *offset)
 {
@@ -419,6 +429,12 @@ const struct dp_ksym *dp_ksyms_find(const struct dp_ksyms *ks, uint64_t addr,
 	/* The sort put the preferred name first among equal addresses. */
 	while (i > 0 && ks->ents[i - 1].sym.addr == ks->ents[i].sym.addr)
 		i--;
+	/* Without sizes, an address far past a symbol, or past a section
+	 * end marker, is in no known function: "_etext+0x1efff900" would
+	 * claim a precision we do not have. */
+	if (addr - ks->ents[i].sym.addr > DP_KSYM_MAX_OFFSET ||
+	    is_end_marker(ks->ents[i].sym.name))
+		return NULL;
 	if (offset)
 		*offset = addr - ks->ents[i].sym.addr;
 	return &ks->ents[i].sym;

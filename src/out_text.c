@@ -41,6 +41,9 @@ static void header(const struct dp_report *r, FILE *f)
 		fprintf(f, "note: this kernel's skb:kfree_skb has no 'reason' field (added in 5.17); drops are grouped by site\n");
 	if (r->symbols_restricted)
 		fprintf(f, "note: /proc/kallsyms shows only zero addresses (kernel.kptr_restrict); addresses are printed raw\n");
+	if (r->no_stack)
+		fprintf(f, "note: drops without a kernel stack: %llu (shown as '[no stack]')\n",
+			(unsigned long long)r->no_stack);
 	if (r->stacks_other)
 		fprintf(f, "note: %llu drops had a stack beyond the unique-stack cap; they are counted in every table but 'Top stacks'\n",
 			(unsigned long long)r->stacks_other);
@@ -92,9 +95,6 @@ static void stacks(const struct dp_report *r, FILE *f)
 		for (size_t k = 0; k < s->nr_frames; k++)
 			fprintf(f, "      %s\n", s->frames[k]);
 	}
-	if (r->no_stack)
-		fprintf(f, "  (%llu drops came without a kernel stack)\n",
-			(unsigned long long)r->no_stack);
 	fprintf(f, "\n");
 }
 

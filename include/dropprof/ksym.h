@@ -19,6 +19,10 @@ struct dp_ksym {
 
 struct dp_ksyms;
 
+/* No kernel function is this large: an address further past the nearest
+ * symbol is reported as unknown rather than as a huge offset. */
+#define DP_KSYM_MAX_OFFSET (512 * 1024)
+
 /* Load a kallsyms-format file.  Only text symbols (t T w W) are kept.
  * Returns 0 and *out, or -errno (-ENOENT, -EACCES, -ENOMEM, -EINVAL for
  * a file with no symbol at all). */
@@ -35,8 +39,10 @@ size_t dp_ksyms_count(const struct dp_ksyms *ks);
 bool dp_ksyms_restricted(const struct dp_ksyms *ks);
 
 /* Symbol containing addr: the last symbol whose address is <= addr.
- * NULL when addr is below the first symbol or past the last one (the last
- * symbol only marks the end of the table; it contains nothing).
+ * NULL when addr is below the first symbol, past the last one (the last
+ * symbol only marks the end of the table; it contains nothing), more than
+ * DP_KSYM_MAX_OFFSET past its symbol, or in a section end marker such as
+ * _etext.
  * *offset (may be NULL) gets addr - sym->addr. */
 const struct dp_ksym *dp_ksyms_find(const struct dp_ksyms *ks, uint64_t addr,
 				    uint64_t *offset);

@@ -6,12 +6,13 @@
 # ready, and reading counts out of its three report formats.
 #
 # A test exits 0 on pass, 1 on fail, 77 on skip (reason printed on stdout).
-# Everything in the namespaces a test creates stays there; the only other
-# addresses used are on 127.0.0.0/8 inside those namespaces.
+# All traffic stays inside the namespaces the tests create: their loopback
+# (127.0.0.1, ::1) and veth pairs between two of them.
 #
 # The report formats are parsed in one place each, below ("Report parsing"):
 # a change in dropprof's output should need a one-line change there.
 
+# shellcheck disable=SC2016 # single-quoted jq programs use jq's own $variables
 set -u
 
 DP_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,7 +20,6 @@ DP_ROOT=$(cd "$DP_LIB_DIR/../.." && pwd)
 : "${DROPPROF:=$DP_ROOT/dropprof}"
 : "${DROPGEN:=$DP_ROOT/build/tools/dropgen}"
 
-DP_TEST=$(basename "$0" .sh)
 DP_SKIP=77
 DP_READY_TIMEOUT=10      # seconds to wait for "dropprof: recording"
 DP_EXIT_TIMEOUT=10       # seconds dropprof may take to exit after a signal
@@ -32,7 +32,6 @@ DP_NS_SEQ=0
 DP_NETNS=()              # namespaces to delete
 DP_PIDS=()               # background processes to stop
 declare -A DP_RUN_PID    # dropprof run name -> pid
-declare -A DP_RUN_RC     # dropprof run name -> exit status
 
 # --- results --------------------------------------------------------------
 
@@ -110,7 +109,8 @@ dp_require_binaries() {
 	[ -x "$DROPGEN" ] || dp_die "dropgen not found at '$DROPGEN' (run make build/tools/dropgen)"
 }
 
-# Everything a recording test needs.
+# Everything a recording test needs, plus the commands named.
+# shellcheck disable=SC2120
 dp_require_recording() {
 	dp_require_root
 	dp_require_kfree_skb
@@ -200,15 +200,18 @@ dp_veth_pair() {
 		dp_die "cannot create veth pair '$if1'/'$if2'"
 	ip netns exec "$ns1" sysctl -qw "net.ipv6.conf.$if1.disable_ipv6=1"
 	ip netns exec "$ns2" sysctl -qw "net.ipv6.conf.$if2.disable_ipv6=1"
-	ip -n "$ns1" addr add "$a1/24" dev "$if1" &&
+	if ! { ip -n "$ns1" addr add "$a1/24" dev "$if1" &&
 		ip -n "$ns2" addr add "$a2/24" dev "$if2" &&
 		ip -n "$ns1" link set "$if1" up &&
-		ip -n "$ns2" link set "$if2" up || dp_die "cannot configure veth pair"
+		ip -n "$ns2" link set "$if2" up; }; then
+		dp_die "cannot configure veth pair '$if1'/'$if2'"
+	fi
 	mac1=$(ip netns exec "$ns1" cat "/sys/class/net/$if1/address")
 	mac2=$(ip netns exec "$ns2" cat "/sys/class/net/$if2/address")
-	ip -n "$ns1" neigh replace "$a2" lladdr "$mac2" dev "$if1" nud permanent &&
-		ip -n "$ns2" neigh replace "$a1" lladdr "$mac1" dev "$if2" nud permanent ||
-		dp_die "cannot add neighbour entries"
+	if ! { ip -n "$ns1" neigh replace "$a2" lladdr "$mac2" dev "$if1" nud permanent &&
+		ip -n "$ns2" neigh replace "$a1" lladdr "$mac1" dev "$if2" nud permanent; }; then
+		dp_die "cannot add neighbour entries for '$if1'/'$if2'"
+	fi
 }
 
 # dp_gen NS ARGS...: run dropgen inside namespace NS; its stderr summary is
@@ -272,7 +275,6 @@ dp_stop() {
 	wait "$pid"
 	rc=$?
 	dp_forget_pid "$pid"
-	DP_RUN_RC[$name]=$rc
 	[ "$rc" -eq 0 ] || dp_fail "$name: dropprof exited with $rc after SIG$sig (want 0)"
 	return "$rc"
 }
@@ -299,6 +301,7 @@ dp_record() {
 }
 
 # --- report parsing (the only place that knows the formats) -------------------
+# jq programs are single-quoted on purpose: $r, $f, $p are jq variables.
 
 # Function part of a site or frame: "f+0x1a/0x200 [mod]" or "f_[mod]" -> "f".
 DP_SED_FUNC='s/[+ ].*//; s/_\[[^]]*\]$//'
@@ -434,7 +437,7 @@ dp_expect_format() {
 	local bad
 	local sec
 	for sec in 'By reason' 'By drop site' 'Top stacks.*' 'By protocol' 'By CPU'; do
-		grep -qx "[[:space:]]*$sec[[:space:]]*" "$DP_TEXT" ||
+		grep -qx "[[:space:]]*${sec}[[:space:]]*" "$DP_TEXT" ||
 			dp_fail "text: no '$sec' section"
 	done
 	bad=$(dp_folded_bad_lines "$DP_FOLDED" | head -n 3)

@@ -17,8 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -225,10 +225,10 @@ static int cmd_udp(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	if (o.duration > 0) {
 		if (o.npos != 2)
-			usage_die("udp --duration takes ADDR PORT, got", o.npos ? o.pos[0] : "");
+			usage_die("want ADDR PORT (no COUNT) with --duration for", "udp");
 	} else {
 		if (o.npos != 3)
-			usage_die("udp takes ADDR PORT COUNT, got", o.npos ? o.pos[0] : "");
+			usage_die("want ADDR PORT COUNT for", "udp");
 		count = parse_ulong(o.pos[2], "invalid COUNT", MAX_COUNT);
 	}
 	resolve(o.pos[0], o.pos[1], SOCK_DGRAM, &ss, &sslen);
@@ -349,7 +349,7 @@ static int cmd_syn(int argc, char **argv)
 
 	parse_opts(argc, argv, &o);
 	if (o.npos != 3)
-		usage_die("syn takes ADDR PORT COUNT, got", o.npos ? o.pos[0] : "");
+		usage_die("want ADDR PORT COUNT for", "syn");
 	count = parse_ulong(o.pos[2], "invalid COUNT", MAX_COUNT);
 	resolve(o.pos[0], o.pos[1], SOCK_STREAM, &ss, &sslen);
 
@@ -405,7 +405,7 @@ static int cmd_sink(int argc, char **argv)
 
 	parse_opts(argc, argv, &o);
 	if (o.npos != 2)
-		usage_die("sink takes ADDR PORT, got", o.npos ? o.pos[0] : "");
+		usage_die("want ADDR PORT for", "sink");
 	resolve(o.pos[0], o.pos[1], SOCK_DGRAM, &ss, &sslen);
 
 	/* Block the signals first: one that arrives before sigtimedwait waits. */

@@ -224,9 +224,13 @@ static void test_modules(void **state)
 	assert_non_null(v);
 	assert_null(v->module);
 
-	/* Past the last nf_tables symbol, up to nf_conntrack's first one,
-	 * is still reported as nft_trace_notify: no sizes are known. */
-	assert_find(ks, 0xffffffffc02fffffULL, "nft_trace_notify", A_NFT_TRACE);
+	/* Past the last nf_tables symbol it is still nft_trace_notify (no
+	 * sizes are known) up to DP_KSYM_MAX_OFFSET, and unknown beyond. */
+	assert_find(ks, A_NFT_TRACE + DP_KSYM_MAX_OFFSET, "nft_trace_notify",
+		    A_NFT_TRACE);
+	assert_null(dp_ksyms_find(ks, A_NFT_TRACE + DP_KSYM_MAX_OFFSET + 1, NULL));
+	/* A section end marker contains nothing. */
+	assert_null(dp_ksyms_find(ks, 0xffffffff81000700ULL + 0x10, NULL));
 }
 
 static void test_format(void **state)
@@ -347,8 +351,10 @@ static void test_by_name_prefers_vmlinux(void **state)
 	assert_string_equal(s->module, "nf_tables");
 	assert_int_equal(end, 0xffff800000020400ULL);
 
-	/* A module's last symbol runs up to the kernel's first one. */
-	s = dp_ksyms_find(ks, 0xffff80007fffffffULL, NULL);
+	/* A module's last symbol runs on, but no further than a function
+	 * could be long. */
+	assert_null(dp_ksyms_find(ks, 0xffff80007fffffffULL, NULL));
+	s = dp_ksyms_find(ks, 0xffff800000020400ULL + 0x1000, NULL);
 	assert_non_null(s);
 	assert_string_equal(s->name, "init_once");
 	assert_string_equal(s->module, "nf_tables");

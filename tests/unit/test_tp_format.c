@@ -4,7 +4,6 @@
  * ones, /proc/mounts excerpts).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -728,37 +727,55 @@ static void tree_make(struct tree *t, const char *content, size_t len)
 
 static void tree_remove(struct tree *t)
 {
+	if (!t->root[0])
+		return;
 	unlink(t->file);
 	rmdir(t->event);
 	rmdir(t->system);
 	rmdir(t->events);
 	rmdir(t->root);
+	t->root[0] = '\0';
+}
+
+/* The tree lives in the test state so a failed assertion, which leaves
+ * the test early, still gets it removed by the teardown. */
+static int tree_setup(void **state)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+
+	*state = t;
+	return t ? 0 : -1;
+}
+
+static int tree_teardown(void **state)
+{
+	tree_remove(*state);
+	free(*state);
+	return 0;
 }
 
 static void test_load(void **state)
 {
 	struct dp_tp_format fmt;
-	struct tree t;
+	struct tree *t = *state;
 	char *text = slurp(FIXTURE("kfree_skb-6.18.format"));
 
-	(void)state;
-	tree_make(&t, text, strlen(text));
+	tree_make(t, text, strlen(text));
 	free(text);
-	assert_int_equal(dp_tp_format_load(&fmt, t.root, "skb", "kfree_skb"), 0);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), 0);
 	assert_int_equal(fmt.id, 2310);
 	assert_int_equal(fmt.nr_reasons, 127);
 	dp_tp_format_release(&fmt);
 
-	assert_int_equal(dp_tp_format_load(&fmt, t.root, "skb", "consume_skb"), -ENOENT);
-	assert_int_equal(dp_tp_format_load(&fmt, t.root, "net", "kfree_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "consume_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "net", "kfree_skb"), -ENOENT);
 	assert_int_equal(dp_tp_format_load(&fmt, "/nonexistent/tracing", "skb", "kfree_skb"),
 			 -ENOENT);
 	/* A file where a directory should be. */
-	assert_int_equal(dp_tp_format_load(&fmt, t.file, "skb", "kfree_skb"), -ENOENT);
-	assert_int_equal(dp_tp_format_load(&fmt, t.root, "skb", "../skb/kfree_skb"), -ENOENT);
-	assert_int_equal(dp_tp_format_load(&fmt, t.root, "", "kfree_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, t->file, "skb", "kfree_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "../skb/kfree_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "", "kfree_skb"), -ENOENT);
 	assert_int_equal(fmt.nr_fields, 0);
-	tree_remove(&t);
 }
 
 static void test_load_large_file(void **state)
@@ -768,10 +785,9 @@ static void test_load_large_file(void **state)
 	size_t cap = 400000, len, i;
 	char *text = malloc(cap);
 	struct dp_tp_format fmt;
-	struct tree t;
+	struct tree *t = *state;
 	char buf[32];
 
-	(void)state;
 	assert_non_null(text);
 	len = (size_t)snprintf(text, cap, "%s", head);
 	/* ~150 KB: many times the first read buffer. */
@@ -779,15 +795,14 @@ static void test_load_large_file(void **state)
 		len += (size_t)snprintf(text + len, cap - len, ", { %zu, \"R%zu\" }", i, i);
 	len += (size_t)snprintf(text + len, cap - len, ")\n");
 	assert_true(len > 100000 && len < cap);
-	tree_make(&t, text, len);
+	tree_make(t, text, len);
 	free(text);
-	assert_int_equal(dp_tp_format_load(&fmt, t.root, "skb", "kfree_skb"), 0);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), 0);
 	assert_int_equal(fmt.nr_reasons, 8000);
 	assert_string_equal(dp_tp_format_reason_name(&fmt, 7999, buf, sizeof(buf)), "R7999");
 	assert_string_equal(dp_tp_format_reason_name(&fmt, 8001, buf, sizeof(buf)),
 			    "REASON_8001");
 	dp_tp_format_release(&fmt);
-	tree_remove(&t);
 }
 
 static void test_load_rejects_huge_and_binary(void **state)
@@ -795,40 +810,36 @@ static void test_load_rejects_huge_and_binary(void **state)
 	size_t huge = (2u << 20);
 	char *text = malloc(huge);
 	struct dp_tp_format fmt;
-	struct tree t;
+	struct tree *t = *state;
 	static const char nul[] = "ID: 1\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:1;\n\0ID: 2\n";
 
-	(void)state;
 	assert_non_null(text);
 	memset(text, 'x', huge);
-	tree_make(&t, text, huge);
+	tree_make(t, text, huge);
 	free(text);
-	assert_int_equal(dp_tp_format_load(&fmt, t.root, "skb", "kfree_skb"), -EFBIG);
-	tree_remove(&t);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), -EFBIG);
+	tree_remove(t);
 
 	/* Parsed alone the text before the NUL is valid; as a file it is not. */
 	assert_int_equal(dp_tp_format_parse(&fmt, nul), 0);
 	dp_tp_format_release(&fmt);
-	tree_make(&t, nul, sizeof(nul) - 1);
-	assert_int_equal(dp_tp_format_load(&fmt, t.root, "skb", "kfree_skb"), -EINVAL);
-	tree_remove(&t);
+	tree_make(t, nul, sizeof(nul) - 1);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), -EINVAL);
 }
 
 static void test_load_permission_denied(void **state)
 {
 	struct dp_tp_format fmt;
-	struct tree t;
+	struct tree *t = *state;
 	char *text = slurp(FIXTURE("kfree_skb-6.18.format"));
 	int status;
 	pid_t pid;
 
-	(void)state;
-	tree_make(&t, text, strlen(text));
+	tree_make(t, text, strlen(text));
 	free(text);
-	assert_int_equal(chmod(t.file, 0), 0);
+	assert_int_equal(chmod(t->file, 0), 0);
 	if (geteuid() != 0) {
-		assert_int_equal(dp_tp_format_load(&fmt, t.root, "skb", "kfree_skb"), -EACCES);
-		tree_remove(&t);
+		assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), -EACCES);
 		return;
 	}
 	/* Root reads anything: ask as an unprivileged user instead. */
@@ -839,11 +850,10 @@ static void test_load_permission_denied(void **state)
 
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
-		rc = dp_tp_format_load(&fmt, t.root, "skb", "kfree_skb");
+		rc = dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb");
 		_exit(rc == -EACCES ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	tree_remove(&t);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
@@ -921,10 +931,12 @@ int main(void)
 		cmocka_unit_test(test_reason_value_lookup),
 		cmocka_unit_test(test_field_read),
 		cmocka_unit_test(test_field_read_record),
-		cmocka_unit_test(test_load),
-		cmocka_unit_test(test_load_large_file),
-		cmocka_unit_test(test_load_rejects_huge_and_binary),
-		cmocka_unit_test(test_load_permission_denied),
+		cmocka_unit_test_setup_teardown(test_load, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_load_large_file, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_load_rejects_huge_and_binary,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_load_permission_denied,
+						tree_setup, tree_teardown),
 		cmocka_unit_test(test_tracefs_find),
 		cmocka_unit_test(test_release_is_idempotent),
 	};
