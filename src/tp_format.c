@@ -773,7 +773,8 @@ int dp_tracefs_locate(char *path, size_t len)
 		return err;
 	if (len < sizeof(DP_TRACEFS_DEFAULT))
 		return -ENAMETOOLONG;
-	if (mount("nodev", DP_TRACEFS_DEFAULT, "tracefs", 0, NULL) < 0)
+	if (mount("nodev", DP_TRACEFS_DEFAULT, "tracefs",
+		  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
 	memcpy(path, DP_TRACEFS_DEFAULT, sizeof(DP_TRACEFS_DEFAULT));
 	return 0;
