@@ -22,6 +22,8 @@ static const char usage_text[] =
 static const char help_text[] =
 "dropprof — where, and why, is this kernel dropping packets?\n"
 "\n"
+"usage: dropprof [-d SECONDS] [-n N] [--folded | --json] [-o FILE] [-m PAGES] [-q]\n"
+"\n"
 "Records the skb:kfree_skb tracepoint on every online CPU with perf events,\n"
 "then reports drops by reason (as the running kernel names them), by drop\n"
 "site (the function that freed the packet), by kernel stack, by protocol\n"

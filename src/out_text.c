@@ -23,9 +23,9 @@ static void header(const struct dp_report *r, FILE *f)
 		fprintf(f, "   normal frees unknown");
 	fprintf(f, "\n");
 	if (!r->lost) {
-		fprintf(f, "samples lost: 0 lost\n");
+		fprintf(f, "0 samples lost\n");
 	} else {
-		fprintf(f, "samples lost: %llu lost (", (unsigned long long)r->lost);
+		fprintf(f, "%llu samples lost (", (unsigned long long)r->lost);
 		for (size_t i = 0, n = 0; i < r->nr_cpu_rows; i++) {
 			if (!r->cpus[i].lost)
 				continue;

@@ -10,15 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dropprof/ksym.h"
 #include "dropprof/profile.h"
 #include "dropprof/report.h"
-#include "dropprof/tp_format.h"
+#include "dropprof/symmap.h"
 
 struct builder {
 	const struct dp_profile *prof;
-	const struct dp_tp_format *fmt;
-	const struct dp_ksyms *ks;
+	const struct dp_symmap *names;
 	int oom;
 };
 
@@ -50,39 +48,49 @@ static double ratio(uint64_t part, uint64_t whole)
 
 static char *reason_name(struct builder *b, uint64_t value)
 {
+	const char *name = dp_symmap_reason(b->names, value);
 	char buf[48];
 
 	if (!b->prof->has_reason)
 		return b_strdup(b, "UNKNOWN");
-	return b_strdup(b, dp_tp_format_reason_name(b->fmt, value, buf,
-						    sizeof(buf)));
+	if (!name) {
+		/* Not resolved when the map was built: say only the number. */
+		snprintf(buf, sizeof(buf), "REASON_%llu", (unsigned long long)value);
+		name = buf;
+	}
+	return b_strdup(b, name);
+}
+
+/* "func+0x1a", "func+0x1a [mod]" (with_offset) or "func", "func_[mod]"
+ * (folded frames: no offsets so samples at different offsets merge, no
+ * spaces so every folded-stack reader splits the line right); the raw
+ * address when unknown. */
+static char *addr_name(struct builder *b, uint64_t addr, bool with_offset)
+{
+	const struct dp_symmap_entry *e = dp_symmap_addr(b->names, addr);
+	char buf[320];
+
+	if (!e || !e->name)
+		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)addr);
+	else if (with_offset)
+		snprintf(buf, sizeof(buf), "%s+0x%llx%s%s%s", e->name,
+			 (unsigned long long)e->offset, e->module ? " [" : "",
+			 e->module ? e->module : "", e->module ? "]" : "");
+	else if (e->module)
+		snprintf(buf, sizeof(buf), "%s_[%s]", e->name, e->module);
+	else
+		snprintf(buf, sizeof(buf), "%s", e->name);
+	return b_strdup(b, buf);
 }
 
 static char *site_name(struct builder *b, uint64_t addr)
 {
-	char buf[256];
-
-	if (!b->ks) {
-		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)addr);
-		return b_strdup(b, buf);
-	}
-	return b_strdup(b, dp_ksyms_format(b->ks, addr, true, buf, sizeof(buf)));
+	return addr_name(b, addr, true);
 }
 
-/* Folded frames: function only (so samples at different offsets merge),
- * module as a suffix without spaces. */
 static char *function_name(struct builder *b, uint64_t addr)
 {
-	const struct dp_ksym *s = b->ks ? dp_ksyms_find(b->ks, addr, NULL) : NULL;
-	char buf[256];
-
-	if (!s)
-		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)addr);
-	else if (s->module)
-		snprintf(buf, sizeof(buf), "%s_[%s]", s->name, s->module);
-	else
-		snprintf(buf, sizeof(buf), "%s", s->name);
-	return b_strdup(b, buf);
+	return addr_name(b, addr, false);
 }
 
 static int cmp_u64_desc(uint64_t a, uint64_t b)
@@ -169,15 +177,15 @@ static void build_sites(struct builder *b, struct dp_report *rep,
 		return;
 	for (size_t i = 0; i < nr;) {
 		struct dp_report_site *s = &rep->sites[rep->nr_sites++];
-		const struct dp_ksym *sym;
+		const struct dp_symmap_entry *sym;
 		size_t j = i;
 
 		while (j < nr && rows[j].addr == rows[i].addr)
 			j++;
 		s->addr = rows[i].addr;
 		s->site = site_name(b, s->addr);
-		sym = b->ks ? dp_ksyms_find(b->ks, s->addr, NULL) : NULL;
-		if (sym) {
+		sym = dp_symmap_addr(b->names, s->addr);
+		if (sym && sym->name) {
 			s->function = b_strdup(b, sym->name);
 			s->module = b_strdup(b, sym->module);
 		}
@@ -480,18 +488,14 @@ static void build_cpus(struct builder *b, struct dp_report *rep)
 }
 
 int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
-		    const struct dp_tp_format *fmt, const struct dp_ksyms *ks,
-		    const struct dp_report_opts *o)
+		    const struct dp_symmap *names, const struct dp_report_opts *o)
 {
-	struct builder b = { prof, fmt, ks, 0 };
+	struct builder b = { prof, names, 0 };
 	struct site_row *rows;
 	size_t nr = 0;
 
 	memset(rep, 0, sizeof(*rep));
-	if (ks && dp_ksyms_restricted(ks)) {
-		rep->symbols_restricted = true;
-		b.ks = NULL;
-	}
+	rep->symbols_restricted = names->restricted;
 	rep->tool_version = b_strdup(&b, DP_VERSION);
 	rep->kernel = b_strdup(&b, prof->kernel);
 	rep->hostname = b_strdup(&b, prof->hostname);

@@ -20,6 +20,7 @@
 #include "dropprof/report.h"
 #include "dropprof/sample.h"
 #include "dropprof/session.h"
+#include "dropprof/symmap.h"
 
 #define ONLINE_CPUS "/sys/devices/system/cpu/online"
 #define KALLSYMS "/proc/kallsyms"
@@ -195,8 +196,15 @@ int dp_session_report(struct dp_session *s, size_t top_n,
 		      struct dp_report *rep)
 {
 	struct dp_report_opts ro = { .top_n = top_n, .cpu_list = s->cpu_list };
+	struct dp_symmap names;
+	int ret;
 
-	return dp_report_build(rep, &s->prof, &s->kfree, s->ksyms, &ro);
+	ret = dp_symmap_build(&names, &s->prof, s->ksyms, &s->kfree);
+	if (ret)
+		return ret;
+	ret = dp_report_build(rep, &s->prof, &names, &ro);
+	dp_symmap_release(&names);
+	return ret;
 }
 
 void dp_session_close(struct dp_session *s)

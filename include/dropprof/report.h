@@ -11,8 +11,7 @@
 #include <stdint.h>
 
 struct dp_profile;
-struct dp_ksyms;
-struct dp_tp_format;
+struct dp_symmap;
 
 #define DP_REPORT_SCHEMA_VERSION 1
 
@@ -104,11 +103,11 @@ struct dp_report_opts {
 	const char *cpu_list;         /* as recorded */
 };
 
-/* Build the model.  ks may be NULL (addresses print raw); fmt gives reason
- * names and may be NULL.  Returns 0 or -ENOMEM. */
+/* Build the model.  Every name comes from names (see symmap.h): the same
+ * code serves a live recording and a saved profile.  Returns 0 or
+ * -ENOMEM. */
 int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
-		    const struct dp_tp_format *fmt, const struct dp_ksyms *ks,
-		    const struct dp_report_opts *o);
+		    const struct dp_symmap *names, const struct dp_report_opts *o);
 void dp_report_release(struct dp_report *rep);
 
 /* Name of an ETH_P_* protocol value (host order): "IPv4", "IPv6", "ARP"...,

@@ -7,22 +7,22 @@
 
 # run ARGS...: sets rc, out, err (bounded: a usage error must not record)
 run() {
-	timeout 10 "$DROPPROF" "$@" >"$DP_TMP/u.out" 2>"$DP_TMP/u.err" </dev/null
+	timeout 10 "$DROPPROF" "$@" >"$DP_TMP/u.stdout" 2>"$DP_TMP/u.stderr" </dev/null
 	rc=$?
-	out=$(cat "$DP_TMP/u.out")
-	err=$(cat "$DP_TMP/u.err")
+	out=$(cat "$DP_TMP/u.stdout")
+	err=$(cat "$DP_TMP/u.stderr")
 }
 
 usage_error() {
 	run "$@"
 	if [ "$rc" -ne 2 ]; then
 		dp_fail "dropprof $*: exit $rc (want 2); stderr: ${err:0:300}"
-	elif ! grep -qi '^usage: *dropprof' "$DP_TMP/u.err"; then
+	elif ! grep -qi '^usage: *dropprof' "$DP_TMP/u.stderr"; then
 		dp_fail "dropprof $*: no usage on stderr: ${err:0:300}"
 	elif [ -n "$out" ]; then
 		dp_fail "dropprof $*: wrote to stdout: ${out:0:300}"
 	else
-		dp_log "dropprof $*: exit 2, $(head -n 1 "$DP_TMP/u.err")"
+		dp_log "dropprof $*: exit 2, $(head -n 1 "$DP_TMP/u.stderr")"
 	fi
 }
 
@@ -35,13 +35,13 @@ usage_error -n abc
 run --help
 if [ "$rc" -ne 0 ]; then
 	dp_fail "dropprof --help: exit $rc (want 0)"
-elif ! grep -qi '^usage: *dropprof' "$DP_TMP/u.out"; then
+elif ! grep -qi '^usage: *dropprof' "$DP_TMP/u.stdout"; then
 	dp_fail "dropprof --help: no 'usage: dropprof ...' line on stdout"
 else
 	dp_log "dropprof --help: exit 0"
 fi
-grep -q -- '--folded' "$DP_TMP/u.out" || dp_fail "dropprof --help: does not mention --folded"
-grep -q -- '--json' "$DP_TMP/u.out" || dp_fail "dropprof --help: does not mention --json"
+grep -q -- '--folded' "$DP_TMP/u.stdout" || dp_fail "dropprof --help: does not mention --folded"
+grep -q -- '--json' "$DP_TMP/u.stdout" || dp_fail "dropprof --help: does not mention --json"
 
 run --version
 if [ "$rc" -ne 0 ]; then

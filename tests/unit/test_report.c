@@ -17,6 +17,7 @@
 #include "dropprof/profile.h"
 #include "dropprof/report.h"
 #include "dropprof/sample.h"
+#include "dropprof/symmap.h"
 #include "dropprof/tp_format.h"
 
 #define GOLDEN "tests/fixtures/golden/"
@@ -103,6 +104,21 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Names resolved once, as a live session does. */
+static int build(struct dp_report *rep, struct fixture *fx,
+		 const struct dp_ksyms *ks, const struct dp_tp_format *fmt,
+		 const struct dp_report_opts *o)
+{
+	struct dp_symmap names;
+	int err = dp_symmap_build(&names, &fx->prof, ks, fmt);
+
+	if (err)
+		return err;
+	err = dp_report_build(rep, &fx->prof, &names, o);
+	dp_symmap_release(&names);
+	return err;
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -155,7 +171,7 @@ static void test_model(void **state)
 	struct dp_report rep;
 	uint64_t sum = 0;
 
-	assert_int_equal(dp_report_build(&rep, &fx->prof, &fx->fmt, fx->ks, &o), 0);
+	assert_int_equal(build(&rep, fx, fx->ks, &fx->fmt, &o), 0);
 	assert_int_equal(rep.drops, 15);
 	assert_int_equal(rep.nr_reasons, 6);
 	assert_string_equal(rep.reasons[0].name, "NO_SOCKET");
@@ -193,7 +209,7 @@ static void test_golden_outputs(void **state)
 	struct dp_report_opts o = { .top_n = 3, .cpu_list = "0-1" };
 	struct dp_report rep;
 
-	assert_int_equal(dp_report_build(&rep, &fx->prof, &fx->fmt, fx->ks, &o), 0);
+	assert_int_equal(build(&rep, fx, fx->ks, &fx->fmt, &o), 0);
 	check_golden(&rep, DP_FORMAT_TEXT, "report.txt");
 	check_golden(&rep, DP_FORMAT_JSON, "report.json");
 	check_golden(&rep, DP_FORMAT_FOLDED, "report.folded");
@@ -207,7 +223,7 @@ static void test_no_symbols(void **state)
 	struct dp_report rep;
 
 	/* Without a symbol table every site is a raw address. */
-	assert_int_equal(dp_report_build(&rep, &fx->prof, &fx->fmt, NULL, &o), 0);
+	assert_int_equal(build(&rep, fx, NULL, &fx->fmt, &o), 0);
 	assert_string_equal(rep.reasons[0].top_site, "0xffffffff81000630");
 	assert_null(rep.sites[0].function);
 	dp_report_release(&rep);
@@ -223,7 +239,7 @@ static void test_no_reason_field(void **state)
 	FILE *f;
 
 	fx->prof.has_reason = false;
-	assert_int_equal(dp_report_build(&rep, &fx->prof, NULL, fx->ks, &o), 0);
+	assert_int_equal(build(&rep, fx, fx->ks, NULL, &o), 0);
 	fx->prof.has_reason = true;
 	for (size_t i = 0; i < rep.nr_reasons; i++)
 		assert_string_equal(rep.reasons[i].name, "UNKNOWN");
