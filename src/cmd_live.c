@@ -8,9 +8,8 @@
 
 #include "dropprof/cmd.h"
 #include "dropprof/output.h"
-#include "dropprof/outfile.h"
-#include "dropprof/report.h"
 #include "dropprof/session.h"
+#include "dropprof/symmap.h"
 
 #define DEFAULT_TOP 5
 #define DEFAULT_RING_PAGES 128
@@ -93,8 +92,7 @@ int dp_cmd_live(int argc, char **argv)
 	unsigned long top = DEFAULT_TOP, pages;
 	const char *output = NULL;
 	struct dp_session s;
-	struct dp_report rep;
-	struct dp_outfile out;
+	struct dp_symmap names;
 	char err[512];
 	int c, ret;
 
@@ -158,24 +156,15 @@ int dp_cmd_live(int argc, char **argv)
 		dp_session_close(&s);
 		return DP_EXIT_FAIL;
 	}
-	ret = dp_session_report(&s, top, &rep);
+	ret = dp_session_names(&s, &names);
 	if (ret) {
-		fprintf(stderr, "dropprof: cannot build the report: out of memory\n");
+		fprintf(stderr, "dropprof: cannot resolve symbols: %s\n",
+			strerror(-ret));
 		dp_session_close(&s);
 		return DP_EXIT_FAIL;
 	}
-	ret = dp_outfile_open(&out, output);
-	if (ret) {
-		fprintf(stderr, "dropprof: cannot create '%s': %s\n", output,
-			strerror(-ret));
-	} else {
-		ret = dp_out_write(&rep, format, out.f);
-		ret = dp_outfile_close(&out, ret == 0) ?: ret;
-		if (ret)
-			fprintf(stderr, "dropprof: cannot write '%s': %s\n",
-				output ? output : "stdout", strerror(-ret));
-	}
-	dp_report_release(&rep);
+	ret = dp_emit_report(&s.prof, &names, top, format, output);
+	dp_symmap_release(&names);
 	dp_session_close(&s);
-	return ret ? DP_EXIT_FAIL : DP_EXIT_OK;
+	return ret;
 }

@@ -12,6 +12,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "live", dp_cmd_live },
+	{ "record", dp_cmd_record },
+	{ "report", dp_cmd_report },
 };
 
 int main(int argc, char **argv)

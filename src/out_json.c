@@ -96,6 +96,20 @@ static void protos_cpus(struct dp_json *j, const struct dp_report *r)
 		dp_json_object_end(j);
 	}
 	dp_json_array_end(j);
+	dp_json_array_begin(j, "counters");
+	for (size_t i = 0; i < r->nr_counters; i++) {
+		const struct dp_report_counter *c = &r->counters[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "name", c->name);
+		dp_json_u64(j, "before", c->before);
+		dp_json_u64(j, "after", c->after);
+		dp_json_i64(j, "delta", c->delta);
+		dp_json_double(j, "rate", c->rate, 3);
+		dp_json_bool(j, "drop_related", c->drop_related);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
 }
 
 int dp_out_json(const struct dp_report *r, FILE *f)

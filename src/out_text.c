@@ -123,6 +123,22 @@ static void cpus(const struct dp_report *r, FILE *f)
 	}
 }
 
+static void counters(const struct dp_report *r, FILE *f)
+{
+	fprintf(f, "\nCounters that moved (this network namespace; softnet: whole machine)\n");
+	if (!r->nr_counters) {
+		fprintf(f, "  none\n");
+		return;
+	}
+	fprintf(f, "%12s %12s  %-40s %s\n", "DELTA", "RATE", "COUNTER", "DROP");
+	for (size_t i = 0; i < r->nr_counters; i++) {
+		const struct dp_report_counter *c = &r->counters[i];
+
+		fprintf(f, "%12lld %10.1f/s  %-40s %s\n", (long long)c->delta,
+			c->rate, c->name, c->drop_related ? "yes" : "-");
+	}
+}
+
 int dp_out_text(const struct dp_report *r, FILE *f)
 {
 	header(r, f);
@@ -133,6 +149,7 @@ int dp_out_text(const struct dp_report *r, FILE *f)
 	stacks(r, f);
 	protos(r, f);
 	cpus(r, f);
+	counters(r, f);
 	return ferror(f) ? -EIO : 0;
 }
 

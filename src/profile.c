@@ -40,6 +40,11 @@ void dp_profile_release(struct dp_profile *p)
 	free(p->cpu_recorded);
 	p->cpu_drops = p->cpu_lost = p->cpu_frees = NULL;
 	p->cpu_recorded = NULL;
+	for (size_t i = 0; i < p->nr_counters; i++)
+		free(p->counters[i].name);
+	free(p->counters);
+	p->counters = NULL;
+	p->nr_counters = 0;
 }
 
 int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
@@ -95,4 +100,28 @@ size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p)
 	for (size_t i = 0; i < p->nr_cpu_slots; i++)
 		n += p->cpu_recorded[i];
 	return n;
+}
+
+int dp_profile_add_counter(struct dp_profile *p, const char *name,
+			   uint64_t before, uint64_t after, int64_t delta,
+			   bool drop_related)
+{
+	struct dp_profile_counter *c;
+	char *n = strdup(name);
+
+	if (!n)
+		return -ENOMEM;
+	c = realloc(p->counters, (p->nr_counters + 1) * sizeof(*c));
+	if (!c) {
+		free(n);
+		return -ENOMEM;
+	}
+	p->counters = c;
+	c[p->nr_counters].name = n;
+	c[p->nr_counters].before = before;
+	c[p->nr_counters].after = after;
+	c[p->nr_counters].delta = delta;
+	c[p->nr_counters].drop_related = drop_related;
+	p->nr_counters++;
+	return 0;
 }

@@ -487,6 +487,26 @@ static void build_cpus(struct builder *b, struct dp_report *rep)
 	}
 }
 
+static void build_counters(struct builder *b, struct dp_report *rep)
+{
+	const struct dp_profile *p = b->prof;
+
+	rep->counters = b_calloc(b, p->nr_counters, sizeof(*rep->counters));
+	if (!rep->counters)
+		return;
+	/* Already in report order: drop-related first, then by size. */
+	for (size_t i = 0; i < p->nr_counters && !b->oom; i++) {
+		struct dp_report_counter *c = &rep->counters[rep->nr_counters++];
+
+		c->name = b_strdup(b, p->counters[i].name);
+		c->before = p->counters[i].before;
+		c->after = p->counters[i].after;
+		c->delta = p->counters[i].delta;
+		c->drop_related = p->counters[i].drop_related;
+		c->rate = p->duration > 0 ? (double)c->delta / p->duration : 0.0;
+	}
+}
+
 int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 		    const struct dp_symmap *names, const struct dp_report_opts *o)
 {
@@ -499,7 +519,7 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->tool_version = b_strdup(&b, DP_VERSION);
 	rep->kernel = b_strdup(&b, prof->kernel);
 	rep->hostname = b_strdup(&b, prof->hostname);
-	rep->cpu_list = b_strdup(&b, o->cpu_list ? o->cpu_list : "");
+	rep->cpu_list = b_strdup(&b, prof->cpu_list);
 	rep->start_time = prof->start_time;
 	rep->duration = prof->duration;
 	rep->nr_cpus = dp_profile_nr_recorded_cpus(prof);
@@ -527,6 +547,7 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 		build_folded(&b, rep);
 	build_protos(&b, rep);
 	build_cpus(&b, rep);
+	build_counters(&b, rep);
 	if (b.oom) {
 		dp_report_release(rep);
 		return -ENOMEM;
@@ -582,5 +603,8 @@ void dp_report_release(struct dp_report *rep)
 		free(rep->protos[i].name);
 	free(rep->protos);
 	free(rep->cpus);
+	for (size_t i = 0; i < rep->nr_counters; i++)
+		free(rep->counters[i].name);
+	free(rep->counters);
 	memset(rep, 0, sizeof(*rep));
 }

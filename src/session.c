@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "dropprof/counters.h"
 #include "dropprof/cpumask.h"
 #include "dropprof/ksym.h"
 #include "dropprof/plumbing.h"
@@ -24,6 +25,7 @@
 
 #define ONLINE_CPUS "/sys/devices/system/cpu/online"
 #define KALLSYMS "/proc/kallsyms"
+#define PROCNET "/proc/net"
 
 static int find_tracefs(struct dp_session *s, char *err, size_t errlen)
 {
@@ -104,6 +106,7 @@ int dp_session_open(struct dp_session *s, char *err, size_t errlen)
 			      DP_DEFAULT_MAX_STACKS);
 	if (ret)
 		goto fail;
+	snprintf(s->prof.cpu_list, sizeof(s->prof.cpu_list), "%s", s->cpu_list);
 	if (uname(&u) == 0)
 		snprintf(s->prof.kernel, sizeof(s->prof.kernel), "%s", u.release);
 	if (gethostname(s->prof.hostname, sizeof(s->prof.hostname) - 1))
@@ -133,9 +136,28 @@ static int block_signals(sigset_t *set, int *sfd)
 	return 0;
 }
 
+/* Keep the counters that moved, in the order counters.c gives them. */
+static int store_counter_deltas(struct dp_session *s,
+				const struct dp_counters *before,
+				const struct dp_counters *after)
+{
+	struct dp_counter_delta *d = NULL;
+	size_t nr = 0;
+	int ret = dp_counters_delta(before, after, &d, &nr);
+
+	for (size_t i = 0; !ret && i < nr; i++)
+		ret = dp_profile_add_counter(&s->prof, d[i].name, d[i].before,
+					     d[i].after, d[i].delta,
+					     d[i].drop_related);
+	dp_counter_deltas_free(d, nr);
+	return ret;
+}
+
 int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 		      char *err, size_t errlen)
 {
+	struct dp_counters before = { 0 }, after = { 0 };
+	bool have_counters;
 	struct dp_record_opts ro = {
 		.duration = o->duration,
 		.ring_pages = o->ring_pages,
@@ -157,6 +179,9 @@ int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 			       err, errlen);
 	if (ret)
 		goto out;
+	/* Counters are context: without /proc/net the report just has no
+	 * counter section. */
+	have_counters = dp_counters_snapshot(&before, PROCNET) == 0;
 	ret = dp_recorder_start(rec);
 	if (ret) {
 		snprintf(err, errlen, "cannot enable the perf events: %s",
@@ -183,28 +208,27 @@ int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 		goto out;
 	}
 	ret = dp_recorder_stop(rec);
-	if (ret)
+	if (ret) {
 		snprintf(err, errlen, "recording failed: %s", strerror(-ret));
+		goto out;
+	}
+	if (have_counters && dp_counters_snapshot(&after, PROCNET) == 0) {
+		ret = store_counter_deltas(s, &before, &after);
+		if (ret)
+			snprintf(err, errlen, "out of memory");
+	}
 out:
+	dp_counters_release(&before);
+	dp_counters_release(&after);
 	dp_recorder_free(rec);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	close(sfd);
 	return ret;
 }
 
-int dp_session_report(struct dp_session *s, size_t top_n,
-		      struct dp_report *rep)
+int dp_session_names(struct dp_session *s, struct dp_symmap *names)
 {
-	struct dp_report_opts ro = { .top_n = top_n, .cpu_list = s->cpu_list };
-	struct dp_symmap names;
-	int ret;
-
-	ret = dp_symmap_build(&names, &s->prof, s->ksyms, &s->kfree);
-	if (ret)
-		return ret;
-	ret = dp_report_build(rep, &s->prof, &names, &ro);
-	dp_symmap_release(&names);
-	return ret;
+	return dp_symmap_build(names, &s->prof, s->ksyms, &s->kfree);
 }
 
 void dp_session_close(struct dp_session *s)

@@ -21,6 +21,15 @@
 
 struct dp_skb_fields;
 
+/* A kernel counter over the recording window (see counters.h). */
+struct dp_profile_counter {
+	char *name;                  /* owned, as the kernel names it */
+	uint64_t before, after;
+	int64_t delta;               /* not always after - before: 32-bit
+					counters wrap */
+	bool drop_related;
+};
+
 struct dp_profile {
 	struct dp_keytab stacks;     /* [reason, ip0 (leaf), ip1, ...] */
 	struct dp_keytab sites;      /* [location, reason] */
@@ -48,6 +57,11 @@ struct dp_profile {
 	int64_t start_time;          /* unix seconds */
 	double duration;             /* seconds actually recorded */
 	bool has_reason;             /* tracepoint has a 'reason' field */
+	char cpu_list[256];          /* CPUs recorded, kernel list format */
+
+	/* kernel counters that moved during the window (owned) */
+	struct dp_profile_counter *counters;
+	size_t nr_counters;
 };
 
 int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
@@ -62,5 +76,10 @@ int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
 void dp_profile_add_lost(struct dp_profile *p, uint32_t cpu, uint64_t lost);
 
 size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p);
+
+/* Append a counter row (name copied).  Returns 0 or -ENOMEM. */
+int dp_profile_add_counter(struct dp_profile *p, const char *name,
+			   uint64_t before, uint64_t after, int64_t delta,
+			   bool drop_related);
 
 #endif

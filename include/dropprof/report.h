@@ -61,6 +61,14 @@ struct dp_report_proto {
 	double share;
 };
 
+struct dp_report_counter {
+	char *name;                   /* as the kernel names it (nstat style) */
+	uint64_t before, after;
+	int64_t delta;
+	double rate;                  /* delta per second */
+	bool drop_related;
+};
+
 struct dp_report_cpu {
 	int cpu;
 	uint64_t drops;
@@ -96,11 +104,11 @@ struct dp_report {
 	struct dp_report_folded *folded;   size_t nr_folded;  /* by stack text */
 	struct dp_report_proto *protos;    size_t nr_protos;
 	struct dp_report_cpu *cpus;        size_t nr_cpu_rows;
+	struct dp_report_counter *counters; size_t nr_counters; /* moved only */
 };
 
 struct dp_report_opts {
 	size_t top_n;                 /* stacks in the text report */
-	const char *cpu_list;         /* as recorded */
 };
 
 /* Build the model.  Every name comes from names (see symmap.h): the same

@@ -16,6 +16,7 @@ struct dp_ksyms;
 struct dp_addr_range;
 struct dp_report;
 struct dp_report_opts;
+struct dp_symmap;
 
 struct dp_session_opts {
 	double duration;          /* 0: until SIGINT/SIGTERM */
@@ -49,9 +50,8 @@ int dp_session_open(struct dp_session *s, char *err, size_t errlen);
 int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 		      char *err, size_t errlen);
 
-/* Build the report of what was recorded. */
-int dp_session_report(struct dp_session *s, size_t top_n,
-		      struct dp_report *rep);
+/* Resolve the names of what was recorded (for saving or reporting). */
+int dp_session_names(struct dp_session *s, struct dp_symmap *names);
 
 void dp_session_close(struct dp_session *s);
 

@@ -80,6 +80,7 @@ static int setup(void **state)
 	fx->prof.start_time = 1795300000;
 	strcpy(fx->prof.kernel, "6.18.0-test");
 	strcpy(fx->prof.hostname, "fixture");
+	strcpy(fx->prof.cpu_list, "0-1");
 
 	add(&fx->prof, 0, 3, UDP_RCV + 0x20, 0x0800, udp_a, 3, 5);   /* NO_SOCKET */
 	add(&fx->prof, 1, 3, UDP_RCV + 0x20, 0x0800, udp_b, 3, 2);   /* same functions */
@@ -167,7 +168,7 @@ static void check_golden(const struct dp_report *rep, enum dp_format fmt,
 static void test_model(void **state)
 {
 	struct fixture *fx = *state;
-	struct dp_report_opts o = { .top_n = 3, .cpu_list = "0-1" };
+	struct dp_report_opts o = { .top_n = 3 };
 	struct dp_report rep;
 	uint64_t sum = 0;
 
@@ -206,7 +207,7 @@ static void test_model(void **state)
 static void test_golden_outputs(void **state)
 {
 	struct fixture *fx = *state;
-	struct dp_report_opts o = { .top_n = 3, .cpu_list = "0-1" };
+	struct dp_report_opts o = { .top_n = 3 };
 	struct dp_report rep;
 
 	assert_int_equal(build(&rep, fx, fx->ks, &fx->fmt, &o), 0);
@@ -219,7 +220,7 @@ static void test_golden_outputs(void **state)
 static void test_no_symbols(void **state)
 {
 	struct fixture *fx = *state;
-	struct dp_report_opts o = { .top_n = 3, .cpu_list = "0-1" };
+	struct dp_report_opts o = { .top_n = 3 };
 	struct dp_report rep;
 
 	/* Without a symbol table every site is a raw address. */
@@ -232,7 +233,7 @@ static void test_no_symbols(void **state)
 static void test_no_reason_field(void **state)
 {
 	struct fixture *fx = *state;
-	struct dp_report_opts o = { .top_n = 3, .cpu_list = "0-1" };
+	struct dp_report_opts o = { .top_n = 3 };
 	struct dp_report rep;
 	char *out = NULL;
 	size_t len = 0;
