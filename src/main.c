@@ -14,6 +14,7 @@ static const struct command commands[] = {
 	{ "live", dp_cmd_live },
 	{ "record", dp_cmd_record },
 	{ "report", dp_cmd_report },
+	{ "diff", dp_cmd_diff },
 };
 
 int main(int argc, char **argv)

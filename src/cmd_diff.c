@@ -1,0 +1,168 @@
+/* cmd_diff — "dropprof diff BEFORE AFTER": what a change did to the drops,
+ * by reason, site, stack and kernel counter, in rates per second.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dropprof/cmd.h"
+#include "dropprof/diff.h"
+#include "dropprof/outfile.h"
+#include "dropprof/profile.h"
+#include "dropprof/profile_io.h"
+#include "dropprof/report.h"
+#include "dropprof/symmap.h"
+
+static const char usage_text[] =
+"usage: dropprof diff BEFORE AFTER [-n N] [--folded | --json] [-o OUTPUT]\n";
+
+static const char help_text[] =
+"dropprof diff — compare two saved profiles (before and after a change)\n"
+"\n"
+"usage: dropprof diff BEFORE AFTER [-n N] [--folded | --json] [-o OUTPUT]\n"
+"\n"
+"For every reason, drop site, stack (function path) and kernel counter:\n"
+"the rate per second before and after, the change and the change in\n"
+"percent, sorted by the size of the change; entries seen on one side only\n"
+"are marked 'new' or 'gone'.  Rates make windows of different lengths\n"
+"comparable.  Profiles from different kernels are compared with a warning.\n"
+"\n"
+"Options:\n"
+"  -n, --top N        sites and stacks shown in the text output (default 10)\n"
+"      --json         the diff as JSON (schema \"dropprof-diff\", see README)\n"
+"      --folded       differential folded stacks for FlameGraph:\n"
+"                     'REASON;root;...;site BEFORE AFTER' per line, where\n"
+"                     AFTER's count is scaled to BEFORE's duration\n"
+"                     (count x before_seconds / after_seconds, rounded), so\n"
+"                     'flamegraph.pl' colours a real change in rate:\n"
+"                       dropprof diff a.dprof b.dprof --folded | flamegraph.pl > diff.svg\n"
+"  -o, --output FILE  write to FILE instead of stdout\n";
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dropprof diff: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage_text, stderr);
+	return DP_EXIT_USAGE;
+}
+
+struct side {
+	struct dp_profile prof;
+	struct dp_symmap names;
+	struct dp_report rep;
+	int loaded, built;
+};
+
+static int load_side(struct side *s, const char *path)
+{
+	struct dp_report_opts ro = { .top_n = 0 };
+	char err[512];
+	int ret;
+
+	ret = dp_profile_load(path, &s->prof, &s->names, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "dropprof: %s\n", err);
+		return ret;
+	}
+	s->loaded = 1;
+	ret = dp_report_build(&s->rep, &s->prof, &s->names, &ro);
+	if (ret) {
+		fprintf(stderr, "dropprof: cannot build the report of '%s': %s\n",
+			path, strerror(-ret));
+		return ret;
+	}
+	s->built = 1;
+	return 0;
+}
+
+static void release_side(struct side *s)
+{
+	if (s->built)
+		dp_report_release(&s->rep);
+	if (s->loaded) {
+		dp_symmap_release(&s->names);
+		dp_profile_release(&s->prof);
+	}
+}
+
+int dp_cmd_diff(int argc, char **argv)
+{
+	enum { OPT_FOLDED = 256, OPT_JSON };
+	static const struct option longopts[] = {
+		{ "top", required_argument, NULL, 'n' },
+		{ "folded", no_argument, NULL, OPT_FOLDED },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum dp_format format = DP_FORMAT_TEXT;
+	unsigned long top = 10;
+	const char *output = NULL;
+	struct side a = { 0 }, b = { 0 };
+	struct dp_diff d;
+	struct dp_outfile out;
+	int c, ret = DP_EXIT_FAIL;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":n:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (dp_parse_count(optarg, 1, 100000, &top))
+				return usage_error("invalid row count '%s': give a number from 1 to 100000", optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_FOLDED:
+		case OPT_JSON:
+			if (format != DP_FORMAT_TEXT)
+				return usage_error("%s", "--folded and --json exclude each other");
+			format = c == OPT_JSON ? DP_FORMAT_JSON : DP_FORMAT_FOLDED;
+			break;
+		case 'h':
+			fputs(help_text, stdout);
+			return DP_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("%s", "give two profile files: BEFORE AFTER");
+	if (load_side(&a, argv[optind]) || load_side(&b, argv[optind + 1]))
+		goto out;
+	if (strcmp(a.rep.kernel, b.rep.kernel))
+		fprintf(stderr, "dropprof: warning: '%s' is from kernel %s, '%s' from %s; sites and stacks may not match\n",
+			argv[optind], a.rep.kernel, argv[optind + 1], b.rep.kernel);
+	if (dp_diff_build(&d, &a.rep, &b.rep, argv[optind], argv[optind + 1], top)) {
+		fprintf(stderr, "dropprof: cannot build the diff: out of memory\n");
+		goto out;
+	}
+	if (dp_outfile_open(&out, output)) {
+		fprintf(stderr, "dropprof: cannot create '%s'\n", output);
+	} else {
+		int err = dp_out_diff_write(&d, format, out.f);
+
+		err = dp_outfile_close(&out, err == 0) ?: err;
+		if (err)
+			fprintf(stderr, "dropprof: cannot write '%s': %s\n",
+				output ? output : "stdout", strerror(-err));
+		else
+			ret = DP_EXIT_OK;
+	}
+	dp_diff_release(&d);
+out:
+	release_side(&a);
+	release_side(&b);
+	return ret;
+}
