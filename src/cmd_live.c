@@ -27,7 +27,7 @@ static const char help_text[] =
 "then reports drops by reason (as the running kernel names them), by drop\n"
 "site (the function that freed the packet), by kernel stack, by protocol\n"
 "and by CPU.  Normal frees (skb:consume_skb) are counted for the drop share.\n"
-"Needs root (or CAP_PERFMON with kernel.perf_event_paranoid <= -1).\n"
+"Needs root (or CAP_PERFMON, or kernel.perf_event_paranoid=-1).\n"
 "\n"
 "Options:\n"
 "  -d, --duration SECONDS  record for SECONDS (decimals allowed), then report;\n"

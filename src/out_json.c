@@ -137,6 +137,7 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 		dp_json_string(&j, "drop_share", NULL);
 	}
 	dp_json_u64(&j, "lost", r->lost);
+	dp_json_u64(&j, "throttled", r->throttled);
 	dp_json_u64(&j, "bad_records", r->bad_records);
 	dp_json_u64(&j, "no_stack", r->no_stack);
 	dp_json_u64(&j, "stacks_other", r->stacks_other);

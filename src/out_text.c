@@ -34,6 +34,9 @@ static void header(const struct dp_report *r, FILE *f)
 		}
 		fprintf(f, "); counts above are lower bounds: raise -m\n");
 	}
+	if (r->throttled)
+		fprintf(f, "warning: the kernel throttled sampling %llu times (kernel.perf_event_max_sample_rate); drops while throttled were not seen\n",
+			(unsigned long long)r->throttled);
 	if (r->bad_records)
 		fprintf(f, "warning: %llu undecodable ring records skipped\n",
 			(unsigned long long)r->bad_records);
@@ -45,7 +48,7 @@ static void header(const struct dp_report *r, FILE *f)
 		fprintf(f, "note: drops without a kernel stack: %llu (shown as '[no stack]')\n",
 			(unsigned long long)r->no_stack);
 	if (r->stacks_other)
-		fprintf(f, "note: %llu drops had a stack beyond the unique-stack cap; they are counted in every table but 'Top stacks'\n",
+		fprintf(f, "note: %llu drops came after the unique-stack cap was reached; their stacks show as '[stacks over the cap]'\n",
 			(unsigned long long)r->stacks_other);
 	fprintf(f, "\n");
 }

@@ -110,7 +110,7 @@ const char *dp_perf_open_hint(int err)
 	switch (err) {
 	case -EACCES:
 	case -EPERM:
-		return "run as root, or give CAP_PERFMON and set kernel.perf_event_paranoid=-1";
+		return "run as root, or give CAP_PERFMON, or set kernel.perf_event_paranoid=-1; if root already, raise 'ulimit -l' or lower -m";
 	case -ENOENT:
 	case -ENODEV:
 		return "the kernel has no such tracepoint (needs CONFIG_TRACEPOINTS and CONFIG_NET)";

@@ -33,6 +33,7 @@ enum {
 	TAG_UNST = 0x54534e55,  /* "UNST" */
 	TAG_PROT = 0x544f5250,  /* "PROT" */
 	TAG_CNTR = 0x52544e43,  /* "CNTR" */
+	TAG_THRT = 0x54524854,  /* "THRT" */
 };
 
 /* ---- writing ---- */
@@ -195,6 +196,10 @@ static void encode_payload(struct wbuf *w, const struct dp_profile *p,
 	put_keytab(w, TAG_STAK, &p->stacks, 1);
 	put_keytab(w, TAG_UNST, &p->unstacked, 0);
 	put_keytab(w, TAG_PROT, &p->protos, 0);
+
+	s = section_begin(w, TAG_THRT);
+	put_u64(w, p->throttled);
+	section_end(w, s);
 
 	s = section_begin(w, TAG_CNTR);
 	put_u32(w, (uint32_t)p->nr_counters);
@@ -581,6 +586,7 @@ static int decode_payload(struct decoder *d, const unsigned char *pay, size_t le
 		case TAG_UNST: read_keytab(d, &r, &d->p->unstacked, 2, "unstacked"); break;
 		case TAG_PROT: read_keytab(d, &r, &d->p->protos, 1, "protocol"); break;
 		case TAG_CNTR: read_counters(d, &r); break;
+		case TAG_THRT: d->p->throttled = get_u64(&r); break;
 		default:
 			continue;   /* a newer minor version's section */
 		}

@@ -256,6 +256,9 @@ static int on_record(void *arg, const struct perf_event_header *rec)
 		else
 			r->prof->bad_records++;
 		return 0;
+	case PERF_RECORD_THROTTLE:
+		r->prof->throttled++;
+		return 0;
 	default:
 		return 0;
 	}

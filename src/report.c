@@ -530,6 +530,7 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->frees = prof->frees;
 	rep->drop_share = ratio(prof->drops, prof->drops + prof->frees);
 	rep->lost = prof->lost;
+	rep->throttled = prof->throttled;
 	rep->bad_records = prof->bad_records;
 	rep->no_stack = prof->no_stack;
 	rep->stacks_other = prof->stacks_other;

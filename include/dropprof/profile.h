@@ -47,6 +47,8 @@ struct dp_profile {
 	uint64_t frees;              /* consume_skb total (counting events) */
 	bool frees_known;
 	uint64_t lost;               /* PERF_RECORD_LOST total */
+	uint64_t throttled;          /* PERF_RECORD_THROTTLE events: the kernel
+					paused sampling, drops then are unseen */
 	uint64_t bad_records;        /* undecodable records (never silent) */
 	uint64_t stacks_other;       /* drops whose stack did not fit the cap */
 	uint64_t no_stack;           /* drops that came without a callchain */

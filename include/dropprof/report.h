@@ -91,6 +91,7 @@ struct dp_report {
 	uint64_t frees;
 	double drop_share;            /* drops / (drops + frees) */
 	uint64_t lost;
+	uint64_t throttled;
 	uint64_t bad_records;
 	uint64_t no_stack;
 	uint64_t stacks_other;        /* drops beyond the unique-stack cap */

@@ -90,6 +90,9 @@ static int setup(void **state)
 	add(&fx->prof, 0, 0x30005, IP_RCV_CORE + 0x50, 0x0806, NULL, 0, 1); /* subsystem, no stack */
 	add(&fx->prof, 0, 500, 0xffffffffa0000000ULL, 0x1234, other, 2, 1); /* unknown reason and site */
 	dp_profile_add_lost(&fx->prof, 1, 4);
+	assert_int_equal(dp_profile_add_counter(&fx->prof, "UdpNoPorts", 100, 107, 7, true), 0);
+	assert_int_equal(dp_profile_add_counter(&fx->prof, "IpInReceives", 1000, 1500, 500, false), 0);
+	assert_int_equal(dp_profile_add_counter(&fx->prof, "TcpCurrEstab", 5, 3, -2, false), 0);
 	*state = fx;
 	return 0;
 }
