@@ -3,7 +3,9 @@
  * are usage errors) and writing a report to stdout or a file.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,4 +72,95 @@ int dp_emit_report(const struct dp_profile *prof, const struct dp_symmap *names,
 	}
 	dp_report_release(&rep);
 	return ret ? DP_EXIT_FAIL : DP_EXIT_OK;
+}
+
+int dp_usage_error(const struct dp_cli_text *text, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", text->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(text->usage, stderr);
+	fprintf(stderr, "Try '%s --help' for more.\n", text->cmd);
+	return DP_EXIT_USAGE;
+}
+
+int dp_cli_parse(int argc, char **argv, unsigned int what,
+		 const struct dp_cli_text *text, struct dp_cli *out)
+{
+	enum { OPT_FOLDED = 256, OPT_JSON };
+	static const struct option longopts[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "mmap-pages", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "folded", no_argument, NULL, OPT_FOLDED },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	int c, li = -1;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":d:m:qn:o:hV", longopts, &li)) != -1) {
+		/* An option of another command is as unknown as a typo. */
+		if (((c == 'd' || c == 'm' || c == 'q') && !(what & DP_CLI_RECORD)) ||
+		    ((c == 'n' || c == OPT_FOLDED || c == OPT_JSON) &&
+		     !(what & DP_CLI_REPORT)) ||
+		    (c == 'V' && !(what & DP_CLI_VERSION))) {
+			if (li >= 0)
+				return dp_usage_error(text, "option '--%s' is not for this command",
+						      longopts[li].name);
+			return dp_usage_error(text, "option '-%c' is not for this command", c);
+		}
+		li = -1;
+		switch (c) {
+		case 'd':
+			if (dp_parse_seconds(optarg, &out->duration))
+				return dp_usage_error(text, "invalid duration '%s': give a positive number of seconds", optarg);
+			break;
+		case 'm':
+			if (dp_parse_count(optarg, 1, 1UL << 16, &v) || (v & (v - 1)))
+				return dp_usage_error(text, "invalid ring size '%s': give a power of two from 1 to 65536 pages", optarg);
+			out->ring_pages = v;
+			break;
+		case 'q':
+			out->quiet = true;
+			break;
+		case 'n':
+			if (dp_parse_count(optarg, 1, 100000, &out->top))
+				return dp_usage_error(text, "invalid count '%s': give a number from 1 to 100000", optarg);
+			break;
+		case OPT_FOLDED:
+		case OPT_JSON:
+			if (out->format != DP_FORMAT_TEXT &&
+			    out->format != (c == OPT_JSON ? DP_FORMAT_JSON : DP_FORMAT_FOLDED))
+				return dp_usage_error(text, "%s", "--folded and --json exclude each other");
+			out->format = c == OPT_JSON ? DP_FORMAT_JSON : DP_FORMAT_FOLDED;
+			break;
+		case 'o':
+			out->output = optarg;
+			break;
+		case 'h':
+			fputs(text->help, stdout);
+			return DP_EXIT_OK;
+		case 'V':
+			printf("dropprof %s\n", DP_VERSION);
+			return DP_EXIT_OK;
+		case ':':
+			return dp_usage_error(text, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return dp_usage_error(text, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	out->nr_args = argc - optind;
+	out->args = argv + optind;
+	return -1;
 }

@@ -1,8 +1,6 @@
 /* cmd_diff — "dropprof diff BEFORE AFTER": what a change did to the drops,
  * by reason, site, stack and kernel counter, in rates per second.
  */
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,20 +36,6 @@ static const char help_text[] =
 "                     'flamegraph.pl' colours a real change in rate:\n"
 "                       dropprof diff a.dprof b.dprof --folded | flamegraph.pl > diff.svg\n"
 "  -o, --output FILE  write to FILE instead of stdout\n";
-
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dropprof diff: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(usage_text, stderr);
-	return DP_EXIT_USAGE;
-}
 
 struct side {
 	struct dp_profile prof;
@@ -94,69 +78,37 @@ static void release_side(struct side *s)
 
 int dp_cmd_diff(int argc, char **argv)
 {
-	enum { OPT_FOLDED = 256, OPT_JSON };
-	static const struct option longopts[] = {
-		{ "top", required_argument, NULL, 'n' },
-		{ "folded", no_argument, NULL, OPT_FOLDED },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum dp_format format = DP_FORMAT_TEXT;
-	unsigned long top = 10;
-	const char *output = NULL;
+	static const struct dp_cli_text text = { "dropprof diff", usage_text, help_text };
+	struct dp_cli cli = { .top = 10 };
 	struct side a = { 0 }, b = { 0 };
 	struct dp_diff d;
 	struct dp_outfile out;
-	int c, ret = DP_EXIT_FAIL;
+	int ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":n:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (dp_parse_count(optarg, 1, 100000, &top))
-				return usage_error("invalid row count '%s': give a number from 1 to 100000", optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case OPT_FOLDED:
-		case OPT_JSON:
-			if (format != DP_FORMAT_TEXT)
-				return usage_error("%s", "--folded and --json exclude each other");
-			format = c == OPT_JSON ? DP_FORMAT_JSON : DP_FORMAT_FOLDED;
-			break;
-		case 'h':
-			fputs(help_text, stdout);
-			return DP_EXIT_OK;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 2)
-		return usage_error("%s", "give two profile files: BEFORE AFTER");
-	if (load_side(&a, argv[optind]) || load_side(&b, argv[optind + 1]))
+	ret = dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli);
+	if (ret >= 0)
+		return ret;
+	if (cli.nr_args != 2)
+		return dp_usage_error(&text, "%s", "give two profile files: BEFORE AFTER");
+	ret = DP_EXIT_FAIL;
+	if (load_side(&a, cli.args[0]) || load_side(&b, cli.args[1]))
 		goto out;
 	if (strcmp(a.rep.kernel, b.rep.kernel))
 		fprintf(stderr, "dropprof: warning: '%s' is from kernel %s, '%s' from %s; sites and stacks may not match\n",
-			argv[optind], a.rep.kernel, argv[optind + 1], b.rep.kernel);
-	if (dp_diff_build(&d, &a.rep, &b.rep, argv[optind], argv[optind + 1], top)) {
+			cli.args[0], a.rep.kernel, cli.args[1], b.rep.kernel);
+	if (dp_diff_build(&d, &a.rep, &b.rep, cli.args[0], cli.args[1], cli.top)) {
 		fprintf(stderr, "dropprof: cannot build the diff: out of memory\n");
 		goto out;
 	}
-	if (dp_outfile_open(&out, output)) {
-		fprintf(stderr, "dropprof: cannot create '%s'\n", output);
+	if (dp_outfile_open(&out, cli.output)) {
+		fprintf(stderr, "dropprof: cannot create '%s'\n", cli.output);
 	} else {
-		int err = dp_out_diff_write(&d, format, out.f);
+		int err = dp_out_diff_write(&d, cli.format, out.f);
 
 		err = dp_outfile_close(&out, err == 0) ?: err;
 		if (err)
 			fprintf(stderr, "dropprof: cannot write '%s': %s\n",
-				output ? output : "stdout", strerror(-err));
+				cli.output ? cli.output : "stdout", strerror(-err));
 		else
 			ret = DP_EXIT_OK;
 	}

@@ -1,8 +1,6 @@
 /* cmd_live — the default command: record every CPU for -d seconds (or
  * until Ctrl-C) and print the report.
  */
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,93 +55,25 @@ static const char help_text[] =
 "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
 "See dropprof(1).\n";
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dropprof: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(usage_text, stderr);
-	fputs("Try 'dropprof --help' for more.\n", stderr);
-	return DP_EXIT_USAGE;
-}
-
 int dp_cmd_live(int argc, char **argv)
 {
-	enum { OPT_FOLDED = 256, OPT_JSON };
-	static const struct option longopts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "folded", no_argument, NULL, OPT_FOLDED },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ "mmap-pages", required_argument, NULL, 'm' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	static const struct dp_cli_text text = { "dropprof", usage_text, help_text };
+	struct dp_cli cli = {
+		.ring_pages = DEFAULT_RING_PAGES, .top = DEFAULT_TOP,
 	};
-	struct dp_session_opts so = { .ring_pages = DEFAULT_RING_PAGES };
-	enum dp_format format = DP_FORMAT_TEXT;
-	unsigned long top = DEFAULT_TOP, pages;
-	const char *output = NULL;
+	struct dp_session_opts so;
 	struct dp_session s;
 	struct dp_symmap names;
 	char err[512];
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:n:o:m:qhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (dp_parse_seconds(optarg, &so.duration))
-				return usage_error("invalid duration '%s': give a positive number of seconds", optarg);
-			break;
-		case 'n':
-			if (dp_parse_count(optarg, 1, 100000, &top))
-				return usage_error("invalid stack count '%s': give a number from 1 to 100000", optarg);
-			break;
-		case 'm':
-			if (dp_parse_count(optarg, 1, 1UL << 16, &pages) ||
-			    (pages & (pages - 1)))
-				return usage_error("invalid ring size '%s': give a power of two from 1 to 65536 pages", optarg);
-			so.ring_pages = pages;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'q':
-			so.quiet = true;
-			break;
-		case OPT_FOLDED:
-			if (format == DP_FORMAT_JSON)
-				return usage_error("%s", "--folded and --json exclude each other");
-			format = DP_FORMAT_FOLDED;
-			break;
-		case OPT_JSON:
-			if (format == DP_FORMAT_FOLDED)
-				return usage_error("%s", "--folded and --json exclude each other");
-			format = DP_FORMAT_JSON;
-			break;
-		case 'h':
-			fputs(help_text, stdout);
-			return DP_EXIT_OK;
-		case 'V':
-			printf("dropprof %s\n", DP_VERSION);
-			return DP_EXIT_OK;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	ret = dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_REPORT | DP_CLI_VERSION,
+			   &text, &cli);
+	if (ret >= 0)
+		return ret;
+	if (cli.nr_args)
+		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
+	so = (struct dp_session_opts){ cli.duration, cli.ring_pages, cli.quiet };
 
 	ret = dp_session_open(&s, err, sizeof(err));
 	if (ret) {
@@ -163,7 +93,7 @@ int dp_cmd_live(int argc, char **argv)
 		dp_session_close(&s);
 		return DP_EXIT_FAIL;
 	}
-	ret = dp_emit_report(&s.prof, &names, top, format, output);
+	ret = dp_emit_report(&s.prof, &names, cli.top, cli.format, cli.output);
 	dp_symmap_release(&names);
 	dp_session_close(&s);
 	return ret;

@@ -2,8 +2,6 @@
  * the live recording would have printed it.  Needs no root and no access
  * to the recording kernel.
  */
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "dropprof/cmd.h"
@@ -28,74 +26,27 @@ static const char help_text[] =
 "      --json         the report as JSON (schema in README)\n"
 "  -o, --output FILE  write to FILE instead of stdout\n";
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dropprof report: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(usage_text, stderr);
-	return DP_EXIT_USAGE;
-}
-
 int dp_cmd_report(int argc, char **argv)
 {
-	enum { OPT_FOLDED = 256, OPT_JSON };
-	static const struct option longopts[] = {
-		{ "top", required_argument, NULL, 'n' },
-		{ "folded", no_argument, NULL, OPT_FOLDED },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum dp_format format = DP_FORMAT_TEXT;
-	unsigned long top = 5;
-	const char *output = NULL;
+	static const struct dp_cli_text text = { "dropprof report", usage_text, help_text };
+	struct dp_cli cli = { .top = 5 };
 	struct dp_profile prof;
 	struct dp_symmap names;
 	char err[512];
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":n:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (dp_parse_count(optarg, 1, 100000, &top))
-				return usage_error("invalid stack count '%s': give a number from 1 to 100000", optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case OPT_FOLDED:
-		case OPT_JSON:
-			if (format != DP_FORMAT_TEXT)
-				return usage_error("%s", "--folded and --json exclude each other");
-			format = c == OPT_JSON ? DP_FORMAT_JSON : DP_FORMAT_FOLDED;
-			break;
-		case 'h':
-			fputs(help_text, stdout);
-			return DP_EXIT_OK;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 1)
-		return usage_error("%s", argc - optind ? "give exactly one profile file" :
-				   "give the profile file to report");
-	ret = dp_profile_load(argv[optind], &prof, &names, err, sizeof(err));
+	ret = dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli);
+	if (ret >= 0)
+		return ret;
+	if (cli.nr_args != 1)
+		return dp_usage_error(&text, "%s", cli.nr_args ? "give exactly one profile file" :
+				      "give the profile file to report");
+	ret = dp_profile_load(cli.args[0], &prof, &names, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "dropprof: %s\n", err);
 		return DP_EXIT_FAIL;
 	}
-	ret = dp_emit_report(&prof, &names, top, format, output);
+	ret = dp_emit_report(&prof, &names, cli.top, cli.format, cli.output);
 	dp_symmap_release(&names);
 	dp_profile_release(&prof);
 	return ret;

@@ -40,6 +40,17 @@ struct reader {
 	size_t cap;
 };
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define IN_LIST(s, list) in_list(s, list, ARRAY_SIZE(list))
+
+static bool in_list(const char *s, const char *const *list, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}
+
 /* ---- the set ---------------------------------------------------------- */
 
 static int counters_push(struct dp_counters *c, const char *name, size_t len,
@@ -66,7 +77,28 @@ static int counters_push(struct dp_counters *c, const char *name, size_t len,
 	return 0;
 }
 
-/* Push "<fmt ...>" as one name; too long for a counter name is -EINVAL. */
+/* Format a counter name; its length, or -EINVAL when it is empty or too
+ * long to be one. */
+static int __attribute__((format(printf, 2, 0)))
+vformat_name(char name[NAME_MAX_LEN + 1], const char *fmt, va_list ap)
+{
+	int n = vsnprintf(name, NAME_MAX_LEN + 1, fmt, ap);
+
+	return n <= 0 || n > NAME_MAX_LEN ? -EINVAL : n;
+}
+
+static int __attribute__((format(printf, 2, 3)))
+format_name(char name[NAME_MAX_LEN + 1], const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vformat_name(name, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 static int __attribute__((format(printf, 4, 5)))
 counters_pushf(struct dp_counters *c, uint64_t value, unsigned int width,
 	       const char *fmt, ...)
@@ -76,11 +108,9 @@ counters_pushf(struct dp_counters *c, uint64_t value, unsigned int width,
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(name, sizeof(name), fmt, ap);
+	n = vformat_name(name, fmt, ap);
 	va_end(ap);
-	if (n <= 0 || (size_t)n >= sizeof(name))
-		return -EINVAL;
-	return counters_push(c, name, n, value, width);
+	return n < 0 ? n : counters_push(c, name, n, value, width);
 }
 
 void dp_counters_release(struct dp_counters *c)
@@ -98,14 +128,19 @@ static int cmp_counter(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static int cmp_name_counter(const void *key, const void *elem)
+{
+	const struct dp_counter *k = elem;
+
+	return strcmp(key, k->name);
+}
+
 const struct dp_counter *dp_counters_find(const struct dp_counters *c,
 					  const char *name)
 {
-	struct dp_counter key = { .name = (char *)name };
-
 	if (!c->nr)
 		return NULL;
-	return bsearch(&key, c->v, c->nr, sizeof(*c->v), cmp_counter);
+	return bsearch(name, c->v, c->nr, sizeof(*c->v), cmp_name_counter);
 }
 
 /* ---- lexing ----------------------------------------------------------- */
@@ -239,6 +274,14 @@ static int parse_hex(const char *s, size_t len, uint64_t *out)
 
 /* ---- /proc/net/snmp and /proc/net/netstat ----------------------------- */
 
+/* Settings and gauges, not counts of events: the difference of two
+ * readings means nothing (TcpCurrEstab -1 is not one event), and MaxConn
+ * is the only signed column.  nstat leaves out the same seven. */
+static const char *const table_gauges[] = {
+	"IpForwarding", "IpDefaultTTL", "TcpRtoAlgorithm", "TcpRtoMin",
+	"TcpRtoMax", "TcpMaxConn", "TcpCurrEstab",
+};
+
 /* Lines come in pairs with one prefix: "Udp: InDatagrams NoPorts ..." then
  * "Udp: 26 101000 ...".  A prefix may repeat (IcmpMsg prints 16 types a
  * pair) and a pair may have no column at all. */
@@ -251,8 +294,10 @@ static int load_table(struct dp_counters *c, struct reader *r)
 	while ((err = reader_next(r, &line)) > 0) {
 		const char *colon = strchr(line, ':');
 		const char *hp, *vp, *name, *val;
+		char full[NAME_MAX_LEN + 1];
 		size_t nlen, vlen;
 		uint64_t v;
+		int n;
 
 		if (is_empty_line(line))
 			continue;
@@ -288,8 +333,15 @@ static int load_table(struct dp_counters *c, struct reader *r)
 			err = parse_dec(val, vlen, true, &v);
 			if (err)
 				goto out_free_hdr;
-			err = counters_pushf(c, v, 64, "%.*s%.*s", (int)plen,
-					     hdr, (int)nlen, name);
+			n = format_name(full, "%.*s%.*s", (int)plen, hdr,
+					(int)nlen, name);
+			if (n < 0) {
+				err = n;
+				goto out_free_hdr;
+			}
+			if (IN_LIST(full, table_gauges))
+				continue;
+			err = counters_push(c, full, n, v, 64);
 			if (err)
 				goto out_free_hdr;
 		}
@@ -496,7 +548,7 @@ static int load_softnet(struct dp_counters *c, struct reader *r)
 			return -EINVAL;
 		cpu = ncols > SOFTNET_CPU_COL ? val[SOFTNET_CPU_COL] : lineno;
 		lineno++;
-		for (size_t i = 0; i < sizeof(softnet_cols) / sizeof(softnet_cols[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(softnet_cols); i++) {
 			unsigned int col = softnet_cols[i].col;
 
 			if (col >= ncols)
@@ -556,7 +608,7 @@ int dp_counters_snapshot(struct dp_counters *c, const char *procnet_dir)
 	bool found;
 	int err;
 
-	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
 		err = load_source(&tmp, procnet_dir, &sources[i], &found);
 		if (err)
 			goto out_release;
@@ -636,16 +688,6 @@ static const char *const softnet_drops[] = {
 	"dropped", "time_squeeze", "flow_limit_count",
 };
 
-#define IN_LIST(s, list) in_list(s, list, sizeof(list) / sizeof(list[0]))
-
-static bool in_list(const char *s, const char *const *list, size_t nr)
-{
-	for (size_t i = 0; i < nr; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
-
 /* "<prefix><something>:<field>" with something non-empty. */
 static bool match_scoped(const char *name, const char *prefix,
 			 const char *const *fields, size_t nr)
@@ -661,12 +703,11 @@ static bool match_scoped(const char *name, const char *prefix,
 
 bool dp_counter_is_drop_related(const char *name)
 {
-	if (match_scoped(name, "dev:", dev_drops,
-			 sizeof(dev_drops) / sizeof(dev_drops[0])) ||
+	if (match_scoped(name, "dev:", dev_drops, ARRAY_SIZE(dev_drops)) ||
 	    match_scoped(name, "softnet:", softnet_drops,
-			 sizeof(softnet_drops) / sizeof(softnet_drops[0])))
+			 ARRAY_SIZE(softnet_drops)))
 		return true;
-	for (size_t i = 0; i < sizeof(udp_prefixes) / sizeof(udp_prefixes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(udp_prefixes); i++) {
 		size_t plen = strlen(udp_prefixes[i]);
 
 		if (!strncmp(name, udp_prefixes[i], plen) &&

@@ -5,6 +5,7 @@
 #ifndef DROPPROF_CMD_H
 #define DROPPROF_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dropprof/output.h"
@@ -20,6 +21,39 @@ int dp_cmd_live(int argc, char **argv);
 int dp_cmd_record(int argc, char **argv);
 int dp_cmd_report(int argc, char **argv);
 int dp_cmd_diff(int argc, char **argv);
+
+/* The options of all commands, parsed in one place so they mean the same
+ * everywhere.  Which ones a command takes is a set of DP_CLI_* bits. */
+#define DP_CLI_RECORD  0x1   /* -d SECONDS, -m PAGES, -q */
+#define DP_CLI_REPORT  0x2   /* -n N, --folded, --json */
+#define DP_CLI_VERSION 0x4   /* -V, --version */
+
+struct dp_cli_text {
+	const char *cmd;         /* "dropprof record", for error lines */
+	const char *usage;       /* the usage line(s), printed on errors */
+	const char *help;        /* --help text */
+};
+
+struct dp_cli {
+	double duration;         /* 0: until a signal */
+	size_t ring_pages;
+	bool quiet;
+	enum dp_format format;
+	unsigned long top;
+	const char *output;      /* -o, NULL when absent */
+	int nr_args;             /* operands left after the options */
+	char **args;
+};
+
+/* Parse argv with the options in what; out must hold the defaults.
+ * Returns -1 to go on, or the exit status to return at once (0 after
+ * --help/--version, DP_EXIT_USAGE after an error, already printed). */
+int dp_cli_parse(int argc, char **argv, unsigned int what,
+		 const struct dp_cli_text *text, struct dp_cli *out);
+
+/* Print "CMD: message", the usage and return DP_EXIT_USAGE. */
+__attribute__((format(printf, 2, 3)))
+int dp_usage_error(const struct dp_cli_text *text, const char *fmt, ...);
 
 /* Helpers shared by the commands' option parsing. */
 int dp_parse_seconds(const char *s, double *out);

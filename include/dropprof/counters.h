@@ -4,7 +4,9 @@
  *
  * Names:
  *   snmp, netstat   PREFIX+NAME as nstat prints them: "UdpNoPorts",
- *                   "TcpExtListenOverflows", "IcmpMsgInType3"
+ *                   "TcpExtListenOverflows", "IcmpMsgInType3"; like nstat,
+ *                   without the settings and gauges (IpForwarding,
+ *                   IpDefaultTTL, TcpRto*, TcpMaxConn, TcpCurrEstab)
  *   snmp6           as in the file: "Ip6InReceives", "Udp6NoPorts"
  *   dev             "dev:<ifname>:rx_<field>", "dev:<ifname>:tx_<field>",
  *                   fields as the file's own header names them
@@ -25,8 +27,8 @@
 
 struct dp_counter {
 	char *name;          /* owned by the set */
-	uint64_t value;      /* a negative value (Tcp MaxConn -1) is stored
-	                      * as its two's complement, as nstat does */
+	uint64_t value;      /* a negative value is kept as its two's
+	                      * complement, as nstat's %llu reads it */
 	unsigned int width;  /* bits the kernel keeps: 32 for softnet_stat,
 	                      * so a delta across one wrap is still right */
 };
@@ -57,8 +59,8 @@ struct dp_counter_delta {
 	char *name;          /* owned by the delta array */
 	uint64_t before, after;
 	int64_t delta;       /* after - before, saturated to int64; negative
-	                      * for a gauge that fell (TcpCurrEstab) or a
-	                      * counter that was reset */
+	                      * for a counter that went away or was reset
+	                      * (an interface deleted and made again) */
 	bool drop_related;
 };
 
