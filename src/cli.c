@@ -12,7 +12,9 @@
 
 #include "dropprof/cmd.h"
 #include "dropprof/outfile.h"
+#include "dropprof/filter.h"
 #include "dropprof/report.h"
+#include "dropprof/session.h"
 
 int dp_parse_seconds(const char *s, double *out)
 {
@@ -91,11 +93,14 @@ int dp_usage_error(const struct dp_cli_text *text, const char *fmt, ...)
 int dp_cli_parse(int argc, char **argv, unsigned int what,
 		 const struct dp_cli_text *text, struct dp_cli *out)
 {
-	enum { OPT_FOLDED = 256, OPT_JSON };
+	enum { OPT_FOLDED = 256, OPT_JSON, OPT_REASON, OPT_EXCLUDE, OPT_PROTO };
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "mmap-pages", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "exclude-reason", required_argument, NULL, OPT_EXCLUDE },
+		{ "proto", required_argument, NULL, OPT_PROTO },
 		{ "top", required_argument, NULL, 'n' },
 		{ "folded", no_argument, NULL, OPT_FOLDED },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -111,7 +116,8 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":d:m:qn:o:hV", longopts, &li)) != -1) {
 		/* An option of another command is as unknown as a typo. */
-		if (((c == 'd' || c == 'm' || c == 'q') && !(what & DP_CLI_RECORD)) ||
+		if (((c == 'd' || c == 'm' || c == 'q' || c == OPT_REASON ||
+		      c == OPT_EXCLUDE || c == OPT_PROTO) && !(what & DP_CLI_RECORD)) ||
 		    ((c == 'n' || c == OPT_FOLDED || c == OPT_JSON) &&
 		     !(what & DP_CLI_REPORT)) ||
 		    (c == 'V' && !(what & DP_CLI_VERSION))) {
@@ -133,6 +139,15 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 			break;
 		case 'q':
 			out->quiet = true;
+			break;
+		case OPT_REASON:
+			out->reasons = optarg;
+			break;
+		case OPT_EXCLUDE:
+			out->exclude_reasons = optarg;
+			break;
+		case OPT_PROTO:
+			out->protos = optarg;
 			break;
 		case 'n':
 			if (dp_parse_count(optarg, 1, 100000, &out->top))
@@ -162,5 +177,19 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 	}
 	out->nr_args = argc - optind;
 	out->args = argv + optind;
+	return -1;
+}
+
+int dp_cli_filter(const struct dp_cli *cli, struct dp_session *s)
+{
+	struct dp_filter_spec spec = {
+		cli->reasons, cli->exclude_reasons, cli->protos,
+	};
+	char err[4096];
+
+	if (dp_session_set_filter(s, &spec, err, sizeof(err))) {
+		fprintf(stderr, "dropprof: %s\n", err);
+		return DP_EXIT_USAGE;
+	}
 	return -1;
 }

@@ -14,6 +14,8 @@
 
 static const char usage_text[] =
 "usage: dropprof [-d SECONDS] [-n N] [--folded | --json] [-o FILE] [-m PAGES] [-q]\n"
+"                [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
+"       dropprof record|report|diff ...   (see 'dropprof COMMAND --help')\n"
 "       dropprof --help | --version\n";
 
 static const char help_text[] =
@@ -38,6 +40,13 @@ static const char help_text[] =
 "  -m, --mmap-pages PAGES  ring size per CPU in 4 KiB pages, a power of two\n"
 "                          (default 128); raise it when samples are lost\n"
 "  -q, --quiet             no progress messages on stderr\n"
+"      --reason LIST       record only these drop reasons (comma-separated names\n"
+"                          as this kernel spells them, e.g. NO_SOCKET,NETFILTER_DROP)\n"
+"      --exclude-reason LIST  record every reason but these\n"
+"      --proto LIST        record only these protocols (ipv4, ipv6, arp, vlan,\n"
+"                          lldp, mpls, pppoe or an EtherType number)\n"
+"                          Filters run in the kernel: filtered drops cost nothing,\n"
+"                          and the report names the filter it ran with.\n"
 "  -h, --help              this help\n"
 "  -V, --version           print the version\n"
 "\n"
@@ -51,6 +60,8 @@ static const char help_text[] =
 "  dropprof -d 10 -n 20                show the 20 busiest stacks\n"
 "  dropprof -d 10 --folded > drops.folded && flamegraph.pl drops.folded > drops.svg\n"
 "  dropprof -d 30 --json -o drops.json\n"
+"  dropprof -d 10 --exclude-reason NOT_SPECIFIED --proto ipv4\n"
+"  dropprof record -d 30 -o before.dprof     save a profile; then 'report', 'diff'\n"
 "\n"
 "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
 "See dropprof(1).\n";
@@ -79,6 +90,11 @@ int dp_cmd_live(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "dropprof: %s\n", err);
 		return DP_EXIT_FAIL;
+	}
+	ret = dp_cli_filter(&cli, &s);
+	if (ret >= 0) {
+		dp_session_close(&s);
+		return ret;
 	}
 	ret = dp_session_record(&s, &so, err, sizeof(err));
 	if (ret) {

@@ -29,6 +29,8 @@ static const char help_text[] =
 "  -d, --duration SECONDS  record for SECONDS; without -d, until Ctrl-C\n"
 "  -m, --mmap-pages PAGES  ring size per CPU in pages, a power of two (default 128)\n"
 "  -q, --quiet             no progress messages on stderr\n"
+"      --reason LIST, --exclude-reason LIST, --proto LIST\n"
+"                          in-kernel filters, as for 'dropprof' (see dropprof --help)\n"
 "\n"
 "Example:\n"
 "  dropprof record -d 30 -o before.dprof\n"
@@ -59,6 +61,11 @@ int dp_cmd_record(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "dropprof: %s\n", err);
 		return DP_EXIT_FAIL;
+	}
+	ret = dp_cli_filter(&cli, &s);
+	if (ret >= 0) {
+		dp_session_close(&s);
+		return ret;
 	}
 	ret = dp_session_record(&s, &so, err, sizeof(err));
 	if (!ret && (ret = dp_session_names(&s, &names)) != 0)

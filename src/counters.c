@@ -155,12 +155,14 @@ static int reader_next(struct reader *r, char **line)
 	errno = 0;
 	n = getline(&r->buf, &r->cap, r->f);
 	if (n < 0) {
+		int e = errno;
+
 		/* getline fails with ENOMEM without setting the error flag. */
-		if (ferror(r->f) || errno)
-			return errno ? -errno : -EIO;
+		if (ferror(r->f) || e)
+			return e > 0 ? -e : -EIO;
 		return 0;
 	}
-	if ((size_t)n != strlen(r->buf) || r->buf[n - 1] != '\n')
+	if (!n || (size_t)n != strlen(r->buf) || r->buf[n - 1] != '\n')
 		return -EINVAL;
 	r->buf[n - 1] = '\0';
 	*line = r->buf;
@@ -501,11 +503,11 @@ out_free_fields:
 
 /* ---- /proc/net/softnet_stat ------------------------------------------- */
 
-/* The columns that count events.  3-8 are always 0 ("was fastroute",
- * "was cpu_collision"); 11, 13 and 14 are queue lengths at the time of
- * reading, whose difference means nothing; 12 is the CPU id.  Columns a
- * later kernel adds have no name to give, so they are left out rather
- * than reported under a guessed one. */
+/* The columns that count events.  3-8 have printed 0 for years ("was
+ * fastroute", "was cpu_collision"); 11, 13 and 14 are queue lengths at
+ * the time of reading, whose difference means nothing; 12 is the CPU id.
+ * Columns a later kernel adds have no name to give, so they are left out
+ * rather than reported under a guessed one. */
 static const struct {
 	unsigned int col;
 	const char *name;
@@ -799,6 +801,7 @@ int dp_counters_delta(const struct dp_counters *before,
 			cmp = -1;
 		else
 			cmp = strcmp(before->v[i].name, after->v[j].name);
+		which = cmp <= 0 ? &before->v[i] : &after->v[j];
 		if (cmp <= 0)
 			b = &before->v[i++];
 		if (cmp >= 0)
@@ -816,7 +819,6 @@ int dp_counters_delta(const struct dp_counters *before,
 			}
 			d = grown;
 		}
-		which = a ? a : b;
 		d[n].name = strdup(which->name);
 		if (!d[n].name) {
 			err = -ENOMEM;

@@ -127,6 +127,7 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 	dp_json_double(&j, "duration", r->duration, 3);
 	dp_json_string(&j, "cpu_list", r->cpu_list);
 	dp_json_u64(&j, "nr_cpus", r->nr_cpus);
+	dp_json_string(&j, "filter", r->filter);
 	dp_json_u64(&j, "drops", r->drops);
 	dp_json_double(&j, "drop_rate", r->drop_rate, 3);
 	if (r->frees_known) {

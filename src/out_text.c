@@ -37,6 +37,8 @@ static void header(const struct dp_report *r, FILE *f)
 	if (r->throttled)
 		fprintf(f, "warning: the kernel throttled sampling %llu times (kernel.perf_event_max_sample_rate); drops while throttled were not seen\n",
 			(unsigned long long)r->throttled);
+	if (r->filter && r->filter[0])
+		fprintf(f, "filter: only drops matching '%s' were recorded\n", r->filter);
 	if (r->bad_records)
 		fprintf(f, "warning: %llu undecodable ring records skipped\n",
 			(unsigned long long)r->bad_records);

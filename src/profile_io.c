@@ -34,6 +34,7 @@ enum {
 	TAG_PROT = 0x544f5250,  /* "PROT" */
 	TAG_CNTR = 0x52544e43,  /* "CNTR" */
 	TAG_THRT = 0x54524854,  /* "THRT" */
+	TAG_FILT = 0x544c4946,  /* "FILT" */
 };
 
 /* ---- writing ---- */
@@ -199,6 +200,10 @@ static void encode_payload(struct wbuf *w, const struct dp_profile *p,
 
 	s = section_begin(w, TAG_THRT);
 	put_u64(w, p->throttled);
+	section_end(w, s);
+
+	s = section_begin(w, TAG_FILT);
+	put_str(w, p->filter);
 	section_end(w, s);
 
 	s = section_begin(w, TAG_CNTR);
@@ -587,6 +592,7 @@ static int decode_payload(struct decoder *d, const unsigned char *pay, size_t le
 		case TAG_PROT: read_keytab(d, &r, &d->p->protos, 1, "protocol"); break;
 		case TAG_CNTR: read_counters(d, &r); break;
 		case TAG_THRT: d->p->throttled = get_u64(&r); break;
+		case TAG_FILT: get_str(&r, d->p->filter, sizeof(d->p->filter)); break;
 		default:
 			continue;   /* a newer minor version's section */
 		}

@@ -103,6 +103,11 @@ static int open_cpu(struct dp_recorder *r, struct cpu_events *c,
 		return fd;
 	}
 	c->drop_fd = fd;
+	if (r->opts.filter && (ret = dp_perf_set_filter(fd, r->opts.filter))) {
+		snprintf(err, errlen, "the kernel rejected the filter '%s': %s",
+			 r->opts.filter, strerror(-ret));
+		return ret;
+	}
 	ret = dp_perf_mmap(fd, r->opts.ring_pages, &c->map, &c->map_len);
 	if (ret) {
 		snprintf(err, errlen,

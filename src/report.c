@@ -520,6 +520,7 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->kernel = b_strdup(&b, prof->kernel);
 	rep->hostname = b_strdup(&b, prof->hostname);
 	rep->cpu_list = b_strdup(&b, prof->cpu_list);
+	rep->filter = b_strdup(&b, prof->filter);
 	rep->start_time = prof->start_time;
 	rep->duration = prof->duration;
 	rep->nr_cpus = dp_profile_nr_recorded_cpus(prof);
@@ -571,6 +572,7 @@ void dp_report_release(struct dp_report *rep)
 	free(rep->kernel);
 	free(rep->hostname);
 	free(rep->cpu_list);
+	free(rep->filter);
 	for (size_t i = 0; i < rep->nr_reasons; i++) {
 		free(rep->reasons[i].name);
 		free(rep->reasons[i].top_site);

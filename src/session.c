@@ -15,6 +15,7 @@
 
 #include "dropprof/counters.h"
 #include "dropprof/cpumask.h"
+#include "dropprof/filter.h"
 #include "dropprof/ksym.h"
 #include "dropprof/plumbing.h"
 #include "dropprof/record.h"
@@ -161,6 +162,7 @@ int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 	struct dp_record_opts ro = {
 		.duration = o->duration,
 		.ring_pages = o->ring_pages,
+		.filter = s->filter[0] ? s->filter : NULL,
 	};
 	struct dp_recorder *rec = NULL;
 	struct signalfd_siginfo si;
@@ -223,6 +225,17 @@ out:
 	dp_recorder_free(rec);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	close(sfd);
+	return ret;
+}
+
+int dp_session_set_filter(struct dp_session *s, const struct dp_filter_spec *spec,
+			  char *err, size_t errlen)
+{
+	int ret = dp_filter_build(spec, &s->kfree, s->filter, sizeof(s->filter),
+				  err, errlen);
+
+	if (!ret)
+		snprintf(s->prof.filter, sizeof(s->prof.filter), "%s", s->filter);
 	return ret;
 }
 

@@ -24,7 +24,8 @@ int dp_cmd_diff(int argc, char **argv);
 
 /* The options of all commands, parsed in one place so they mean the same
  * everywhere.  Which ones a command takes is a set of DP_CLI_* bits. */
-#define DP_CLI_RECORD  0x1   /* -d SECONDS, -m PAGES, -q */
+#define DP_CLI_RECORD  0x1   /* -d SECONDS, -m PAGES, -q, --reason,
+				--exclude-reason, --proto */
 #define DP_CLI_REPORT  0x2   /* -n N, --folded, --json */
 #define DP_CLI_VERSION 0x4   /* -V, --version */
 
@@ -41,6 +42,9 @@ struct dp_cli {
 	enum dp_format format;
 	unsigned long top;
 	const char *output;      /* -o, NULL when absent */
+	const char *reasons;     /* --reason LIST */
+	const char *exclude_reasons; /* --exclude-reason LIST */
+	const char *protos;      /* --proto LIST */
 	int nr_args;             /* operands left after the options */
 	char **args;
 };
@@ -50,6 +54,11 @@ struct dp_cli {
  * --help/--version, DP_EXIT_USAGE after an error, already printed). */
 int dp_cli_parse(int argc, char **argv, unsigned int what,
 		 const struct dp_cli_text *text, struct dp_cli *out);
+
+/* Apply --reason/--exclude-reason/--proto to the session.  Returns -1 to
+ * go on, or DP_EXIT_USAGE (error printed). */
+struct dp_session;
+int dp_cli_filter(const struct dp_cli *cli, struct dp_session *s);
 
 /* Print "CMD: message", the usage and return DP_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))

@@ -60,6 +60,7 @@ struct dp_profile {
 	double duration;             /* seconds actually recorded */
 	bool has_reason;             /* tracepoint has a 'reason' field */
 	char cpu_list[256];          /* CPUs recorded, kernel list format */
+	char filter[1024];           /* in-kernel filter, "" when none */
 
 	/* kernel counters that moved during the window (owned) */
 	struct dp_profile_counter *counters;

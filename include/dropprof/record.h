@@ -16,6 +16,7 @@ struct dp_record_opts {
 	double duration;          /* seconds; 0: until stop_fd */
 	size_t ring_pages;        /* data pages per CPU, power of two */
 	bool count_frees;         /* open consume_skb counters */
+	const char *filter;       /* tracepoint filter for the drop events */
 };
 
 struct dp_recorder;

@@ -84,6 +84,7 @@ struct dp_report {
 	int64_t start_time;
 	double duration;
 	char *cpu_list;               /* "0-1" */
+	char *filter;                 /* in-kernel filter, "" when none */
 	size_t nr_cpus;
 	uint64_t drops;
 	double drop_rate;

@@ -38,11 +38,18 @@ struct dp_session {
 	size_t nr_plumbing;
 	struct dp_profile prof;
 	bool interrupted;         /* stopped by a signal */
+	char filter[1024];        /* tracepoint filter, "" for none */
 };
 
 /* Prepare everything short of opening perf events.  On failure *err gets
  * one line that says what failed and what to do.  Returns 0 or -errno. */
 int dp_session_open(struct dp_session *s, char *err, size_t errlen);
+
+/* Set the in-kernel filter (see filter.h) for the next recording; the
+ * profile remembers it.  -EINVAL/-ENOTSUP with *err: a usage error. */
+struct dp_filter_spec;
+int dp_session_set_filter(struct dp_session *s, const struct dp_filter_spec *spec,
+			  char *err, size_t errlen);
 
 /* Record until the duration ends or SIGINT/SIGTERM arrives.  After the
  * first signal the default disposition is restored, so a second Ctrl-C
