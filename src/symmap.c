@@ -112,8 +112,11 @@ static int cmp_reason(const void *a, const void *b)
 
 int dp_symmap_sort(struct dp_symmap *m)
 {
-	qsort(m->addrs, m->nr_addrs, sizeof(*m->addrs), cmp_addr);
-	qsort(m->reasons, m->nr_reasons, sizeof(*m->reasons), cmp_reason);
+	/* qsort() must not see a NULL base, even for zero elements. */
+	if (m->nr_addrs)
+		qsort(m->addrs, m->nr_addrs, sizeof(*m->addrs), cmp_addr);
+	if (m->nr_reasons)
+		qsort(m->reasons, m->nr_reasons, sizeof(*m->reasons), cmp_reason);
 	for (size_t i = 1; i < m->nr_addrs; i++)
 		if (m->addrs[i].addr == m->addrs[i - 1].addr)
 			return -EINVAL;
