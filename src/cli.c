@@ -93,7 +93,8 @@ int dp_usage_error(const struct dp_cli_text *text, const char *fmt, ...)
 int dp_cli_parse(int argc, char **argv, unsigned int what,
 		 const struct dp_cli_text *text, struct dp_cli *out)
 {
-	enum { OPT_FOLDED = 256, OPT_JSON, OPT_REASON, OPT_EXCLUDE, OPT_PROTO };
+	enum { OPT_FOLDED = 256, OPT_JSON, OPT_REASON, OPT_EXCLUDE, OPT_PROTO,
+	       OPT_ALL_STACKS, OPT_STACK_RATE };
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "mmap-pages", required_argument, NULL, 'm' },
@@ -101,6 +102,8 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "exclude-reason", required_argument, NULL, OPT_EXCLUDE },
 		{ "proto", required_argument, NULL, OPT_PROTO },
+		{ "all-stacks", no_argument, NULL, OPT_ALL_STACKS },
+		{ "stack-rate", required_argument, NULL, OPT_STACK_RATE },
 		{ "top", required_argument, NULL, 'n' },
 		{ "folded", no_argument, NULL, OPT_FOLDED },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -117,7 +120,8 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 	while ((c = getopt_long(argc, argv, ":d:m:qn:o:hV", longopts, &li)) != -1) {
 		/* An option of another command is as unknown as a typo. */
 		if (((c == 'd' || c == 'm' || c == 'q' || c == OPT_REASON ||
-		      c == OPT_EXCLUDE || c == OPT_PROTO) && !(what & DP_CLI_RECORD)) ||
+		      c == OPT_EXCLUDE || c == OPT_PROTO || c == OPT_ALL_STACKS ||
+		      c == OPT_STACK_RATE) && !(what & DP_CLI_RECORD)) ||
 		    ((c == 'n' || c == OPT_FOLDED || c == OPT_JSON) &&
 		     !(what & DP_CLI_REPORT)) ||
 		    (c == 'V' && !(what & DP_CLI_VERSION))) {
@@ -148,6 +152,14 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 			break;
 		case OPT_PROTO:
 			out->protos = optarg;
+			break;
+		case OPT_ALL_STACKS:
+			out->all_stacks = true;
+			break;
+		case OPT_STACK_RATE:
+			if (dp_parse_count(optarg, 1, 10000000, &v))
+				return dp_usage_error(text, "invalid stack rate '%s': give stacks per second per CPU, 1 to 10000000", optarg);
+			out->stack_rate = (double)v;
 			break;
 		case 'n':
 			if (dp_parse_count(optarg, 1, 100000, &out->top))

@@ -15,6 +15,7 @@
 static const char usage_text[] =
 "usage: dropprof [-d SECONDS] [-n N] [--folded | --json] [-o FILE] [-m PAGES] [-q]\n"
 "                [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
+"                [--all-stacks | --stack-rate N]\n"
 "       dropprof record|report|diff ...   (see 'dropprof COMMAND --help')\n"
 "       dropprof --help | --version\n";
 
@@ -34,12 +35,21 @@ static const char help_text[] =
 "                          without -d, record until Ctrl-C or SIGTERM\n"
 "  -n, --top N             stacks shown in the text report (default 5)\n"
 "      --folded            print FlameGraph folded stacks instead of the report:\n"
-"                          REASON;root;...;drop_site COUNT, one line per stack\n"
+"                          REASON;root;...;drop_site COUNT, one line per stack;\n"
+"                          COUNT is the number of stack samples (see --all-stacks)\n"
 "      --json              print the report as one JSON document (schema in README)\n"
 "  -o, --output FILE       write the output to FILE instead of stdout\n"
 "  -m, --mmap-pages PAGES  ring size per CPU in 4 KiB pages, a power of two\n"
 "                          (default 128); raise it when samples are lost\n"
 "  -q, --quiet             no progress messages on stderr\n"
+"      --all-stacks        take a kernel stack with every drop (costlier at high\n"
+"                          drop rates); by default every drop is counted exactly\n"
+"                          by reason, site, protocol and CPU, and stacks are\n"
+"                          sampled: one with every drop while a CPU drops less\n"
+"                          than --stack-rate per second, then 1 in 2, 4, 8, ...\n"
+"                          drops, as the report says\n"
+"      --stack-rate N      stack budget per CPU per second before sampling starts\n"
+"                          (default 2000)\n"
 "      --reason LIST       record only these drop reasons (comma-separated names\n"
 "                          as this kernel spells them, e.g. NO_SOCKET,NETFILTER_DROP)\n"
 "      --exclude-reason LIST  record every reason but these\n"
@@ -71,6 +81,7 @@ int dp_cmd_live(int argc, char **argv)
 	static const struct dp_cli_text text = { "dropprof", usage_text, help_text };
 	struct dp_cli cli = {
 		.ring_pages = DEFAULT_RING_PAGES, .top = DEFAULT_TOP,
+		.stack_rate = DP_DEFAULT_STACK_RATE,
 	};
 	struct dp_session_opts so;
 	struct dp_session s;
@@ -84,7 +95,11 @@ int dp_cmd_live(int argc, char **argv)
 		return ret;
 	if (cli.nr_args)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
-	so = (struct dp_session_opts){ cli.duration, cli.ring_pages, cli.quiet };
+	so = (struct dp_session_opts){
+		.duration = cli.duration, .ring_pages = cli.ring_pages,
+		.quiet = cli.quiet, .all_stacks = cli.all_stacks,
+		.stack_budget = cli.stack_rate,
+	};
 
 	ret = dp_session_open(&s, err, sizeof(err));
 	if (ret) {

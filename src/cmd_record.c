@@ -31,6 +31,8 @@ static const char help_text[] =
 "  -q, --quiet             no progress messages on stderr\n"
 "      --reason LIST, --exclude-reason LIST, --proto LIST\n"
 "                          in-kernel filters, as for 'dropprof' (see dropprof --help)\n"
+"      --all-stacks, --stack-rate N\n"
+"                          stack sampling, as for 'dropprof'\n"
 "\n"
 "Example:\n"
 "  dropprof record -d 30 -o before.dprof\n"
@@ -41,7 +43,7 @@ static const char help_text[] =
 int dp_cmd_record(int argc, char **argv)
 {
 	static const struct dp_cli_text text = { "dropprof record", usage_text, help_text };
-	struct dp_cli cli = { .ring_pages = 128 };
+	struct dp_cli cli = { .ring_pages = 128, .stack_rate = DP_DEFAULT_STACK_RATE };
 	struct dp_session_opts so;
 	struct dp_session s;
 	struct dp_symmap names;
@@ -55,7 +57,11 @@ int dp_cmd_record(int argc, char **argv)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
 	if (!cli.output || !*cli.output || !strcmp(cli.output, "-"))
 		return dp_usage_error(&text, "%s", "give the profile file with -o FILE");
-	so = (struct dp_session_opts){ cli.duration, cli.ring_pages, cli.quiet };
+	so = (struct dp_session_opts){
+		.duration = cli.duration, .ring_pages = cli.ring_pages,
+		.quiet = cli.quiet, .all_stacks = cli.all_stacks,
+		.stack_budget = cli.stack_rate,
+	};
 
 	ret = dp_session_open(&s, err, sizeof(err));
 	if (ret) {

@@ -142,6 +142,12 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 	dp_json_u64(&j, "bad_records", r->bad_records);
 	dp_json_u64(&j, "no_stack", r->no_stack);
 	dp_json_u64(&j, "stacks_other", r->stacks_other);
+	dp_json_bool(&j, "all_stacks", r->all_stacks);
+	dp_json_bool(&j, "stacks_sampled", r->stacks_sampled);
+	dp_json_u64(&j, "stack_samples", r->stack_samples);
+	dp_json_u64(&j, "stack_lost", r->stack_lost);
+	dp_json_u64(&j, "stack_period_max", r->stack_period_max);
+	dp_json_double(&j, "stack_budget", r->stack_budget, 1);
 	dp_json_bool(&j, "has_reason", r->has_reason);
 	dp_json_bool(&j, "symbols_restricted", r->symbols_restricted);
 	reasons(&j, r);

@@ -74,6 +74,11 @@ int dp_perf_set_output(int fd, int target_fd)
 	return perf_ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, (unsigned long)target_fd);
 }
 
+int dp_perf_set_period(int fd, uint64_t period)
+{
+	return perf_ioctl(fd, PERF_EVENT_IOC_PERIOD, (unsigned long)&period);
+}
+
 int dp_perf_enable(int fd)
 {
 	return perf_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);

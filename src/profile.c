@@ -16,6 +16,7 @@ int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
 	dp_keytab_init(&p->sites, 0);
 	dp_keytab_init(&p->protos, 0);
 	dp_keytab_init(&p->unstacked, 0);
+	p->stack_period_max = 1;
 	p->nr_cpu_slots = nr_cpu_slots;
 	p->cpu_drops = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
 	p->cpu_lost = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
@@ -48,10 +49,8 @@ void dp_profile_release(struct dp_profile *p)
 }
 
 int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
-			const struct dp_skb_fields *f, const uint64_t *ips,
-			size_t nr_ips)
+			const struct dp_skb_fields *f)
 {
-	uint64_t key[DP_MAX_FRAMES + 1];
 	uint64_t site[2] = { f->location, f->reason };
 	uint64_t proto = f->protocol;
 	int err;
@@ -62,28 +61,45 @@ int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
 	err = dp_keytab_add(&p->sites, site, 2, 1);
 	if (!err)
 		err = dp_keytab_add(&p->protos, &proto, 1, 1);
-	if (err)
-		return err;
+	return err;
+}
+
+int dp_profile_add_stack(struct dp_profile *p, uint32_t reason,
+			 const uint64_t *ips, size_t nr_ips)
+{
+	uint64_t key[DP_MAX_FRAMES + 1];
+	int err;
+
+	p->stack_samples++;
 	if (!nr_ips) {
-		uint64_t k[2] = { f->reason, DP_UNSTACKED_NONE };
+		uint64_t k[2] = { reason, DP_UNSTACKED_NONE };
 
 		p->no_stack++;
 		return dp_keytab_add(&p->unstacked, k, 2, 1);
 	}
 	if (nr_ips > DP_MAX_FRAMES)
 		nr_ips = DP_MAX_FRAMES;
-	key[0] = f->reason;
+	key[0] = reason;
 	memcpy(key + 1, ips, nr_ips * sizeof(*ips));
 	err = dp_keytab_add(&p->stacks, key, (uint32_t)nr_ips + 1, 1);
 	if (err == -ENOSPC) {
 		/* Bounded memory: counted, reported, never silently cut.
 		 * Reasons are few, so this table stays small. */
-		uint64_t k[2] = { f->reason, DP_UNSTACKED_OVER_CAP };
+		uint64_t k[2] = { reason, DP_UNSTACKED_OVER_CAP };
 
 		p->stacks_other++;
 		return dp_keytab_add(&p->unstacked, k, 2, 1);
 	}
 	return err;
+}
+
+int dp_profile_add_drop_stack(struct dp_profile *p, uint32_t cpu,
+			      const struct dp_skb_fields *f, const uint64_t *ips,
+			      size_t nr_ips)
+{
+	int err = dp_profile_add_drop(p, cpu, f);
+
+	return err ? err : dp_profile_add_stack(p, f->reason, ips, nr_ips);
 }
 
 void dp_profile_add_lost(struct dp_profile *p, uint32_t cpu, uint64_t lost)

@@ -35,6 +35,7 @@ enum {
 	TAG_CNTR = 0x52544e43,  /* "CNTR" */
 	TAG_THRT = 0x54524854,  /* "THRT" */
 	TAG_FILT = 0x544c4946,  /* "FILT" */
+	TAG_SAMP = 0x504d4153,  /* "SAMP" */
 };
 
 /* ---- writing ---- */
@@ -202,6 +203,14 @@ static void encode_payload(struct wbuf *w, const struct dp_profile *p,
 	put_u64(w, p->throttled);
 	section_end(w, s);
 
+	s = section_begin(w, TAG_SAMP);
+	put_u64(w, p->stack_samples);
+	put_u64(w, p->stack_lost);
+	put_u64(w, p->stack_period_max);
+	put_f64(w, p->stack_budget);
+	put_u8(w, p->all_stacks);
+	section_end(w, s);
+
 	s = section_begin(w, TAG_FILT);
 	put_str(w, p->filter);
 	section_end(w, s);
@@ -329,6 +338,7 @@ struct decoder {
 	char *err;
 	size_t errlen;
 	int seen_meta;
+	int seen_samp;
 	int ret;
 };
 
@@ -517,6 +527,22 @@ static int read_counters(struct decoder *d, struct rbuf *r)
 	return 0;
 }
 
+static int read_sampling(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+
+	p->stack_samples = get_u64(r);
+	p->stack_lost = get_u64(r);
+	p->stack_period_max = get_u64(r);
+	p->stack_budget = get_f64(r);
+	p->all_stacks = get_u8(r) != 0;
+	d->seen_samp = 1;
+	if (!r->bad && (p->stack_samples > p->drops || !p->stack_period_max ||
+			!(p->stack_budget >= 0 && p->stack_budget < 1e12)))
+		return fail(d, "sampling section has impossible values");
+	return 0;
+}
+
 static const char *tag_name(uint32_t tag, char buf[5])
 {
 	for (int i = 0; i < 4; i++) {
@@ -548,8 +574,13 @@ static int check_consistency(struct decoder *d)
 		return fail(d, "drop sites do not add up to the drop total");
 	if (sum_counts(&p->protos) != p->drops)
 		return fail(d, "protocols do not add up to the drop total");
-	if (sum_counts(&p->stacks) + sum_counts(&p->unstacked) != p->drops)
-		return fail(d, "stacks do not add up to the drop total");
+	/* Files without a sampling section had a stack with every drop. */
+	if (!d->seen_samp) {
+		p->stack_samples = p->drops;
+		p->all_stacks = true;
+	}
+	if (sum_counts(&p->stacks) + sum_counts(&p->unstacked) != p->stack_samples)
+		return fail(d, "stacks do not add up to the stack samples");
 	for (size_t i = 0; i < p->nr_cpu_slots; i++)
 		cpu_sum += p->cpu_drops[i];
 	if (cpu_sum != p->drops)
@@ -593,6 +624,7 @@ static int decode_payload(struct decoder *d, const unsigned char *pay, size_t le
 		case TAG_CNTR: read_counters(d, &r); break;
 		case TAG_THRT: d->p->throttled = get_u64(&r); break;
 		case TAG_FILT: get_str(&r, d->p->filter, sizeof(d->p->filter)); break;
+		case TAG_SAMP: read_sampling(d, &r); break;
 		default:
 			continue;   /* a newer minor version's section */
 		}
@@ -611,7 +643,7 @@ int dp_profile_decode(const unsigned char *buf, size_t len,
 		      char *err, size_t errlen)
 {
 	struct rbuf h = { buf, buf + len, 0 };
-	struct decoder d = { p, m, err, errlen, 0, 0 };
+	struct decoder d = { p, m, err, errlen, 0, 0, 0 };
 	unsigned major, minor;
 	uint64_t plen;
 	uint32_t crc, clen;

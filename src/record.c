@@ -17,15 +17,26 @@
 #include "dropprof/record.h"
 #include "dropprof/ring.h"
 #include "dropprof/sample.h"
+#include "dropprof/sampler.h"
 #include "dropprof/tp_format.h"
 
-#define DROP_SAMPLE_TYPE (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | \
-			  PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
-			  PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW)
+/* Two events per CPU share one ring: 'drop' counts every drop exactly
+ * (raw fields only: a cheap record), 'stack' adds the kernel callchain for
+ * one drop in 'period'.  With --all-stacks, 'drop' carries the callchain
+ * itself and there is no 'stack' event.  IDENTIFIER comes first in every
+ * sample, so the reader knows which layout follows. */
+#define RAW_SAMPLE_TYPE (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_CPU | \
+			 PERF_SAMPLE_RAW)
+#define STACK_SAMPLE_TYPE (RAW_SAMPLE_TYPE | PERF_SAMPLE_CALLCHAIN)
+#define ADJUST_INTERVAL 0.1     /* seconds between period decisions */
 
 struct cpu_events {
 	int cpu;
 	int drop_fd;
+	int stack_fd;            /* -1 with --all-stacks */
+	uint64_t drop_id, stack_id;
+	struct dp_sampler sampler;
+	uint64_t drops_at_adjust;   /* cpu's drop count at the last decision */
 	int free_fd;
 	void *map;
 	size_t map_len;
@@ -43,6 +54,8 @@ struct dp_recorder {
 	int epfd;
 	int timerfd;
 	struct timespec t0;
+	double last_adjust;
+	uint64_t drop_type;      /* sample_type of the drop events */
 	uint64_t frames[DP_MAX_FRAMES];
 };
 
@@ -64,6 +77,8 @@ void dp_recorder_free(struct dp_recorder *r)
 
 		dp_ring_release(&c->ring);
 		dp_perf_munmap(c->map, c->map_len);
+		if (c->stack_fd >= 0)
+			close(c->stack_fd);
 		if (c->drop_fd >= 0)
 			close(c->drop_fd);
 		if (c->free_fd >= 0)
@@ -77,6 +92,47 @@ void dp_recorder_free(struct dp_recorder *r)
 	free(r);
 }
 
+/* The sampled stack event, writing into the drop event's ring. */
+static int open_stack_event(struct dp_recorder *r, struct cpu_events *c,
+			    const struct dp_tp_format *kfree, char *err,
+			    size_t errlen)
+{
+	struct dp_perf_tp_attr a = {
+		.tp_id = kfree->id,
+		.cpu = c->cpu,
+		.sample_type = STACK_SAMPLE_TYPE,
+		.sample_period = 1,
+		/* Its records wake the reader through the drop event's ring. */
+		.wakeup_watermark = 1u << 30,
+		.group_fd = -1,
+	};
+	int fd, ret;
+
+	fd = dp_perf_open_tp(&a);
+	if (fd < 0) {
+		snprintf(err, errlen,
+			 "cannot open tracepoint 'skb:kfree_skb' for stacks on cpu %d: %s (%s)",
+			 c->cpu, strerror(-fd), dp_perf_open_hint(fd));
+		return fd;
+	}
+	c->stack_fd = fd;
+	if (r->opts.filter && (ret = dp_perf_set_filter(fd, r->opts.filter))) {
+		snprintf(err, errlen, "the kernel rejected the filter '%s': %s",
+			 r->opts.filter, strerror(-ret));
+		return ret;
+	}
+	ret = dp_perf_set_output(fd, c->drop_fd);
+	if (!ret)
+		ret = dp_perf_event_id(fd, &c->stack_id);
+	if (ret) {
+		snprintf(err, errlen, "cannot attach the stack event to the ring on cpu %d: %s",
+			 c->cpu, strerror(-ret));
+		return ret;
+	}
+	dp_sampler_init(&c->sampler, r->opts.stack_budget);
+	return 0;
+}
+
 static int open_cpu(struct dp_recorder *r, struct cpu_events *c,
 		    const struct dp_tp_format *kfree,
 		    const struct dp_tp_format *consume, char *err, size_t errlen)
@@ -85,7 +141,7 @@ static int open_cpu(struct dp_recorder *r, struct cpu_events *c,
 	struct dp_perf_tp_attr a = {
 		.tp_id = kfree->id,
 		.cpu = c->cpu,
-		.sample_type = DROP_SAMPLE_TYPE,
+		.sample_type = r->drop_type,
 		.sample_period = 1,
 		/* Wake when a quarter of the ring is full: the reader has
 		 * three quarters of headroom to catch up before loss. */
@@ -120,6 +176,16 @@ static int open_cpu(struct dp_recorder *r, struct cpu_events *c,
 	if (ret) {
 		snprintf(err, errlen, "bad ring layout on cpu %d", c->cpu);
 		return ret;
+	}
+	if ((ret = dp_perf_event_id(c->drop_fd, &c->drop_id))) {
+		snprintf(err, errlen, "cannot read the event id on cpu %d: %s",
+			 c->cpu, strerror(-ret));
+		return ret;
+	}
+	if (!r->opts.all_stacks) {
+		ret = open_stack_event(r, c, kfree, err, errlen);
+		if (ret)
+			return ret;
 	}
 	ev.data.ptr = c;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -169,6 +235,9 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		goto fail;
 	}
 	prof->has_reason = r->layout.has_reason;
+	prof->all_stacks = o->all_stacks;
+	prof->stack_budget = o->all_stacks ? 0 : o->stack_budget;
+	r->drop_type = o->all_stacks ? STACK_SAMPLE_TYPE : RAW_SAMPLE_TYPE;
 	r->cpus = calloc(nr_cpus, sizeof(*r->cpus));
 	if (!r->cpus) {
 		ret = -ENOMEM;
@@ -178,6 +247,7 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 	for (size_t i = 0; i < nr_cpus; i++) {
 		r->cpus[i].cpu = cpus[i];
 		r->cpus[i].drop_fd = r->cpus[i].free_fd = -1;
+		r->cpus[i].stack_fd = -1;
 	}
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
@@ -223,6 +293,9 @@ int dp_recorder_start(struct dp_recorder *r)
 			return ret;
 		if ((ret = dp_perf_enable(r->cpus[i].drop_fd)))
 			return ret;
+		if (r->cpus[i].stack_fd >= 0 &&
+		    (ret = dp_perf_enable(r->cpus[i].stack_fd)))
+			return ret;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	r->prof->start_time = (int64_t)time(NULL);
@@ -234,38 +307,87 @@ struct drain_ctx {
 	struct cpu_events *c;
 };
 
+static int on_sample(struct dp_recorder *r, struct cpu_events *c,
+		     const struct perf_event_header *rec)
+{
+	struct dp_sample s;
+	struct dp_skb_fields f;
+	uint64_t id;
+	size_t n;
+	bool stack;
+
+	/* IDENTIFIER is the first field of every sample. */
+	if (rec->size < sizeof(*rec) + sizeof(id))
+		goto bad;
+	memcpy(&id, rec + 1, sizeof(id));
+	stack = c->stack_fd >= 0 && id == c->stack_id;
+	if (dp_sample_decode(rec, stack ? STACK_SAMPLE_TYPE : r->drop_type, &s) ||
+	    dp_skb_fields_read(&r->layout, s.raw, s.raw_size, &f))
+		goto bad;
+	if (!stack && !r->opts.all_stacks)
+		return dp_profile_add_drop(r->prof, s.cpu, &f);
+	n = dp_callchain_kernel(s.ips, s.nr_ips, r->plumbing, r->nr_plumbing,
+				r->frames, DP_MAX_FRAMES);
+	/* Allocation failure would be a lie in the totals: stop. */
+	if (stack)
+		return dp_profile_add_stack(r->prof, f.reason, r->frames, n);
+	return dp_profile_add_drop_stack(r->prof, s.cpu, &f, r->frames, n);
+bad:
+	r->prof->bad_records++;
+	return 0;
+}
+
 static int on_record(void *arg, const struct perf_event_header *rec)
 {
 	struct drain_ctx *d = arg;
 	struct dp_recorder *r = d->r;
-	struct dp_sample s;
-	struct dp_skb_fields f;
 	uint64_t id, lost;
-	size_t n;
 
 	switch (rec->type) {
 	case PERF_RECORD_SAMPLE:
-		if (dp_sample_decode(rec, DROP_SAMPLE_TYPE, &s) ||
-		    dp_skb_fields_read(&r->layout, s.raw, s.raw_size, &f)) {
-			r->prof->bad_records++;
-			return 0;
-		}
-		n = dp_callchain_kernel(s.ips, s.nr_ips, r->plumbing,
-					r->nr_plumbing, r->frames,
-					DP_MAX_FRAMES);
-		/* Allocation failure would be a lie in the totals: stop. */
-		return dp_profile_add_drop(r->prof, s.cpu, &f, r->frames, n);
+		return on_sample(r, d->c, rec);
 	case PERF_RECORD_LOST:
-		if (dp_sample_decode_lost(rec, &id, &lost) == 0)
-			dp_profile_add_lost(r->prof, (uint32_t)d->c->cpu, lost);
-		else
+		if (dp_sample_decode_lost(rec, &id, &lost))
 			r->prof->bad_records++;
+		else if (d->c->stack_fd >= 0 && id == d->c->stack_id)
+			r->prof->stack_lost += lost;   /* drops still counted */
+		else
+			dp_profile_add_lost(r->prof, (uint32_t)d->c->cpu, lost);
 		return 0;
 	case PERF_RECORD_THROTTLE:
 		r->prof->throttled++;
 		return 0;
 	default:
 		return 0;
+	}
+}
+
+/* Every ADJUST_INTERVAL, let each CPU's sampler pick the stack period
+ * from the drops that CPU counted since the last decision. */
+static void adjust_periods(struct dp_recorder *r)
+{
+	double now = elapsed(&r->t0), dt = now - r->last_adjust;
+
+	if (r->opts.all_stacks || dt < ADJUST_INTERVAL)
+		return;
+	r->last_adjust = now;
+	for (size_t i = 0; i < r->nr_cpus; i++) {
+		struct cpu_events *c = &r->cpus[i];
+		uint64_t drops = (size_t)c->cpu < r->prof->nr_cpu_slots ?
+				 r->prof->cpu_drops[c->cpu] : 0;
+		uint64_t old = c->sampler.period;
+		uint64_t period = dp_sampler_update(&c->sampler,
+						    drops - c->drops_at_adjust, dt);
+
+		c->drops_at_adjust = drops;
+		if (period == old)
+			continue;
+		if (dp_perf_set_period(c->stack_fd, period) == 0) {
+			if (period > r->prof->stack_period_max)
+				r->prof->stack_period_max = period;
+		} else {
+			c->sampler.period = old;   /* still sampling at old */
+		}
 	}
 }
 
@@ -316,6 +438,7 @@ int dp_recorder_run(struct dp_recorder *r, int stop_fd)
 		ret = drain_all(r);
 		if (ret || stop)
 			break;
+		adjust_periods(r);
 	}
 out:
 	if (stop_fd >= 0)
@@ -329,6 +452,8 @@ int dp_recorder_stop(struct dp_recorder *r)
 
 	for (size_t i = 0; i < r->nr_cpus; i++) {
 		dp_perf_disable(r->cpus[i].drop_fd);
+		if (r->cpus[i].stack_fd >= 0)
+			dp_perf_disable(r->cpus[i].stack_fd);
 		if (r->cpus[i].free_fd >= 0)
 			dp_perf_disable(r->cpus[i].free_fd);
 	}

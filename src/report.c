@@ -308,7 +308,9 @@ static void fill_stack(struct builder *b, struct dp_report_stack *s,
 	s->reason = ref->reason;
 	ref->reason = NULL;
 	s->count = ref->count;
-	s->share = ratio(s->count, b->prof->drops);
+	/* A share of the stack samples: with sampling that is the best
+	 * estimate of the share of drops, and exact without. */
+	s->share = ratio(s->count, b->prof->stack_samples);
 	/* One spare NULL slot: see dp_report_release(). */
 	s->frames = b_calloc(b, nf + 1, sizeof(char *));
 	s->functions = b_calloc(b, nf + 1, sizeof(char *));
@@ -535,6 +537,12 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->bad_records = prof->bad_records;
 	rep->no_stack = prof->no_stack;
 	rep->stacks_other = prof->stacks_other;
+	rep->stack_samples = prof->stack_samples;
+	rep->stack_lost = prof->stack_lost;
+	rep->stack_period_max = prof->stack_period_max;
+	rep->stack_budget = prof->stack_budget;
+	rep->all_stacks = prof->all_stacks;
+	rep->stacks_sampled = prof->stack_samples != prof->drops;
 	rep->has_reason = prof->has_reason;
 	rep->top_n = o->top_n;
 

@@ -163,6 +163,8 @@ int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 		.duration = o->duration,
 		.ring_pages = o->ring_pages,
 		.filter = s->filter[0] ? s->filter : NULL,
+		.all_stacks = o->all_stacks,
+		.stack_budget = o->stack_budget,
 	};
 	struct dp_recorder *rec = NULL;
 	struct signalfd_siginfo si;

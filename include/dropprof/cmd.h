@@ -25,7 +25,12 @@ int dp_cmd_diff(int argc, char **argv);
 /* The options of all commands, parsed in one place so they mean the same
  * everywhere.  Which ones a command takes is a set of DP_CLI_* bits. */
 #define DP_CLI_RECORD  0x1   /* -d SECONDS, -m PAGES, -q, --reason,
-				--exclude-reason, --proto */
+				--exclude-reason, --proto, --all-stacks,
+				--stack-rate */
+#define DP_DEFAULT_STACK_RATE 2000.0  /* stacks/s per CPU before sampling */
+
+/* The dp_session_opts of a parsed command line. */
+struct dp_session_opts;
 #define DP_CLI_REPORT  0x2   /* -n N, --folded, --json */
 #define DP_CLI_VERSION 0x4   /* -V, --version */
 
@@ -45,6 +50,8 @@ struct dp_cli {
 	const char *reasons;     /* --reason LIST */
 	const char *exclude_reasons; /* --exclude-reason LIST */
 	const char *protos;      /* --proto LIST */
+	bool all_stacks;         /* --all-stacks */
+	double stack_rate;       /* --stack-rate N (per CPU per second) */
 	int nr_args;             /* operands left after the options */
 	char **args;
 };

@@ -31,6 +31,9 @@ void dp_perf_munmap(void *base, size_t len);
 /* Route fd's samples into target_fd's ring (PERF_EVENT_IOC_SET_OUTPUT). */
 int dp_perf_set_output(int fd, int target_fd);
 
+/* Change a sampling event's period (PERF_EVENT_IOC_PERIOD). */
+int dp_perf_set_period(int fd, uint64_t period);
+
 int dp_perf_enable(int fd);
 int dp_perf_disable(int fd);
 

@@ -50,8 +50,18 @@ struct dp_profile {
 	uint64_t throttled;          /* PERF_RECORD_THROTTLE events: the kernel
 					paused sampling, drops then are unseen */
 	uint64_t bad_records;        /* undecodable records (never silent) */
-	uint64_t stacks_other;       /* drops whose stack did not fit the cap */
-	uint64_t no_stack;           /* drops that came without a callchain */
+	uint64_t stacks_other;       /* stack samples that did not fit the cap */
+	uint64_t no_stack;           /* stack samples without a callchain */
+
+	/* Stacks are sampled: every drop is counted exactly (sites, reasons,
+	 * protocols, CPUs), stacks only one in 'period' drops when the rate
+	 * passes the budget.  Stack counts are numbers of samples. */
+	uint64_t stack_samples;      /* samples in 'stacks' + 'unstacked' */
+	uint64_t stack_lost;         /* stack samples the ring lost (the
+					drops themselves were counted) */
+	uint64_t stack_period_max;   /* 1: a stack for every drop */
+	double stack_budget;         /* stacks/s per CPU; 0 with all_stacks */
+	bool all_stacks;             /* --all-stacks: no sampling */
 
 	/* metadata */
 	char kernel[128];            /* uname -r */
@@ -71,10 +81,19 @@ int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
 		    size_t max_stacks);
 void dp_profile_release(struct dp_profile *p);
 
-/* Account one drop.  ips[0] is the leaf (the drop site's frame). */
+/* Count one drop exactly (sites, reasons, protocols, CPUs). */
 int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
-			const struct dp_skb_fields *f, const uint64_t *ips,
-			size_t nr_ips);
+			const struct dp_skb_fields *f);
+
+/* Both, for one drop that came with its stack (--all-stacks). */
+int dp_profile_add_drop_stack(struct dp_profile *p, uint32_t cpu,
+			      const struct dp_skb_fields *f, const uint64_t *ips,
+			      size_t nr_ips);
+
+/* Add one stack sample of a drop with this reason.  ips[0] is the leaf
+ * (the drop site's frame); nr_ips 0 counts as '[no stack]'. */
+int dp_profile_add_stack(struct dp_profile *p, uint32_t reason,
+			 const uint64_t *ips, size_t nr_ips);
 
 void dp_profile_add_lost(struct dp_profile *p, uint32_t cpu, uint64_t lost);
 

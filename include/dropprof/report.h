@@ -95,7 +95,13 @@ struct dp_report {
 	uint64_t throttled;
 	uint64_t bad_records;
 	uint64_t no_stack;
-	uint64_t stacks_other;        /* drops beyond the unique-stack cap */
+	uint64_t stacks_other;        /* samples beyond the unique-stack cap */
+	uint64_t stack_samples;       /* stack counts add up to this */
+	uint64_t stack_lost;
+	uint64_t stack_period_max;    /* 1: a stack for every drop */
+	double stack_budget;          /* stacks/s per CPU; 0: --all-stacks */
+	bool all_stacks;
+	bool stacks_sampled;          /* stack counts are samples, not drops */
 	bool has_reason;
 	bool symbols_restricted;      /* kallsyms gave zero addresses */
 	size_t top_n;                 /* stacks shown in the text report */

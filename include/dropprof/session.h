@@ -22,6 +22,8 @@ struct dp_session_opts {
 	double duration;          /* 0: until SIGINT/SIGTERM */
 	size_t ring_pages;        /* per CPU, power of two */
 	bool quiet;               /* no progress lines on stderr */
+	bool all_stacks;          /* a stack with every drop */
+	double stack_budget;      /* sampled stacks per second per CPU */
 };
 
 struct dp_session {

@@ -37,7 +37,7 @@ static void add(struct dp_profile *p, uint32_t reason, uint64_t loc,
 	uint64_t ips[2] = { loc, caller };
 
 	for (int i = 0; i < times; i++)
-		assert_int_equal(dp_profile_add_drop(p, 0, &f, ips, 2), 0);
+		assert_int_equal(dp_profile_add_drop_stack(p, 0, &f, ips, 2), 0);
 }
 
 static void side_init(struct side *s, double duration)

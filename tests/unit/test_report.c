@@ -43,7 +43,7 @@ static void add(struct dp_profile *p, uint32_t cpu, uint32_t reason,
 				   .protocol = proto };
 
 	for (int i = 0; i < times; i++)
-		assert_int_equal(dp_profile_add_drop(p, cpu, &f, ips, n), 0);
+		assert_int_equal(dp_profile_add_drop_stack(p, cpu, &f, ips, n), 0);
 }
 
 static int setup(void **state)
@@ -77,6 +77,7 @@ static int setup(void **state)
 	fx->prof.cpu_frees[0] = 60;
 	fx->prof.cpu_frees[1] = 25;
 	fx->prof.duration = 2.0;
+	fx->prof.stack_budget = 2000;
 	fx->prof.start_time = 1795300000;
 	strcpy(fx->prof.kernel, "6.18.0-test");
 	strcpy(fx->prof.hostname, "fixture");
