@@ -31,6 +31,7 @@ DP_FAILED=0
 DP_NS_SEQ=0
 DP_NETNS=()              # namespaces to delete
 DP_PIDS=()               # background processes to stop
+DP_RMDIRS=()             # directories to remove besides DP_TMP
 declare -A DP_RUN_PID    # dropprof run name -> pid
 
 # --- results --------------------------------------------------------------
@@ -163,7 +164,7 @@ dp_cleanup() {
 	for ns in "${DP_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf "$DP_TMP"
+	rm -rf "$DP_TMP" "${DP_RMDIRS[@]}"
 	exit "$rc"
 }
 trap dp_cleanup EXIT
@@ -176,6 +177,17 @@ dp_bg() {
 	"$@" &
 	DP_PIDS+=("$!")
 	printf -v "$__var" '%s' "$!"
+}
+
+# dp_public_dir VAR: a new directory anyone can read (DP_TMP is 0700), for
+# files an unprivileged user must read; removed at exit.  Its path goes
+# into VAR.
+dp_public_dir() {
+	local __d
+	__d=$(mktemp -d "${TMPDIR:-/tmp}/dp-pub.XXXXXX") || dp_die "mktemp -d failed"
+	DP_RMDIRS+=("$__d")
+	chmod 755 "$__d" || dp_die "cannot chmod '$__d'"
+	printf -v "$1" '%s' "$__d"
 }
 
 # --- namespaces -----------------------------------------------------------------
@@ -242,20 +254,37 @@ dp_wait_file() {
 # in the child, as with a Ctrl-C at a terminal (a non-interactive shell
 # starts background jobs with SIGINT ignored).
 dp_start() {
+	local name=$1
+	shift
+	dp_start_cmd "$name" "$DROPPROF" "$@"
+}
+
+# dp_start_in NS NAME ARGS...: dp_start, but dropprof runs inside network
+# namespace NS, so the kernel counters it reads (/proc/net/...) are that
+# namespace's.  'ip netns exec' execs dropprof in place: the PID is
+# dropprof's, and signals reach it directly.
+dp_start_in() {
+	local ns=$1 name=$2
+	shift 2
+	dp_start_cmd "$name" ip netns exec "$ns" "$DROPPROF" "$@"
+}
+
+# dp_start_cmd NAME CMD...: the common part; CMD ends in "$DROPPROF ARGS".
+dp_start_cmd() {
 	local name=$1 pid
 	shift
 	set -m
-	"$DROPPROF" "$@" >"$DP_TMP/$name.out" 2>"$DP_TMP/$name.err" &
+	"$@" >"$DP_TMP/$name.out" 2>"$DP_TMP/$name.err" &
 	pid=$!
 	set +m
 	DP_PIDS+=("$pid")
 	DP_RUN_PID[$name]=$pid
 	if ! dp_wait_file "$DP_TMP/$name.err" '^dropprof: recording' "$DP_READY_TIMEOUT"; then
 		if kill -0 "$pid" 2>/dev/null; then
-			dp_die "dropprof $* not recording after ${DP_READY_TIMEOUT}s; stderr: $(head -c 500 "$DP_TMP/$name.err")"
+			dp_die "'$*' not recording after ${DP_READY_TIMEOUT}s; stderr: $(head -c 500 "$DP_TMP/$name.err")"
 		fi
 		wait "$pid"
-		dp_die "dropprof $* exited with $? before recording; stderr: $(head -c 500 "$DP_TMP/$name.err")"
+		dp_die "'$*' exited with $? before recording; stderr: $(head -c 500 "$DP_TMP/$name.err")"
 	fi
 }
 
@@ -410,6 +439,68 @@ dp_text_protocol_count() {
 	dp_text_rows "$1" "By protocol" | awk -v p="$2" '$3 == p { n += $1 } END { print n + 0 }'
 }
 
+# dp_text_rows_prefix FILE PREFIX: like dp_text_rows, for a section whose
+# title line starts with PREFIX ("Counters that moved (...)", "By reason (2 of 2, ...)").
+dp_text_rows_prefix() {
+	awk -v t="$2" '
+		!insec { s = $0; sub(/^[ \t]+/, "", s); if (index(s, t) == 1) { insec = 1; hdr = 1 }; next }
+		hdr { hdr = 0; next }
+		/^[ \t]*$/ { exit }
+		{ print }' "$1"
+}
+
+# "Counters that moved" rows: DELTA RATE COUNTER DROP
+# dp_text_counter_delta FILE NAME -> DELTA (empty if the counter is not listed)
+dp_text_counter_delta() {
+	dp_text_rows_prefix "$1" "Counters that moved" | awk -v c="$2" '$3 == c { print $1; exit }'
+}
+
+# dp_json_counter FILE NAME [FIELD]: FIELD (default delta) of the counter
+# NAME in the report's counters[] (empty if absent)
+dp_json_counter() {
+	dp_json '[.counters[]? | select(.name == $c) | .[$k]][0] // empty' "$1" \
+		--arg c "$2" --arg k "${3:-delta}"
+}
+
+# Sum of reasons[].count (to compare with .drops).
+dp_json_reasons_sum() {
+	dp_json '[.reasons[].count] | add // 0' "$1"
+}
+
+# --- diff parsing ("dropprof diff", schema "dropprof-diff") ---
+
+# dp_json_diff FILE SECTION NAME FIELD: FIELD of the row NAME in SECTION
+# (reasons, sites, stacks, counters); empty if there is no such row
+dp_json_diff() {
+	dp_json '[.[$s][]? | select(.name == $n) | .[$k]][0] // empty | tostring' "$1" \
+		--arg s "$2" --arg n "$3" --arg k "$4"
+}
+
+# Text diff rows: BEFORE/s AFTER/s CHANGE/s CHANGE [new|gone] NAME
+# dp_text_diff_status FILE SECTION_PREFIX NAME -> "new", "gone", "both"
+# (no mark) or empty if NAME has no row
+dp_text_diff_status() {
+	dp_text_rows_prefix "$1" "$2" | awk -v n="$3" '
+		{ st = "both"; i = 5
+		  if ($5 == "new" || $5 == "gone") { st = $5; i = 6 }
+		  name = $i; for (j = i + 1; j <= NF; j++) name = name " " $j
+		  if (name == n) { print st; exit } }'
+}
+
+# Differential folded lines: REASON;root;...;leaf BEFORE AFTER
+# Lines that are not of that form (printed, for the message).
+dp_folded_diff_bad_lines() {
+	grep -Ev '^[^; ]+(;[^; ]+)+ [0-9]+ [0-9]+$' "$1"
+}
+
+# dp_folded_diff_sum FILE REASON COLUMN: sum of the BEFORE (COLUMN 1) or
+# AFTER (COLUMN 2) counts of the lines whose root frame is REASON
+dp_folded_diff_sum() {
+	awk -v r="$2" -v col="$3" '
+		{ split($1, fr, ";"); if (fr[1] == r) sum += (col == 1 ? $(NF - 1) : $NF) }
+		END { print sum + 0 }' "$1"
+}
+
 # --- assertions -----------------------------------------------------------------
 
 # dp_ge WHAT GOT MIN: GOT is a number >= MIN
@@ -420,6 +511,15 @@ dp_ge() {
 		dp_fail "$1: got $2, want >= $3"
 	else
 		dp_log "$1: $2 (>= $3)"
+	fi
+}
+
+# dp_eq WHAT GOT WANT: GOT is exactly WANT
+dp_eq() {
+	if [ "$2" = "$3" ]; then
+		dp_log "$1: $2"
+	else
+		dp_fail "$1: got '$2', want '$3'"
 	fi
 }
 
