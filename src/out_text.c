@@ -46,8 +46,9 @@ static void header(const struct dp_report *r, FILE *f)
 		fprintf(f, "note: this kernel's skb:kfree_skb has no 'reason' field (added in 5.17); drops are grouped by site\n");
 	if (r->symbols_restricted)
 		fprintf(f, "note: /proc/kallsyms shows only zero addresses (kernel.kptr_restrict); addresses are printed raw\n");
-	if (r->all_stacks)
-		fprintf(f, "stacks: a stack with every drop (--all-stacks)\n");
+	if (r->all_stacks || (!r->stacks_sampled && r->stack_budget <= 0))
+		fprintf(f, "stacks: a stack with every drop%s\n",
+			r->all_stacks ? " (--all-stacks)" : "");
 	else if (!r->stacks_sampled)
 		fprintf(f, "stacks: a stack with every drop (never above %.0f drops/s per CPU)\n",
 			r->stack_budget);

@@ -305,13 +305,25 @@ static double get_f64(struct rbuf *r)
 	return d;
 }
 
-/* Copy a string into dst (size cap); NUL bytes inside are corruption. */
-static void get_str(struct rbuf *r, char *dst, size_t cap)
+/* Whether every byte is printable ASCII (spaces allowed or not).  Names
+ * end up in terminals, folded files and JSON: a control byte or invalid
+ * UTF-8 from a crafted file must never reach them. */
+static int printable(const unsigned char *s, size_t n, int spaces)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] > 0x7e || s[i] < 0x20 || (!spaces && s[i] == ' '))
+			return 0;
+	return 1;
+}
+
+/* Copy a string into dst (size cap); anything but printable ASCII
+ * (without spaces for names, which folded lines split on) is corruption. */
+static void get_text(struct rbuf *r, char *dst, size_t cap, int spaces)
 {
 	uint32_t n = get_u32(r);
 
 	if (r->bad || n > MAX_STR || (size_t)(r->end - r->p) < n ||
-	    memchr(r->p, '\0', n) || n >= cap) {
+	    !printable(r->p, n, spaces) || n >= cap) {
 		r->bad = 1;
 		if (cap)
 			dst[0] = '\0';
@@ -320,6 +332,16 @@ static void get_str(struct rbuf *r, char *dst, size_t cap)
 	memcpy(dst, r->p, n);
 	dst[n] = '\0';
 	r->p += n;
+}
+
+static void get_str(struct rbuf *r, char *dst, size_t cap)
+{
+	get_text(r, dst, cap, 1);
+}
+
+static void get_name(struct rbuf *r, char *dst, size_t cap)
+{
+	get_text(r, dst, cap, 0);
 }
 
 /* A count of items of at least min_size bytes each must fit what is left. */
@@ -368,12 +390,12 @@ static int read_meta(struct decoder *d, struct rbuf *r)
 	int ret;
 
 	memset(&m, 0, sizeof(m));
-	get_str(r, m.kernel, sizeof(m.kernel));
-	get_str(r, m.hostname, sizeof(m.hostname));
-	get_str(r, version, sizeof(version));
+	get_name(r, m.kernel, sizeof(m.kernel));
+	get_name(r, m.hostname, sizeof(m.hostname));
+	get_name(r, version, sizeof(version));
 	m.start_time = (int64_t)get_u64(r);
 	m.duration = get_f64(r);
-	get_str(r, m.cpu_list, sizeof(m.cpu_list));
+	get_name(r, m.cpu_list, sizeof(m.cpu_list));
 	m.has_reason = get_u8(r) != 0;
 	m.frees_known = get_u8(r) != 0;
 	d->m->restricted = get_u8(r) != 0;
@@ -434,7 +456,7 @@ static int read_reasons(struct decoder *d, struct rbuf *r)
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		uint64_t v = get_u64(r);
 
-		get_str(r, name, sizeof(name));
+		get_name(r, name, sizeof(name));
 		if (!r->bad && !name[0])
 			return fail(d, "a reason has an empty name");
 		if (!r->bad && dp_symmap_add_reason(d->m, v, name))
@@ -456,9 +478,9 @@ static int read_addrs(struct decoder *d, struct rbuf *r)
 		if (kind > 2)
 			return fail(d, "symbol entry %u has an unknown kind", i);
 		if (kind) {
-			get_str(r, name, sizeof(name));
+			get_name(r, name, sizeof(name));
 			if (kind == 2)
-				get_str(r, module, sizeof(module));
+				get_name(r, module, sizeof(module));
 			off = get_u64(r);
 			if (!r->bad && !name[0])
 				return fail(d, "symbol entry %u has an empty name", i);
@@ -511,7 +533,7 @@ static int read_counters(struct decoder *d, struct rbuf *r)
 		uint64_t before, after, delta;
 		uint8_t drop;
 
-		get_str(r, name, sizeof(name));
+		get_name(r, name, sizeof(name));
 		before = get_u64(r);
 		after = get_u64(r);
 		delta = get_u64(r);
@@ -746,7 +768,9 @@ int dp_profile_load(const char *path, struct dp_profile *p,
 	int fd, ret;
 	char why[384];
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a writer must not hang us; anything
+	 * but a regular file is refused right after. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(-ret));
