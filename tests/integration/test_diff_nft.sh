@@ -29,7 +29,9 @@ NFT
 
 # record NAME FILE: one window inside the namespace with N packets to PORT
 record() {
-	dp_start_in "$ns" "$1" record -d "$DP_SAFETY_DURATION" -o "$2"
+	# --all-stacks: the folded checks below count stacks, which must hold
+	# every drop even when the burst rate would make dropprof sample them.
+	dp_start_in "$ns" "$1" record -d "$DP_SAFETY_DURATION" --all-stacks -o "$2"
 	dp_gen "$ns" udp 127.0.0.1 "$PORT" "$N"
 	sleep "$DP_SETTLE"
 	dp_stop "$1"

@@ -3,7 +3,8 @@
 # no FILE.tmp.* behind); 'dropprof report FILE' in text, --json and --folded
 # shows the recorded UDP drops to a closed port (NO_SOCKET at
 # __udp4_lib_rcv), as root and as an unprivileged user (no root needed to
-# read a profile), with the same output for both.
+# read a profile), with the same output for both.  Recorded with
+# --all-stacks, so the stack counts hold every drop.
 . "$(dirname "$0")/lib.sh"
 dp_require_recording su
 
@@ -14,7 +15,9 @@ PROF=$DP_TMP/udp.dprof
 ns=
 dp_netns_new ns
 
-dp_start rec record -d "$DP_SAFETY_DURATION" -o "$PROF"
+# --all-stacks: the stack counts below must hold every drop (by default
+# stacks are sampled above a rate; test_sampling.sh covers that).
+dp_start rec record -d "$DP_SAFETY_DURATION" --all-stacks -o "$PROF"
 dp_gen "$ns" udp 127.0.0.1 "$PORT" "$N"
 sleep "$DP_SETTLE"
 dp_stop rec INT
@@ -49,6 +52,12 @@ check_reports() {
 			"$(dp_json_stack_count "$json" __udp4_lib_rcv NO_SOCKET)" "$N"
 		dp_eq "$who json: drops == sum of reasons[].count" \
 			"$(dp_json_drops "$json")" "$(dp_json_reasons_sum "$json")"
+		# --all-stacks: every drop is in one stack, or counted as without one
+		# or beyond the unique-stack cap.
+		dp_eq "$who json: all_stacks" "$(dp_json '.all_stacks' "$json")" true
+		dp_eq "$who json: drops == sum of stacks[].count + no_stack + stacks_other" \
+			"$(dp_json_drops "$json")" \
+			"$(dp_json '([.stacks[].count] | add // 0) + .no_stack + .stacks_other' "$json")"
 	else
 		dp_fail "$who json: not a dropprof-report version 1 with a numeric 'drops'"
 	fi
