@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev
-      iproute2 nftables jq valgrind clang"
+      iproute2 nftables jq valgrind clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -187,6 +187,9 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 			return dp_usage_error(text, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if ((what & DP_CLI_RECORD) && !out->ring_pages)
+		out->ring_pages = out->all_stacks ? DP_DEFAULT_RING_PAGES_ALL_STACKS :
+						    DP_DEFAULT_RING_PAGES;
 	out->nr_args = argc - optind;
 	out->args = argv + optind;
 	return -1;

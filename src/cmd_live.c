@@ -10,7 +10,6 @@
 #include "dropprof/symmap.h"
 
 #define DEFAULT_TOP 5
-#define DEFAULT_RING_PAGES 128
 
 static const char usage_text[] =
 "usage: dropprof [-d SECONDS] [-n N] [--folded | --json] [-o FILE] [-m PAGES] [-q]\n"
@@ -43,7 +42,8 @@ static const char help_text[] =
 "      --json              print the report as one JSON document (schema in README)\n"
 "  -o, --output FILE       write the output to FILE instead of stdout\n"
 "  -m, --mmap-pages PAGES  ring size per CPU in 4 KiB pages, a power of two\n"
-"                          (default 128); raise it when samples are lost\n"
+"                          (default 256,\n"
+"                          1024 with --all-stacks); raise it when samples are lost\n"
 "  -q, --quiet             no progress messages on stderr\n"
 "      --all-stacks        take a kernel stack with every drop (costlier at high\n"
 "                          drop rates); by default every drop is counted exactly\n"
@@ -83,7 +83,7 @@ int dp_cmd_live(int argc, char **argv)
 {
 	static const struct dp_cli_text text = { "dropprof", usage_text, help_text };
 	struct dp_cli cli = {
-		.ring_pages = DEFAULT_RING_PAGES, .top = DEFAULT_TOP,
+		.top = DEFAULT_TOP,
 		.stack_rate = DP_DEFAULT_STACK_RATE,
 	};
 	struct dp_session_opts so;

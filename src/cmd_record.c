@@ -27,7 +27,8 @@ static const char help_text[] =
 "Options:\n"
 "  -o, --output FILE       the profile to write (required)\n"
 "  -d, --duration SECONDS  record for SECONDS; without -d, until Ctrl-C\n"
-"  -m, --mmap-pages PAGES  ring size per CPU in pages, a power of two (default 128)\n"
+"  -m, --mmap-pages PAGES  ring size per CPU in pages, a power of two (default 256,\n"
+"                          1024 with --all-stacks)\n"
 "  -q, --quiet             no progress messages on stderr\n"
 "      --reason LIST, --exclude-reason LIST, --proto LIST\n"
 "                          in-kernel filters, as for 'dropprof' (see dropprof --help)\n"
@@ -43,7 +44,7 @@ static const char help_text[] =
 int dp_cmd_record(int argc, char **argv)
 {
 	static const struct dp_cli_text text = { "dropprof record", usage_text, help_text };
-	struct dp_cli cli = { .ring_pages = 128, .stack_rate = DP_DEFAULT_STACK_RATE };
+	struct dp_cli cli = { .stack_rate = DP_DEFAULT_STACK_RATE };
 	struct dp_session_opts so;
 	struct dp_session s;
 	struct dp_symmap names;

@@ -689,6 +689,10 @@ int dp_profile_decode(const unsigned char *buf, size_t len,
 	plen = get_u64(&h);
 	crc = get_u32(&h);
 	clen = get_u32(&h);
+	if (major == 0) {
+		snprintf(err, errlen, "corrupted profile (format version 0)");
+		return -EINVAL;
+	}
 	if (major != DP_PROFILE_MAJOR) {
 		snprintf(err, errlen,
 			 "profile format version %u.%u is not supported (this dropprof reads %u.x): use a newer dropprof",
@@ -701,7 +705,10 @@ int dp_profile_decode(const unsigned char *buf, size_t len,
 			 len - HDR_SIZE, clen);
 		return -EINVAL;
 	}
-	if (plen == 0 || plen > DP_PROFILE_MAX_PAYLOAD) {
+	/* zlib never expands more than ~1032:1: a bigger claim is a lie,
+	 * and must not cost a huge allocation. */
+	if (plen == 0 || plen > DP_PROFILE_MAX_PAYLOAD ||
+	    plen > (uint64_t)clen * 1032 + 64) {
 		snprintf(err, errlen, "corrupted profile (impossible payload size)");
 		return -EINVAL;
 	}

@@ -355,6 +355,13 @@ static int on_record(void *arg, const struct perf_event_header *rec)
 			dp_profile_add_lost(r->prof, (uint32_t)d->c->cpu, lost);
 		return 0;
 	case PERF_RECORD_THROTTLE:
+		/* { time, id, stream_id }: a throttled stack event only
+		 * thins the stacks, a throttled drop event hides drops. */
+		if (rec->size >= sizeof(*rec) + 16) {
+			memcpy(&id, (const unsigned char *)(rec + 1) + 8, sizeof(id));
+			if (d->c->stack_fd >= 0 && id == d->c->stack_id)
+				return 0;
+		}
 		r->prof->throttled++;
 		return 0;
 	default:

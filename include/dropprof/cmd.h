@@ -28,6 +28,11 @@ int dp_cmd_diff(int argc, char **argv);
 				--exclude-reason, --proto, --all-stacks,
 				--stack-rate */
 #define DP_DEFAULT_STACK_RATE 2000.0  /* stacks/s per CPU before sampling */
+/* Ring pages per CPU when -m is not given: a stack with every drop writes
+ * ~4x the bytes of a raw record, and full-rate drops must not be lost
+ * while the reader is off the CPU for a few milliseconds. */
+#define DP_DEFAULT_RING_PAGES 256
+#define DP_DEFAULT_RING_PAGES_ALL_STACKS 1024
 
 /* The dp_session_opts of a parsed command line. */
 struct dp_session_opts;

@@ -206,7 +206,8 @@ static void check_sane(const struct dp_profile *p, const struct dp_symmap *m)
 	for (size_t i = 0; i < rep.nr_cpu_rows; i++)
 		cpus += rep.cpus[i].drops;
 	assert_int_equal(reasons, p->drops);
-	assert_int_equal(folded, p->drops);
+	assert_int_equal(folded, p->stack_samples);
+	assert_true(p->stack_samples <= p->drops);
 	assert_int_equal(cpus, p->drops);
 	assert_int_equal(rep.drops, p->drops);
 	dp_report_release(&rep);
@@ -653,6 +654,12 @@ static void assert_same_profile(const struct dp_profile *a, const struct dp_symm
 	assert_int_equal(a->bad_records, b->bad_records);
 	assert_int_equal(a->no_stack, b->no_stack);
 	assert_int_equal(a->stacks_other, b->stacks_other);
+	assert_int_equal(a->stack_samples, b->stack_samples);
+	assert_int_equal(a->stack_lost, b->stack_lost);
+	assert_int_equal(a->stack_period_max, b->stack_period_max);
+	assert_true(a->stack_budget == b->stack_budget);
+	assert_int_equal(a->all_stacks, b->all_stacks);
+	assert_string_equal(a->filter, b->filter);
 	assert_int_equal(a->nr_cpu_slots, b->nr_cpu_slots);
 	for (size_t i = 0; i < a->nr_cpu_slots; i++) {
 		assert_int_equal(a->cpu_recorded[i], b->cpu_recorded[i]);
@@ -821,6 +828,50 @@ static void test_round_trip_edges(void **state)
 	assert_int_equal(dp_symmap_build(&m, &p, NULL, NULL), 0);
 	m.restricted = true;
 	round_trip(&p, &m);
+	dp_symmap_release(&m);
+	dp_profile_release(&p);
+}
+
+/* Sampled stacks: every drop counted, a stack for only some of them;
+ * the in-kernel filter text (spaces and operators) is kept. */
+static void test_round_trip_sampled(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_profile p;
+	struct dp_symmap m;
+	const uint64_t udp[] = { UDP_RCV + 0x20, IP_RCV + 0x5 };
+	const uint64_t nft[] = { NFT_DO_CHAIN + 0x30, IP_RCV + 0x5 };
+	struct dp_skb_fields f = { .location = UDP_RCV + 0x20, .reason = 3,
+				   .protocol = 0x0800 };
+	char *text;
+
+	assert_int_equal(dp_profile_init(&p, 2, 0), 0);
+	p.cpu_recorded[0] = p.cpu_recorded[1] = true;
+	p.has_reason = true;
+	p.duration = 10.0;
+	strcpy(p.cpu_list, "0-1");
+	strcpy(p.filter, "reason != 2 && protocol == 0x0800");
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(dp_profile_add_drop(&p, (uint32_t)(i & 1), &f), 0);
+	f.reason = 12;
+	f.location = NFT_DO_CHAIN + 0x30;
+	for (int i = 0; i < 24; i++)
+		assert_int_equal(dp_profile_add_drop(&p, 0, &f), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(dp_profile_add_stack(&p, 3, udp, 2), 0);
+	assert_int_equal(dp_profile_add_stack(&p, 12, nft, 2), 0);
+	assert_int_equal(dp_profile_add_stack(&p, 12, NULL, 0), 0);
+	p.stack_period_max = 8;
+	p.stack_budget = 500;
+	p.stack_lost = 2;
+	p.all_stacks = false;
+	assert_int_equal(p.drops, 64);
+	assert_int_equal(p.stack_samples, 7);
+	assert_int_equal(dp_symmap_build(&m, &p, fx->ks, &fx->fmt), 0);
+	round_trip(&p, &m);
+	text = render(&p, &m, DP_FORMAT_TEXT);
+	assert_non_null(strstr(text, "'reason != 2 && protocol == 0x0800'"));
+	free(text);
 	dp_symmap_release(&m);
 	dp_profile_release(&p);
 }
@@ -1203,6 +1254,10 @@ static void test_lies_by_hand(void **state)
 	if (dp_profile_decode(file.p, file.len, &p, &m, err, sizeof(err)))
 		fail_msg("hand-made profile refused: %s", err);
 	check_sane(&p, &m);
+	/* No sampling section (files from before sampling): a stack with
+	 * every drop. */
+	assert_true(p.all_stacks);
+	assert_int_equal(p.stack_samples, 3);
 	{
 		char *text = render(&p, &m, DP_FORMAT_TEXT);
 
@@ -1372,6 +1427,167 @@ static void test_lies_by_hand(void **state)
 	tfree(&file);
 	tfree(&pay);
 	payload_free(&pl);
+}
+
+/* The sampling section of the hand-made profile. */
+static void put_samp(struct payload *pl, uint64_t samples, uint64_t period,
+		     double budget)
+{
+	struct tbuf b = { 0 };
+
+	tput_u64(&b, samples);
+	tput_u64(&b, 0);                        /* stack samples lost */
+	tput_u64(&b, period);
+	tput_f64(&b, budget);
+	tput_u8(&b, 0);                         /* sampled, not --all-stacks */
+	payload_add(pl, "SAMP", &b);
+}
+
+/* The hand-made profile with sampled stacks: 3 drops, a stack for 1. */
+static void mini_sampled(struct payload *pl)
+{
+	struct tbuf b = { 0 };
+
+	mini(pl);
+	tput_u32(&b, 1);
+	tput_u32(&b, 2);
+	tput_u64(&b, 3);
+	tput_u64(&b, UDP_RCV + 0x20);
+	tput_u64(&b, 1);
+	payload_set(pl, "STAK", &b);
+	put_samp(pl, 1, 4, 100);
+	tput_str(&b, "reason == 3");
+	payload_add(pl, "FILT", &b);
+}
+
+static void test_lies_sampling(void **state)
+{
+	struct payload pl;
+	struct tbuf pay, file, b = { 0 };
+	struct dp_profile p;
+	struct dp_symmap m;
+	char err[256] = "";
+	const double budgets[] = { -1.0, NAN, INFINITY, 1e12 };
+	(void)state;
+
+	/* Baseline: 3 drops, a stack for 1 of them. */
+	mini_sampled(&pl);
+	payload_join(&pl, &pay);
+	wrap(pay.p, pay.len, DP_PROFILE_MAJOR, &file);
+	if (dp_profile_decode(file.p, file.len, &p, &m, err, sizeof(err)))
+		fail_msg("sampled hand-made profile refused: %s", err);
+	check_sane(&p, &m);
+	assert_int_equal(p.drops, 3);
+	assert_int_equal(p.stack_samples, 1);
+	assert_int_equal(p.stack_period_max, 4);
+	assert_false(p.all_stacks);
+	assert_string_equal(p.filter, "reason == 3");
+	dp_profile_release(&p);
+	dp_symmap_release(&m);
+	tfree(&file);
+	tfree(&pay);
+	payload_free(&pl);
+
+	/* More samples than drops; samples that the stacks do not match. */
+	mini(&pl);
+	put_samp(&pl, 4, 1, 100);
+	expect_payload_reject(&pl, "sampling section has impossible values");
+	mini(&pl);
+	put_samp(&pl, 2, 1, 100);
+	expect_payload_reject(&pl, "stacks do not add up to the stack samples");
+	/* A period of 0, impossible budgets. */
+	mini(&pl);
+	put_samp(&pl, 3, 0, 100);
+	expect_payload_reject(&pl, "sampling section has impossible values");
+	for (size_t i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+		mini(&pl);
+		put_samp(&pl, 3, 1, budgets[i]);
+		expect_payload_reject(&pl, "sampling section has impossible values");
+	}
+	/* Short, long. */
+	mini(&pl);
+	tput_u64(&b, 3);
+	tput_u64(&b, 0);
+	tput_u64(&b, 1);
+	payload_add(&pl, "SAMP", &b);
+	expect_payload_reject(&pl, "SAMP");
+	mini(&pl);
+	put_samp(&pl, 3, 1, 100);
+	tput_u8(&pl.s[pl.n - 1].body, 0);
+	expect_payload_reject(&pl, "SAMP");
+	/* A filter with a control byte, one longer than the field. */
+	mini(&pl);
+	tput_str(&b, "reason == 3\n");
+	payload_add(&pl, "FILT", &b);
+	expect_payload_reject(&pl, "FILT");
+	mini(&pl);
+	{
+		char big[1100];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		tput_str(&b, big);
+	}
+	payload_add(&pl, "FILT", &b);
+	expect_payload_reject(&pl, "FILT");
+}
+
+/* Names reach terminals, folded files and JSON: nothing but printable
+ * ASCII, and no spaces in names (folded lines split on them). */
+static void test_lies_in_names(void **state)
+{
+	static const char *const bad[] = {
+		"NO\nSOCKET", "NO SOCKET", "NO\x1b[31mSOCKET", "NO_SOCKET\x7f",
+		"NO_SOCKET\xc3\xa9", "\t",
+	};
+	struct payload pl;
+	struct tbuf b = { 0 };
+	struct meta mt;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mini(&pl);
+		tput_u32(&b, 1);
+		tput_u64(&b, 3);
+		tput_str(&b, bad[i]);
+		payload_set(&pl, "RSNS", &b);
+		expect_payload_reject(&pl, "RSNS");
+
+		mini(&pl);
+		tput_u32(&b, 1);
+		tput_u64(&b, UDP_RCV + 0x20);
+		tput_u8(&b, 1);
+		tput_str(&b, bad[i]);
+		tput_u64(&b, 0x20);
+		payload_set(&pl, "ADDR", &b);
+		expect_payload_reject(&pl, "ADDR");
+
+		mini(&pl);
+		tput_u32(&b, 1);
+		tput_u64(&b, UDP_RCV + 0x20);
+		tput_u8(&b, 2);
+		tput_str(&b, "udp_rcv");
+		tput_str(&b, bad[i]);
+		tput_u64(&b, 0x20);
+		payload_set(&pl, "ADDR", &b);
+		expect_payload_reject(&pl, "ADDR");
+
+		mini(&pl);
+		tput_u32(&b, 1);
+		tput_str(&b, bad[i]);
+		tput_u64(&b, 1);
+		tput_u64(&b, 4);
+		tput_u64(&b, 3);
+		tput_u8(&b, 1);
+		payload_set(&pl, "CNTR", &b);
+		expect_payload_reject(&pl, "CNTR");
+
+		mt = mini_meta;
+		mt.hostname = bad[i];
+		mini(&pl);
+		set_meta(&pl, &mt);
+		expect_payload_reject(&pl, "metadata");
+	}
 }
 
 /* The header alone: sizes and checksum. */
@@ -1608,6 +1824,11 @@ static void update_seeds(struct fixture *fx)
 	tfree(&file);
 	tfree(&pay);
 	payload_free(&pl);
+	mini_sampled(&pl);
+	payload_join(&pl, &pay);
+	spill(CORPUS "mini-sampled.payload", pay.p, pay.len);
+	tfree(&pay);
+	payload_free(&pl);
 }
 
 static void test_golden_file(void **state)
@@ -1655,6 +1876,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_round_trip_edges),
+		cmocka_unit_test(test_round_trip_sampled),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_corrupt_file),
 		cmocka_unit_test(test_corrupt_payload),
@@ -1662,6 +1884,8 @@ int main(void)
 		cmocka_unit_test(test_lies_in_counts),
 		cmocka_unit_test(test_lies_in_sections),
 		cmocka_unit_test(test_lies_by_hand),
+		cmocka_unit_test(test_lies_sampling),
+		cmocka_unit_test(test_lies_in_names),
 		cmocka_unit_test(test_lies_in_header),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_not_a_profile),
