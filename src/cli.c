@@ -195,16 +195,38 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 	return -1;
 }
 
-int dp_cli_filter(const struct dp_cli *cli, struct dp_session *s)
+int dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
+		  struct dp_symmap *names)
 {
 	struct dp_filter_spec spec = {
 		cli->reasons, cli->exclude_reasons, cli->protos,
 	};
+	struct dp_session_opts so = {
+		.duration = cli->duration, .ring_pages = cli->ring_pages,
+		.quiet = cli->quiet, .all_stacks = cli->all_stacks,
+		.stack_budget = cli->stack_rate,
+	};
 	char err[4096];
+	int ret;
 
+	if (dp_session_open(s, err, sizeof(err))) {
+		fprintf(stderr, "dropprof: %s\n", err);
+		return DP_EXIT_FAIL;
+	}
+	/* A bad filter word is a usage error, found only now that the
+	 * kernel's reason table is known. */
 	if (dp_session_set_filter(s, &spec, err, sizeof(err))) {
 		fprintf(stderr, "dropprof: %s\n", err);
+		dp_session_close(s);
 		return DP_EXIT_USAGE;
+	}
+	ret = dp_session_record(s, &so, err, sizeof(err));
+	if (!ret && (ret = dp_session_names(s, names)) != 0)
+		snprintf(err, sizeof(err), "cannot resolve symbols: %s", strerror(-ret));
+	if (ret) {
+		fprintf(stderr, "dropprof: %s\n", err);
+		dp_session_close(s);
+		return DP_EXIT_FAIL;
 	}
 	return -1;
 }

@@ -86,10 +86,8 @@ int dp_cmd_live(int argc, char **argv)
 		.top = DEFAULT_TOP,
 		.stack_rate = DP_DEFAULT_STACK_RATE,
 	};
-	struct dp_session_opts so;
 	struct dp_session s;
 	struct dp_symmap names;
-	char err[512];
 	int ret;
 
 	ret = dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_REPORT | DP_CLI_VERSION,
@@ -98,35 +96,9 @@ int dp_cmd_live(int argc, char **argv)
 		return ret;
 	if (cli.nr_args)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
-	so = (struct dp_session_opts){
-		.duration = cli.duration, .ring_pages = cli.ring_pages,
-		.quiet = cli.quiet, .all_stacks = cli.all_stacks,
-		.stack_budget = cli.stack_rate,
-	};
-
-	ret = dp_session_open(&s, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "dropprof: %s\n", err);
-		return DP_EXIT_FAIL;
-	}
-	ret = dp_cli_filter(&cli, &s);
-	if (ret >= 0) {
-		dp_session_close(&s);
+	ret = dp_cli_record(&cli, &s, &names);
+	if (ret >= 0)
 		return ret;
-	}
-	ret = dp_session_record(&s, &so, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "dropprof: %s\n", err);
-		dp_session_close(&s);
-		return DP_EXIT_FAIL;
-	}
-	ret = dp_session_names(&s, &names);
-	if (ret) {
-		fprintf(stderr, "dropprof: cannot resolve symbols: %s\n",
-			strerror(-ret));
-		dp_session_close(&s);
-		return DP_EXIT_FAIL;
-	}
 	ret = dp_emit_report(&s.prof, &names, cli.top, cli.format, cli.output);
 	dp_symmap_release(&names);
 	dp_session_close(&s);

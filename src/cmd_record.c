@@ -45,7 +45,6 @@ int dp_cmd_record(int argc, char **argv)
 {
 	static const struct dp_cli_text text = { "dropprof record", usage_text, help_text };
 	struct dp_cli cli = { .stack_rate = DP_DEFAULT_STACK_RATE };
-	struct dp_session_opts so;
 	struct dp_session s;
 	struct dp_symmap names;
 	char err[512];
@@ -58,35 +57,17 @@ int dp_cmd_record(int argc, char **argv)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
 	if (!cli.output || !*cli.output || !strcmp(cli.output, "-"))
 		return dp_usage_error(&text, "%s", "give the profile file with -o FILE");
-	so = (struct dp_session_opts){
-		.duration = cli.duration, .ring_pages = cli.ring_pages,
-		.quiet = cli.quiet, .all_stacks = cli.all_stacks,
-		.stack_budget = cli.stack_rate,
-	};
-
-	ret = dp_session_open(&s, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "dropprof: %s\n", err);
-		return DP_EXIT_FAIL;
-	}
-	ret = dp_cli_filter(&cli, &s);
-	if (ret >= 0) {
-		dp_session_close(&s);
+	ret = dp_cli_record(&cli, &s, &names);
+	if (ret >= 0)
 		return ret;
-	}
-	ret = dp_session_record(&s, &so, err, sizeof(err));
-	if (!ret && (ret = dp_session_names(&s, &names)) != 0)
-		snprintf(err, sizeof(err), "cannot resolve symbols: %s", strerror(-ret));
-	if (!ret) {
-		ret = dp_profile_save(cli.output, &s.prof, &names, err, sizeof(err));
-		dp_symmap_release(&names);
-	}
+	ret = dp_profile_save(cli.output, &s.prof, &names, err, sizeof(err));
+	dp_symmap_release(&names);
 	if (ret) {
 		fprintf(stderr, "dropprof: %s\n", err);
 		dp_session_close(&s);
 		return DP_EXIT_FAIL;
 	}
-	if (!so.quiet)
+	if (!cli.quiet)
 		fprintf(stderr, "dropprof: saved %llu drops in %.2f s (%zu stacks, %zu counters moved, %llu lost) to '%s'\n",
 			(unsigned long long)s.prof.drops, s.prof.duration,
 			s.prof.stacks.nr_used, s.prof.nr_counters,

@@ -67,10 +67,13 @@ struct dp_cli {
 int dp_cli_parse(int argc, char **argv, unsigned int what,
 		 const struct dp_cli_text *text, struct dp_cli *out);
 
-/* Apply --reason/--exclude-reason/--proto to the session.  Returns -1 to
- * go on, or DP_EXIT_USAGE (error printed). */
+/* Open a session, apply the filters, record as cli says and resolve the
+ * names.  Returns -1 with *s open and *names built (the caller releases
+ * both), or an exit status with everything released and the error
+ * printed. */
 struct dp_session;
-int dp_cli_filter(const struct dp_cli *cli, struct dp_session *s);
+int dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
+		  struct dp_symmap *names);
 
 /* Print "CMD: message", the usage and return DP_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))
