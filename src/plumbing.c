@@ -29,14 +29,6 @@ static const char *const plumbing_names[] = {
 	"perf_trace_buf_submit",
 };
 
-int dp_plumbing_is(const char *name)
-{
-	for (size_t i = 0; i < sizeof(plumbing_names) / sizeof(plumbing_names[0]); i++)
-		if (!strcmp(name, plumbing_names[i]))
-			return 1;
-	return 0;
-}
-
 int dp_plumbing_ranges(const struct dp_ksyms *ks, struct dp_addr_range **out,
 		       size_t *nr)
 {

@@ -92,6 +92,21 @@ void dp_recorder_free(struct dp_recorder *r)
 	free(r);
 }
 
+/* Both drop events carry the same in-kernel filter. */
+static int apply_filter(const struct dp_recorder *r, int fd, char *err,
+			size_t errlen)
+{
+	int ret;
+
+	if (!r->opts.filter)
+		return 0;
+	ret = dp_perf_set_filter(fd, r->opts.filter);
+	if (ret)
+		snprintf(err, errlen, "the kernel rejected the filter '%s': %s",
+			 r->opts.filter, strerror(-ret));
+	return ret;
+}
+
 /* The sampled stack event, writing into the drop event's ring. */
 static int open_stack_event(struct dp_recorder *r, struct cpu_events *c,
 			    const struct dp_tp_format *kfree, char *err,
@@ -116,11 +131,9 @@ static int open_stack_event(struct dp_recorder *r, struct cpu_events *c,
 		return fd;
 	}
 	c->stack_fd = fd;
-	if (r->opts.filter && (ret = dp_perf_set_filter(fd, r->opts.filter))) {
-		snprintf(err, errlen, "the kernel rejected the filter '%s': %s",
-			 r->opts.filter, strerror(-ret));
+	ret = apply_filter(r, fd, err, errlen);
+	if (ret)
 		return ret;
-	}
 	ret = dp_perf_set_output(fd, c->drop_fd);
 	if (!ret)
 		ret = dp_perf_event_id(fd, &c->stack_id);
@@ -159,11 +172,9 @@ static int open_cpu(struct dp_recorder *r, struct cpu_events *c,
 		return fd;
 	}
 	c->drop_fd = fd;
-	if (r->opts.filter && (ret = dp_perf_set_filter(fd, r->opts.filter))) {
-		snprintf(err, errlen, "the kernel rejected the filter '%s': %s",
-			 r->opts.filter, strerror(-ret));
+	ret = apply_filter(r, fd, err, errlen);
+	if (ret)
 		return ret;
-	}
 	ret = dp_perf_mmap(fd, r->opts.ring_pages, &c->map, &c->map_len);
 	if (ret) {
 		snprintf(err, errlen,

@@ -201,9 +201,11 @@ int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 				s->nr_cpus, s->cpu_list);
 	}
 	ret = dp_recorder_run(rec, sfd);
-	if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		s->interrupted = true;
-	/* From here on a second Ctrl-C must end the process at once. */
+	/* Consume the signal that stopped us (if one did): still pending at
+	 * the unblock below, it would kill us before the report.  From here
+	 * on a second Ctrl-C must end the process at once. */
+	if (read(sfd, &si, sizeof(si)) < 0)
+		(void)0;   /* EAGAIN: the timer stopped us, nothing pending */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);

@@ -11,9 +11,6 @@
 struct dp_ksyms;
 struct dp_addr_range;
 
-/* True when a function name is tracing plumbing. */
-int dp_plumbing_is(const char *name);
-
 /* Resolve the plumbing functions present in ks to address ranges.
  * *out is allocated (free() it); *nr may be 0.  Returns 0 or -ENOMEM. */
 int dp_plumbing_ranges(const struct dp_ksyms *ks, struct dp_addr_range **out,

@@ -15,7 +15,6 @@ struct dp_addr_range;
 struct dp_record_opts {
 	double duration;          /* seconds; 0: until stop_fd */
 	size_t ring_pages;        /* data pages per CPU, power of two */
-	bool count_frees;         /* open consume_skb counters */
 	const char *filter;       /* tracepoint filter for the drop events */
 	bool all_stacks;          /* a stack with every drop, no sampling */
 	double stack_budget;      /* sampled stacks per second per CPU */

@@ -39,7 +39,6 @@ struct dp_session {
 	struct dp_addr_range *plumbing;
 	size_t nr_plumbing;
 	struct dp_profile prof;
-	bool interrupted;         /* stopped by a signal */
 	char filter[1024];        /* tracepoint filter, "" for none */
 };
 
