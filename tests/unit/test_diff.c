@@ -17,6 +17,7 @@
 #include "dropprof/report.h"
 #include "dropprof/sample.h"
 #include "dropprof/symmap.h"
+#include "testutil.h"
 
 #define GOLDEN "tests/fixtures/golden/"
 #define NFT 0xffffffffc0200040ULL
@@ -164,28 +165,10 @@ static char *render(const struct dp_diff *d, enum dp_format fmt)
 
 static void golden(const char *out, const char *name)
 {
-	char path[256], *want;
-	FILE *f;
-	long n;
+	char path[256];
 
 	snprintf(path, sizeof(path), GOLDEN "%s", name);
-	if (getenv("DP_UPDATE_GOLDEN")) {
-		f = fopen(path, "w");
-		assert_non_null(f);
-		fputs(out, f);
-		fclose(f);
-	}
-	f = fopen(path, "r");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	want = calloc(1, (size_t)n + 1);
-	assert_non_null(want);
-	assert_int_equal(fread(want, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	assert_string_equal(out, want);
-	free(want);
+	dp_test_golden(out, path);
 }
 
 static void test_golden(void **state)

@@ -12,26 +12,7 @@
 
 #include "dropprof/filter.h"
 #include "dropprof/tp_format.h"
-
-static void load(struct dp_tp_format *fmt, const char *name)
-{
-	char path[256], *text;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "tests/fixtures/tp/%s", name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	assert_int_equal(dp_tp_format_parse(fmt, text), 0);
-	free(text);
-}
+#include "testutil.h"
 
 static void test_reasons_by_kernel_numbers(void **state)
 {
@@ -39,8 +20,8 @@ static void test_reasons_by_kernel_numbers(void **state)
 	struct dp_filter_spec spec = { .reasons = "NO_SOCKET,NETFILTER_DROP" };
 	char out[256], err[4096];
 
-	load(&f618, "kfree_skb-6.18.format");
-	load(&f519, "kfree_skb-5.19.format");
+	dp_test_load_format(&f618, "kfree_skb-6.18.format");
+	dp_test_load_format(&f519, "kfree_skb-5.19.format");
 	assert_int_equal(dp_filter_build(&spec, &f618, out, sizeof(out), err, sizeof(err)), 0);
 	assert_string_equal(out, "(reason == 3 || reason == 12)");
 	/* The same names are other numbers on another kernel. */
@@ -58,7 +39,7 @@ static void test_combined(void **state)
 	};
 	char out[256], err[4096];
 
-	load(&fmt, "kfree_skb-6.18.format");
+	dp_test_load_format(&fmt, "kfree_skb-6.18.format");
 	assert_int_equal(dp_filter_build(&spec, &fmt, out, sizeof(out), err, sizeof(err)), 0);
 	assert_string_equal(out, "(reason != 2) && (protocol == 2048 || protocol == 34525 || protocol == 35020)");
 	spec = (struct dp_filter_spec){ 0 };
@@ -75,8 +56,8 @@ static void test_errors(void **state)
 	struct dp_filter_spec empty = { .reasons = "," };
 	char out[256], err[4096], tiny[8];
 
-	load(&fmt, "kfree_skb-6.18.format");
-	load(&old, "kfree_skb-4.19.format");
+	dp_test_load_format(&fmt, "kfree_skb-6.18.format");
+	dp_test_load_format(&old, "kfree_skb-4.19.format");
 	assert_int_equal(dp_filter_build(&bad, &fmt, out, sizeof(out), err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "'NO_SUCH_THING'"));
 	/* The valid names are listed, all of them. */

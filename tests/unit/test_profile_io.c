@@ -37,6 +37,7 @@
 #include "dropprof/sample.h"
 #include "dropprof/symmap.h"
 #include "dropprof/tp_format.h"
+#include "testutil.h"
 
 #define PROFILES "tests/fixtures/profiles/"
 #define CORPUS "tests/fuzz/corpus/profile/"
@@ -87,28 +88,6 @@ static void add(struct dp_profile *p, uint32_t cpu, uint32_t reason,
 
 	for (int i = 0; i < times; i++)
 		assert_int_equal(dp_profile_add_drop_stack(p, cpu, &f, ips, n), 0);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0) {
-		rewind(f);
-		buf = calloc(1, (size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf && len)
-			*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
 }
 
 static void spill(const char *path, const void *buf, size_t len)
@@ -564,14 +543,10 @@ static void fixture_profile(struct fixture *fx)
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	char *text;
 	const char *tmp = getenv("TMPDIR");
 
 	assert_non_null(fx);
-	text = slurp("tests/fixtures/tp/kfree_skb-6.18.format", NULL);
-	assert_non_null(text);
-	assert_int_equal(dp_tp_format_parse(&fx->fmt, text), 0);
-	free(text);
+	dp_test_load_format(&fx->fmt, "kfree_skb-6.18.format");
 	assert_int_equal(dp_ksyms_load(&fx->ks, "tests/fixtures/ksym/kallsyms"), 0);
 	fixture_profile(fx);
 	assert_int_equal(dp_symmap_build(&fx->names, &fx->prof, fx->ks, &fx->fmt), 0);
@@ -1730,7 +1705,7 @@ static void test_save_load(void **state)
 	if (dp_profile_save(path, &fx->prof, &fx->names, err, sizeof(err)))
 		fail_msg("save failed: %s", err);
 	assert_int_equal(count_entries(fx->tmpdir, "run.dprof"), 1);
-	file = (unsigned char *)slurp(path, &len);
+	file = (unsigned char *)dp_test_slurp(path, &len);
 	assert_non_null(file);
 	assert_int_equal(len, fx->len);
 	assert_memory_equal(file, fx->file, len);
@@ -1859,7 +1834,7 @@ static void test_golden_file(void **state)
 	fclose(f);
 	if (getenv("DP_UPDATE_GOLDEN"))
 		spill(PROFILES "sample.txt", out, len);
-	want = slurp(PROFILES "sample.txt", NULL);
+	want = dp_test_slurp(PROFILES "sample.txt", NULL);
 	assert_non_null(want);
 	assert_string_equal(out, want);
 	/* The committed file is the fixture profile, whatever it prints. */

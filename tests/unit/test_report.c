@@ -19,6 +19,7 @@
 #include "dropprof/sample.h"
 #include "dropprof/symmap.h"
 #include "dropprof/tp_format.h"
+#include "testutil.h"
 
 #define GOLDEN "tests/fixtures/golden/"
 
@@ -57,17 +58,7 @@ static int setup(void **state)
 	assert_non_null(fx);
 	assert_int_equal(dp_tp_format_load(&fx->fmt, "tests/fixtures/tp", "",
 					   "kfree_skb-6.18.format"), -ENOENT);
-	{
-		FILE *f = fopen("tests/fixtures/tp/kfree_skb-6.18.format", "r");
-		static char text[65536];
-		size_t n;
-
-		assert_non_null(f);
-		n = fread(text, 1, sizeof(text) - 1, f);
-		text[n] = '\0';
-		fclose(f);
-		assert_int_equal(dp_tp_format_parse(&fx->fmt, text), 0);
-	}
+	dp_test_load_format(&fx->fmt, "kfree_skb-6.18.format");
 	assert_int_equal(dp_ksyms_load(&fx->ks, "tests/fixtures/ksym/kallsyms"), 0);
 	assert_int_equal(dp_profile_init(&fx->prof, 2, 0), 0);
 	fx->prof.cpu_recorded[0] = fx->prof.cpu_recorded[1] = true;
@@ -124,31 +115,11 @@ static int build(struct dp_report *rep, struct fixture *fx,
 	return err;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static void check_golden(const struct dp_report *rep, enum dp_format fmt,
 			 const char *name)
 {
 	char path[256];
-	char *out = NULL, *want;
+	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
@@ -156,16 +127,7 @@ static void check_golden(const struct dp_report *rep, enum dp_format fmt,
 	assert_int_equal(dp_out_write(rep, fmt, f), 0);
 	fclose(f);
 	snprintf(path, sizeof(path), GOLDEN "%s", name);
-	if (getenv("DP_UPDATE_GOLDEN")) {
-		f = fopen(path, "w");
-		assert_non_null(f);
-		fputs(out, f);
-		fclose(f);
-	}
-	want = slurp(path);
-	assert_non_null(want);
-	assert_string_equal(out, want);
-	free(want);
+	dp_test_golden(out, path);
 	free(out);
 }
 
