@@ -9,11 +9,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "dropprof/output.h"
-#include "dropprof/profile.h"
-#include "dropprof/report.h"
-#include "dropprof/sample.h"
-#include "dropprof/symmap.h"
+#include "dropprof/profile/names.h"
+#include "dropprof/kernel/skb_fields.h"
+#include "dropprof/output/output.h"
+#include "dropprof/profile/profile.h"
+#include "dropprof/model/report.h"
+#include "dropprof/record/sample.h"
+#include "dropprof/symbols/symmap.h"
 
 static double now(void)
 {
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 	}
 	t1 = now();
 	/* No kallsyms: names stay raw, the worst case for string sizes. */
-	if (dp_symmap_build(&names, &p, NULL, NULL) ||
+	if (dp_profile_names(&names, &p, NULL, NULL) ||
 	    dp_report_build(&rep, &p, &names, &o) ||
 	    dp_out_folded(&rep, null) || dp_out_json(&rep, null))
 		return 1;

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "dropprof/output.h"
-#include "dropprof/profile.h"
-#include "dropprof/profile_io.h"
-#include "dropprof/report.h"
-#include "dropprof/symmap.h"
+#include "dropprof/output/output.h"
+#include "dropprof/profile/profile.h"
+#include "dropprof/profile/profile_io.h"
+#include "dropprof/model/report.h"
+#include "dropprof/symbols/symmap.h"
 
 #define HDR_SIZE 32
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dropprof/tp_format.h"
+#include "dropprof/kernel/tp_format.h"
 
 /* The whole file, NUL-terminated (*len, when not NULL, gets its size);
  * NULL when it cannot be read. */

@@ -1,0 +1,107 @@
+/* profile — the in-memory aggregate of one recording: drops by reason and
+ * raw kernel stack, by site and reason, by protocol and by CPU, plus the
+ * frees total, lost samples and metadata.  Keys are raw addresses; nothing
+ * is symbolized here.
+ */
+#ifndef DROPPROF_PROFILE_H
+#define DROPPROF_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dropprof/util/keytab.h"
+
+#define DP_MAX_FRAMES 127
+#define DP_DEFAULT_MAX_STACKS 100000
+
+/* Why a drop has no stack in 'stacks'. */
+#define DP_UNSTACKED_NONE 1          /* the sample came without a callchain */
+#define DP_UNSTACKED_OVER_CAP 2      /* the unique-stack cap was reached */
+
+struct dp_skb_fields;
+
+/* A kernel counter over the recording window (see counters.h). */
+struct dp_profile_counter {
+	char *name;                  /* owned, as the kernel names it */
+	uint64_t before, after;
+	int64_t delta;               /* not always after - before: 32-bit
+					counters wrap */
+	bool drop_related;
+};
+
+struct dp_profile {
+	struct dp_keytab stacks;     /* [reason, ip0 (leaf), ip1, ...] */
+	struct dp_keytab sites;      /* [location, reason] */
+	struct dp_keytab protos;     /* [protocol] */
+	struct dp_keytab unstacked;  /* [reason, DP_UNSTACKED_*]: drops with
+					no stack of their own */
+
+	size_t nr_cpu_slots;         /* highest cpu number + 1 */
+	uint64_t *cpu_drops;         /* indexed by cpu number */
+	uint64_t *cpu_lost;
+	uint64_t *cpu_frees;
+	bool *cpu_recorded;          /* the online CPUs that were recorded */
+
+	uint64_t drops;              /* every decoded drop sample */
+	uint64_t frees;              /* consume_skb total (counting events) */
+	bool frees_known;
+	uint64_t lost;               /* PERF_RECORD_LOST total */
+	uint64_t throttled;          /* PERF_RECORD_THROTTLE events: the kernel
+					paused sampling, drops then are unseen */
+	uint64_t bad_records;        /* undecodable records (never silent) */
+	uint64_t stacks_other;       /* stack samples that did not fit the cap */
+	uint64_t no_stack;           /* stack samples without a callchain */
+
+	/* Stacks are sampled: every drop is counted exactly (sites, reasons,
+	 * protocols, CPUs), stacks only one in 'period' drops when the rate
+	 * passes the budget.  Stack counts are numbers of samples. */
+	uint64_t stack_samples;      /* samples in 'stacks' + 'unstacked' */
+	uint64_t stack_lost;         /* stack samples the ring lost (the
+					drops themselves were counted) */
+	uint64_t stack_period_max;   /* 1: a stack for every drop */
+	double stack_budget;         /* stacks/s per CPU; 0 with all_stacks */
+	bool all_stacks;             /* --all-stacks: no sampling */
+
+	/* metadata */
+	char kernel[128];            /* uname -r */
+	char hostname[128];
+	int64_t start_time;          /* unix seconds */
+	double duration;             /* seconds actually recorded */
+	bool has_reason;             /* tracepoint has a 'reason' field */
+	char cpu_list[256];          /* CPUs recorded, kernel list format */
+	char filter[1024];           /* in-kernel filter, "" when none */
+
+	/* kernel counters that moved during the window (owned) */
+	struct dp_profile_counter *counters;
+	size_t nr_counters;
+};
+
+int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
+		    size_t max_stacks);
+void dp_profile_release(struct dp_profile *p);
+
+/* Count one drop exactly (sites, reasons, protocols, CPUs). */
+int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
+			const struct dp_skb_fields *f);
+
+/* Both, for one drop that came with its stack (--all-stacks). */
+int dp_profile_add_drop_stack(struct dp_profile *p, uint32_t cpu,
+			      const struct dp_skb_fields *f, const uint64_t *ips,
+			      size_t nr_ips);
+
+/* Add one stack sample of a drop with this reason.  ips[0] is the leaf
+ * (the drop site's frame); nr_ips 0 counts as '[no stack]'. */
+int dp_profile_add_stack(struct dp_profile *p, uint32_t reason,
+			 const uint64_t *ips, size_t nr_ips);
+
+void dp_profile_add_lost(struct dp_profile *p, uint32_t cpu, uint64_t lost);
+
+size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p);
+
+/* Append a counter row (name copied).  Returns 0 or -ENOMEM. */
+int dp_profile_add_counter(struct dp_profile *p, const char *name,
+			   uint64_t before, uint64_t after, int64_t delta,
+			   bool drop_related);
+
+#endif

@@ -1,0 +1,121 @@
+/* cmd_diff — "dropprof diff BEFORE AFTER": what a change did to the drops,
+ * by reason, site, stack and kernel counter, in rates per second.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dropprof/cmd/cmd.h"
+#include "dropprof/model/diff.h"
+#include "dropprof/output/output.h"
+#include "dropprof/util/outfile.h"
+#include "dropprof/profile/profile.h"
+#include "dropprof/profile/profile_io.h"
+#include "dropprof/model/report.h"
+#include "dropprof/symbols/symmap.h"
+
+static const char usage_text[] =
+"usage: dropprof diff BEFORE AFTER [-n N] [--folded | --json] [-o OUTPUT]\n";
+
+static const char help_text[] =
+"dropprof diff — compare two saved profiles (before and after a change)\n"
+"\n"
+"usage: dropprof diff BEFORE AFTER [-n N] [--folded | --json] [-o OUTPUT]\n"
+"\n"
+"For every reason, drop site, stack (function path) and kernel counter:\n"
+"the rate per second before and after, the change and the change in\n"
+"percent, sorted by the size of the change; entries seen on one side only\n"
+"are marked 'new' or 'gone'.  Rates make windows of different lengths\n"
+"comparable.  Profiles from different kernels are compared with a warning.\n"
+"\n"
+"Options:\n"
+"  -n, --top N        sites and stacks shown in the text output (default 10)\n"
+"      --json         the diff as JSON (schema \"dropprof-diff\", see README)\n"
+"      --folded       differential folded stacks for FlameGraph:\n"
+"                     'REASON;root;...;site BEFORE AFTER' per line, where\n"
+"                     AFTER's count is scaled to BEFORE's duration\n"
+"                     (count x before_seconds / after_seconds, rounded), so\n"
+"                     'flamegraph.pl' colours a real change in rate:\n"
+"                       dropprof diff a.dprof b.dprof --folded | flamegraph.pl > diff.svg\n"
+"  -o, --output FILE  write to FILE instead of stdout\n";
+
+struct side {
+	struct dp_profile prof;
+	struct dp_symmap names;
+	struct dp_report rep;
+	int loaded, built;
+};
+
+static int load_side(struct side *s, const char *path)
+{
+	struct dp_report_opts ro = { .top_n = 0 };
+	char err[512];
+	int ret;
+
+	ret = dp_profile_load(path, &s->prof, &s->names, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "dropprof: %s\n", err);
+		return ret;
+	}
+	s->loaded = 1;
+	ret = dp_report_build(&s->rep, &s->prof, &s->names, &ro);
+	if (ret) {
+		fprintf(stderr, "dropprof: cannot build the report of '%s': %s\n",
+			path, strerror(-ret));
+		return ret;
+	}
+	s->built = 1;
+	return 0;
+}
+
+static void release_side(struct side *s)
+{
+	if (s->built)
+		dp_report_release(&s->rep);
+	if (s->loaded) {
+		dp_symmap_release(&s->names);
+		dp_profile_release(&s->prof);
+	}
+}
+
+int dp_cmd_diff(int argc, char **argv)
+{
+	static const struct dp_cli_text text = { "dropprof diff", usage_text, help_text };
+	struct dp_cli cli = { .top = 10 };
+	struct side a = { 0 }, b = { 0 };
+	struct dp_diff d;
+	struct dp_outfile out;
+	int ret;
+
+	ret = dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli);
+	if (ret >= 0)
+		return ret;
+	if (cli.nr_args != 2)
+		return dp_usage_error(&text, "%s", "give two profile files: BEFORE AFTER");
+	ret = DP_EXIT_FAIL;
+	if (load_side(&a, cli.args[0]) || load_side(&b, cli.args[1]))
+		goto out;
+	if (strcmp(a.rep.kernel, b.rep.kernel))
+		fprintf(stderr, "dropprof: warning: '%s' is from kernel %s, '%s' from %s; sites and stacks may not match\n",
+			cli.args[0], a.rep.kernel, cli.args[1], b.rep.kernel);
+	if (dp_diff_build(&d, &a.rep, &b.rep, cli.args[0], cli.args[1], cli.top)) {
+		fprintf(stderr, "dropprof: cannot build the diff: out of memory\n");
+		goto out;
+	}
+	if (dp_outfile_open(&out, cli.output)) {
+		fprintf(stderr, "dropprof: cannot create '%s'\n", cli.output);
+	} else {
+		int err = dp_out_diff_write(&d, cli.format, out.f);
+
+		err = dp_outfile_close(&out, err == 0) ?: err;
+		if (err)
+			fprintf(stderr, "dropprof: cannot write '%s': %s\n",
+				cli.output ? cli.output : "stdout", strerror(-err));
+		else
+			ret = DP_EXIT_OK;
+	}
+	dp_diff_release(&d);
+out:
+	release_side(&a);
+	release_side(&b);
+	return ret;
+}

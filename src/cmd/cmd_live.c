@@ -1,0 +1,106 @@
+/* cmd_live — the default command: record every CPU for -d seconds (or
+ * until Ctrl-C) and print the report.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dropprof/cmd/cmd.h"
+#include "dropprof/output/output.h"
+#include "dropprof/record/session.h"
+#include "dropprof/symbols/symmap.h"
+
+#define DEFAULT_TOP 5
+
+static const char usage_text[] =
+"usage: dropprof [-d SECONDS] [-n N] [--folded | --json] [-o FILE] [-m PAGES] [-q]\n"
+"                [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
+"                [--all-stacks | --stack-rate N]\n"
+"       dropprof record|report|diff ...   (see 'dropprof COMMAND --help')\n"
+"       dropprof --help | --version\n";
+
+static const char help_text[] =
+"dropprof — where, and why, is this kernel dropping packets?\n"
+"\n"
+"usage: dropprof [-d SECONDS] [-n N] [--folded | --json] [-o FILE] [-m PAGES] [-q]\n"
+"                [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
+"                [--all-stacks | --stack-rate N]\n"
+"       dropprof record|report|diff ...   (see 'dropprof COMMAND --help')\n"
+"\n"
+"Records the skb:kfree_skb tracepoint on every online CPU with perf events,\n"
+"then reports drops by reason (as the running kernel names them), by drop\n"
+"site (the function that freed the packet), by kernel stack, by protocol\n"
+"and by CPU.  Normal frees (skb:consume_skb) are counted for the drop share.\n"
+"Needs root (or CAP_PERFMON, or kernel.perf_event_paranoid=-1).\n"
+"\n"
+"Options:\n"
+"  -d, --duration SECONDS  record for SECONDS (decimals allowed), then report;\n"
+"                          without -d, record until Ctrl-C or SIGTERM\n"
+"  -n, --top N             stacks shown in the text report (default 5)\n"
+"      --folded            print FlameGraph folded stacks instead of the report:\n"
+"                          REASON;root;...;drop_site COUNT, one line per stack;\n"
+"                          COUNT is the number of stack samples (see --all-stacks)\n"
+"      --json              print the report as one JSON document (schema in README)\n"
+"  -o, --output FILE       write the output to FILE instead of stdout\n"
+"  -m, --mmap-pages PAGES  ring size per CPU in 4 KiB pages, a power of two\n"
+"                          (default 256,\n"
+"                          1024 with --all-stacks); raise it when samples are lost\n"
+"  -q, --quiet             no progress messages on stderr\n"
+"      --all-stacks        take a kernel stack with every drop (costlier at high\n"
+"                          drop rates); by default every drop is counted exactly\n"
+"                          by reason, site, protocol and CPU, and stacks are\n"
+"                          sampled: one with every drop while a CPU drops less\n"
+"                          than --stack-rate per second, then 1 in 2, 4, 8, ...\n"
+"                          drops, as the report says\n"
+"      --stack-rate N      stack budget per CPU per second before sampling starts\n"
+"                          (default 2000)\n"
+"      --reason LIST       record only these drop reasons (comma-separated names\n"
+"                          as this kernel spells them, e.g. NO_SOCKET,NETFILTER_DROP)\n"
+"      --exclude-reason LIST  record every reason but these\n"
+"      --proto LIST        record only these protocols (ipv4, ipv6, arp, vlan,\n"
+"                          lldp, mpls, pppoe or an EtherType number)\n"
+"                          Filters run in the kernel: filtered drops cost nothing,\n"
+"                          and the report names the filter it ran with.\n"
+"  -h, --help              this help\n"
+"  -V, --version           print the version\n"
+"\n"
+"Ctrl-C (or SIGTERM) stops the recording and still prints the report of what\n"
+"was recorded; a second Ctrl-C exits at once.  Samples the kernel could not\n"
+"hand over (ring full) are always counted and shown as 'lost'.\n"
+"\n"
+"Examples:\n"
+"  dropprof -d 10                      10 s on every CPU, then the report\n"
+"  dropprof                            until Ctrl-C\n"
+"  dropprof -d 10 -n 20                show the 20 busiest stacks\n"
+"  dropprof -d 10 --folded > drops.folded && flamegraph.pl drops.folded > drops.svg\n"
+"  dropprof -d 30 --json -o drops.json\n"
+"  dropprof -d 10 --exclude-reason NOT_SPECIFIED --proto ipv4\n"
+"  dropprof record -d 30 -o before.dprof     save a profile; then 'report', 'diff'\n"
+"\n"
+"Exit status: 0 success, 1 runtime failure, 2 usage error.\n"
+"See dropprof(1).\n";
+
+int dp_cmd_live(int argc, char **argv)
+{
+	static const struct dp_cli_text text = { "dropprof", usage_text, help_text };
+	struct dp_cli cli = {
+		.top = DEFAULT_TOP,
+		.stack_rate = DP_DEFAULT_STACK_RATE,
+	};
+	struct dp_session s;
+	struct dp_symmap names;
+	int ret;
+
+	ret = dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_REPORT | DP_CLI_VERSION,
+			   &text, &cli);
+	if (ret >= 0)
+		return ret;
+	if (cli.nr_args)
+		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
+	ret = dp_cli_record(&cli, &s, &names);
+	if (ret >= 0)
+		return ret;
+	ret = dp_emit_report(&s.prof, &names, cli.top, cli.format, cli.output);
+	dp_symmap_release(&names);
+	dp_session_close(&s);
+	return ret;
+}

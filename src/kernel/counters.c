@@ -1,0 +1,842 @@
+/* counters — the kernel's network counter files read into one name-sorted
+ * set, and the before/after deltas the report shows next to the traced
+ * drops.
+ *
+ * Column names come from each file's own header lines, never from a list
+ * compiled in: every kernel release adds some (Icmp OutRateLimitGlobal,
+ * TcpExt TCPAO*, IpExt ReasmOverlaps), and IcmpMsg columns come and go
+ * with the traffic.  Only softnet_stat has no header, so its columns are
+ * known by position.
+ *
+ * The kernel writes these files whole and newline-terminated, so a line
+ * cut short, a header without its value line or a count that does not
+ * match means a file we do not understand: -EINVAL for the snapshot,
+ * rather than a set that silently lacks counters.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dropprof/kernel/counters.h"
+
+/* Kernel counter names are under 40 characters and interface names under
+ * 16; anything much longer is garbage, not a counter. */
+#define NAME_MAX_LEN 128
+
+/* /proc/net/dev has 16 columns; room for a kernel that adds a few. */
+#define DEV_MAX_FIELDS 64
+
+/* softnet_stat column holding the CPU id (5.10 and later).  Offline CPUs
+ * have no line, so the line index is the CPU only on older kernels. */
+#define SOFTNET_CPU_COL 12
+#define SOFTNET_MAX_COLS 16
+
+struct reader {
+	FILE *f;
+	char *buf;
+	size_t cap;
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define IN_LIST(s, list) in_list(s, list, ARRAY_SIZE(list))
+
+static bool in_list(const char *s, const char *const *list, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}
+
+/* ---- the set ---------------------------------------------------------- */
+
+static int counters_push(struct dp_counters *c, const char *name, size_t len,
+			 uint64_t value, unsigned int width)
+{
+	struct dp_counter *v;
+	char *s;
+
+	if (c->nr == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+
+		v = reallocarray(c->v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	s = strndup(name, len);
+	if (!s)
+		return -ENOMEM;
+	c->v[c->nr++] = (struct dp_counter){
+		.name = s, .value = value, .width = width,
+	};
+	return 0;
+}
+
+/* Format a counter name; its length, or -EINVAL when it is empty or too
+ * long to be one. */
+static int __attribute__((format(printf, 2, 0)))
+vformat_name(char name[NAME_MAX_LEN + 1], const char *fmt, va_list ap)
+{
+	int n = vsnprintf(name, NAME_MAX_LEN + 1, fmt, ap);
+
+	return n <= 0 || n > NAME_MAX_LEN ? -EINVAL : n;
+}
+
+static int __attribute__((format(printf, 2, 3)))
+format_name(char name[NAME_MAX_LEN + 1], const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vformat_name(name, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static int __attribute__((format(printf, 4, 5)))
+counters_pushf(struct dp_counters *c, uint64_t value, unsigned int width,
+	       const char *fmt, ...)
+{
+	char name[NAME_MAX_LEN + 1];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vformat_name(name, fmt, ap);
+	va_end(ap);
+	return n < 0 ? n : counters_push(c, name, n, value, width);
+}
+
+void dp_counters_release(struct dp_counters *c)
+{
+	for (size_t i = 0; i < c->nr; i++)
+		free(c->v[i].name);
+	free(c->v);
+	*c = (struct dp_counters){ 0 };
+}
+
+static int cmp_counter(const void *a, const void *b)
+{
+	const struct dp_counter *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_name_counter(const void *key, const void *elem)
+{
+	const struct dp_counter *k = elem;
+
+	return strcmp(key, k->name);
+}
+
+const struct dp_counter *dp_counters_find(const struct dp_counters *c,
+					  const char *name)
+{
+	if (!c->nr)
+		return NULL;
+	return bsearch(name, c->v, c->nr, sizeof(*c->v), cmp_name_counter);
+}
+
+/* ---- lexing ----------------------------------------------------------- */
+
+/* Next line, newline stripped, into *line.  1 for a line, 0 at the end of
+ * the file, -EINVAL for a NUL byte or a last line without its newline
+ * (a file cut short), or -errno from the read. */
+static int reader_next(struct reader *r, char **line)
+{
+	ssize_t n;
+
+	errno = 0;
+	n = getline(&r->buf, &r->cap, r->f);
+	if (n < 0) {
+		int e = errno;
+
+		/* getline fails with ENOMEM without setting the error flag. */
+		if (ferror(r->f) || e)
+			return e > 0 ? -e : -EIO;
+		return 0;
+	}
+	if (!n || (size_t)n != strlen(r->buf) || r->buf[n - 1] != '\n')
+		return -EINVAL;
+	r->buf[n - 1] = '\0';
+	*line = r->buf;
+	return 1;
+}
+
+static bool is_blank(int ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/* The next blank-separated token at *p (its length in *len), advancing *p
+ * past it; NULL at the end of the string. */
+static const char *next_token(const char **p, size_t *len)
+{
+	const char *s = *p, *e;
+
+	while (is_blank(*s))
+		s++;
+	if (!*s) {
+		*p = s;
+		return NULL;
+	}
+	for (e = s; *e && !is_blank(*e); e++)
+		;
+	*len = e - s;
+	*p = e;
+	return s;
+}
+
+static bool is_empty_line(const char *s)
+{
+	while (is_blank(*s))
+		s++;
+	return !*s;
+}
+
+static bool is_alpha(int ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+}
+
+static bool is_digit(int ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* A column or table name: a letter, then letters, digits or '_'.  Starting
+ * with a letter is what tells a header line from a value line. */
+static bool is_name(const char *s, size_t len)
+{
+	if (!len || !is_alpha(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* Decimal up to UINT64_MAX.  With allow_neg, "-N" (snmp prints Tcp MaxConn
+ * as a signed -1) is stored as its two's complement, as nstat's %llu
+ * does. */
+static int parse_dec(const char *s, size_t len, bool allow_neg, uint64_t *out)
+{
+	bool neg = false;
+	uint64_t v = 0;
+
+	if (allow_neg && len > 1 && s[0] == '-') {
+		neg = true;
+		s++;
+		len--;
+	}
+	if (!len)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned int d = (unsigned char)s[i] - '0';
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (neg && v > (uint64_t)INT64_MAX + 1)
+		return -EINVAL;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static int parse_hex(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!len || len > 16)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		int ch = (unsigned char)s[i];
+		unsigned int d;
+
+		if (is_digit(ch))
+			d = ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			d = ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			d = ch - 'A' + 10;
+		else
+			return -EINVAL;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- /proc/net/snmp and /proc/net/netstat ----------------------------- */
+
+/* Settings and gauges, not counts of events: the difference of two
+ * readings means nothing (TcpCurrEstab -1 is not one event), and MaxConn
+ * is the only signed column.  nstat leaves out the same seven. */
+static const char *const table_gauges[] = {
+	"IpForwarding", "IpDefaultTTL", "TcpRtoAlgorithm", "TcpRtoMin",
+	"TcpRtoMax", "TcpMaxConn", "TcpCurrEstab",
+};
+
+/* Lines come in pairs with one prefix: "Udp: InDatagrams NoPorts ..." then
+ * "Udp: 26 101000 ...".  A prefix may repeat (IcmpMsg prints 16 types a
+ * pair) and a pair may have no column at all. */
+static int load_table(struct dp_counters *c, struct reader *r)
+{
+	char *hdr = NULL, *line;
+	size_t plen = 0;
+	int err;
+
+	while ((err = reader_next(r, &line)) > 0) {
+		const char *colon = strchr(line, ':');
+		const char *hp, *vp, *name, *val;
+		char full[NAME_MAX_LEN + 1];
+		size_t nlen, vlen;
+		uint64_t v;
+		int n;
+
+		if (is_empty_line(line))
+			continue;
+		if (!colon || !is_name(line, colon - line)) {
+			err = -EINVAL;
+			goto out_free_hdr;
+		}
+		if (!hdr) {
+			/* The header: checked when its values arrive. */
+			hdr = strdup(line);
+			if (!hdr) {
+				err = -ENOMEM;
+				goto out_free_hdr;
+			}
+			plen = colon - line;
+			continue;
+		}
+		if ((size_t)(colon - line) != plen || memcmp(line, hdr, plen)) {
+			err = -EINVAL;
+			goto out_free_hdr;
+		}
+		hp = hdr + plen + 1;
+		vp = colon + 1;
+		for (;;) {
+			name = next_token(&hp, &nlen);
+			val = next_token(&vp, &vlen);
+			if (!name && !val)
+				break;
+			if (!name || !val || !is_name(name, nlen)) {
+				err = -EINVAL;
+				goto out_free_hdr;
+			}
+			err = parse_dec(val, vlen, true, &v);
+			if (err)
+				goto out_free_hdr;
+			n = format_name(full, "%.*s%.*s", (int)plen, hdr,
+					(int)nlen, name);
+			if (n < 0) {
+				err = n;
+				goto out_free_hdr;
+			}
+			if (IN_LIST(full, table_gauges))
+				continue;
+			err = counters_push(c, full, n, v, 64);
+			if (err)
+				goto out_free_hdr;
+		}
+		free(hdr);
+		hdr = NULL;
+	}
+	/* A header as the last line lost its values. */
+	if (!err && hdr)
+		err = -EINVAL;
+out_free_hdr:
+	free(hdr);
+	return err;
+}
+
+/* ---- /proc/net/snmp6 -------------------------------------------------- */
+
+/* "Ip6InReceives                   \t401": the name is already whole. */
+static int load_pairs(struct dp_counters *c, struct reader *r)
+{
+	char *line;
+	int err;
+
+	while ((err = reader_next(r, &line)) > 0) {
+		const char *p = line, *name, *val;
+		size_t nlen, vlen;
+		uint64_t v;
+
+		name = next_token(&p, &nlen);
+		if (!name)
+			continue;
+		val = next_token(&p, &vlen);
+		if (!val || next_token(&p, &vlen) || !is_name(name, nlen))
+			return -EINVAL;
+		err = parse_dec(val, vlen, false, &v);
+		if (!err)
+			err = counters_push(c, name, nlen, v, 64);
+		if (err)
+			return err;
+	}
+	return err;
+}
+
+/* ---- /proc/net/dev ---------------------------------------------------- */
+
+struct dev_fields {
+	char *buf;                       /* the second header line, split */
+	const char *name[DEV_MAX_FIELDS];
+	int len[DEV_MAX_FIELDS];
+	bool tx[DEV_MAX_FIELDS];
+	size_t nr;
+};
+
+/* " face |bytes packets ... multicast|bytes packets ... compressed": the
+ * receive names between the bars, the transmit names after the second. */
+static int dev_parse_header(struct dev_fields *f, const char *line)
+{
+	char *rx, *tx;
+	size_t len;
+
+	f->buf = strdup(line);
+	if (!f->buf)
+		return -ENOMEM;
+	rx = strchr(f->buf, '|');
+	tx = rx ? strchr(rx + 1, '|') : NULL;
+	if (!tx || strchr(tx + 1, '|'))
+		return -EINVAL;
+	*rx++ = '\0';
+	*tx++ = '\0';
+	for (int side = 0; side < 2; side++) {
+		const char *p = side ? tx : rx, *name;
+
+		while ((name = next_token(&p, &len))) {
+			if (f->nr == DEV_MAX_FIELDS || !is_name(name, len))
+				return -EINVAL;
+			f->name[f->nr] = name;
+			f->len[f->nr] = (int)len;
+			f->tx[f->nr] = side;
+			f->nr++;
+		}
+	}
+	return f->nr ? 0 : -EINVAL;
+}
+
+/* dev_valid_name() forbids '/', ':' and white space; control bytes are
+ * garbage too.  Any other byte (UTF-8 included) may be in a name. */
+static bool is_ifname(const char *s, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = s[i];
+
+		if (ch <= ' ' || ch == 0x7f || ch == '/' || ch == ':')
+			return false;
+	}
+	return true;
+}
+
+/* "  eth0: 18795191     760 ...".  Old kernels print "%6s:%8lu", so a
+ * long name and a large count touch: "vethlongname123:18446744073709551615". */
+static int dev_parse_iface(struct dp_counters *c, const struct dev_fields *f,
+			   const char *line)
+{
+	const char *colon, *p, *val;
+	size_t vlen;
+	uint64_t v;
+	int err;
+
+	while (is_blank(*line))
+		line++;
+	colon = strchr(line, ':');
+	if (!colon || !is_ifname(line, colon - line))
+		return -EINVAL;
+	p = colon + 1;
+	for (size_t i = 0; i < f->nr; i++) {
+		val = next_token(&p, &vlen);
+		if (!val)
+			return -EINVAL;
+		err = parse_dec(val, vlen, false, &v);
+		if (!err)
+			err = counters_pushf(c, v, 64, "dev:%.*s:%s_%.*s",
+					     (int)(colon - line), line,
+					     f->tx[i] ? "tx" : "rx",
+					     f->len[i], f->name[i]);
+		if (err)
+			return err;
+	}
+	return next_token(&p, &vlen) ? -EINVAL : 0;
+}
+
+static int load_dev(struct dp_counters *c, struct reader *r)
+{
+	struct dev_fields f = { 0 };
+	size_t lineno = 0;
+	char *line;
+	int err;
+
+	while ((err = reader_next(r, &line)) > 0) {
+		lineno++;
+		if (lineno == 1)
+			/* "Inter-|   Receive   |  Transmit": only a title. */
+			err = strchr(line, '|') ? 0 : -EINVAL;
+		else if (lineno == 2)
+			err = dev_parse_header(&f, line);
+		else if (!is_empty_line(line))
+			err = dev_parse_iface(c, &f, line);
+		if (err)
+			goto out_free_fields;
+	}
+	/* A title without the names is a file cut short. */
+	if (!err && lineno == 1)
+		err = -EINVAL;
+out_free_fields:
+	free(f.buf);
+	return err;
+}
+
+/* ---- /proc/net/softnet_stat ------------------------------------------- */
+
+/* The columns that count events.  3-8 have printed 0 for years ("was
+ * fastroute", "was cpu_collision"); 11, 13 and 14 are queue lengths at
+ * the time of reading, whose difference means nothing; 12 is the CPU id.
+ * Columns a later kernel adds have no name to give, so they are left out
+ * rather than reported under a guessed one. */
+static const struct {
+	unsigned int col;
+	const char *name;
+} softnet_cols[] = {
+	{ 0, "processed" },
+	{ 1, "dropped" },
+	{ 2, "time_squeeze" },
+	{ 9, "received_rps" },
+	{ 10, "flow_limit_count" },
+};
+
+static int load_softnet(struct dp_counters *c, struct reader *r)
+{
+	uint64_t val[SOFTNET_MAX_COLS];
+	unsigned int width[SOFTNET_MAX_COLS];
+	uint64_t lineno = 0, cpu, v;
+	char *line;
+	int err;
+
+	while ((err = reader_next(r, &line)) > 0) {
+		const char *p = line, *tok;
+		size_t ncols = 0, len;
+
+		if (is_empty_line(line))
+			continue;
+		while ((tok = next_token(&p, &len))) {
+			err = parse_hex(tok, len, &v);
+			if (err)
+				return err;
+			if (ncols < SOFTNET_MAX_COLS) {
+				val[ncols] = v;
+				/* The kernel prints each u32 as %08x; a wider
+				 * column is not a u32 and does not wrap at 2^32. */
+				width[ncols] = len <= 8 ? 32 : 64;
+			}
+			ncols++;
+		}
+		/* processed, dropped, time_squeeze are in every kernel. */
+		if (ncols < 3)
+			return -EINVAL;
+		cpu = ncols > SOFTNET_CPU_COL ? val[SOFTNET_CPU_COL] : lineno;
+		lineno++;
+		for (size_t i = 0; i < ARRAY_SIZE(softnet_cols); i++) {
+			unsigned int col = softnet_cols[i].col;
+
+			if (col >= ncols)
+				continue;
+			err = counters_pushf(c, val[col], width[col],
+					     "softnet:cpu%" PRIu64 ":%s", cpu,
+					     softnet_cols[i].name);
+			if (err)
+				return err;
+		}
+	}
+	return err;
+}
+
+/* ---- snapshot --------------------------------------------------------- */
+
+static const struct source {
+	const char *file;
+	int (*load)(struct dp_counters *c, struct reader *r);
+} sources[] = {
+	{ "snmp", load_table },
+	{ "netstat", load_table },
+	{ "snmp6", load_pairs },
+	{ "dev", load_dev },
+	{ "softnet_stat", load_softnet },
+};
+
+/* Load one file into c; *found is set when it exists. */
+static int load_source(struct dp_counters *c, const char *dir,
+		       const struct source *src, bool *found)
+{
+	struct reader r = { 0 };
+	char *path;
+	int err;
+
+	*found = false;
+	if (asprintf(&path, "%s/%s", dir, src->file) < 0)
+		return -ENOMEM;
+	r.f = fopen(path, "re");
+	if (!r.f) {
+		err = errno == ENOENT ? 0 : -errno;
+		goto out_free_path;
+	}
+	*found = true;
+	err = src->load(c, &r);
+	free(r.buf);
+	fclose(r.f);
+out_free_path:
+	free(path);
+	return err;
+}
+
+int dp_counters_snapshot(struct dp_counters *c, const char *procnet_dir)
+{
+	struct dp_counters tmp = { 0 };
+	size_t nfound = 0;
+	bool found;
+	int err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
+		err = load_source(&tmp, procnet_dir, &sources[i], &found);
+		if (err)
+			goto out_release;
+		nfound += found;
+	}
+	if (!nfound) {
+		err = -ENOENT;
+		goto out_release;
+	}
+	if (tmp.nr)
+		qsort(tmp.v, tmp.nr, sizeof(*tmp.v), cmp_counter);
+	/* Two files or two lines naming one counter: which is right is
+	 * anyone's guess, and the delta would be. */
+	for (size_t i = 1; i < tmp.nr; i++) {
+		if (!strcmp(tmp.v[i - 1].name, tmp.v[i].name)) {
+			err = -EINVAL;
+			goto out_release;
+		}
+	}
+	*c = tmp;
+	return 0;
+
+out_release:
+	dp_counters_release(&tmp);
+	return err;
+}
+
+/* ---- drop-related names ----------------------------------------------- */
+
+/* Counters whose every increment is a packet lost, refused or discarded.
+ * Totals that include good packets (InReceives, InSegs) and gauges are
+ * not here; neither are ICMP rate limits (a reply not sent is not a
+ * packet lost).  dev rx_drop is rx_dropped + rx_missed_errors. */
+static const char *const drop_names[] = {
+	/* Ip and IpExt */
+	"IpInHdrErrors", "IpInAddrErrors", "IpInUnknownProtos", "IpInDiscards",
+	"IpOutDiscards", "IpOutNoRoutes", "IpReasmFails", "IpFragFails",
+	"IpExtInNoRoutes", "IpExtInTruncatedPkts", "IpExtInCsumErrors",
+	"IpExtReasmOverlaps",
+	/* Ip6 */
+	"Ip6InHdrErrors", "Ip6InTooBigErrors", "Ip6InNoRoutes",
+	"Ip6InAddrErrors", "Ip6InUnknownProtos", "Ip6InTruncatedPkts",
+	"Ip6InDiscards", "Ip6OutDiscards", "Ip6OutNoRoutes", "Ip6ReasmFails",
+	"Ip6FragFails",
+	/* Icmp, Icmp6 */
+	"IcmpInErrors", "IcmpInCsumErrors", "IcmpOutErrors",
+	"Icmp6InErrors", "Icmp6InCsumErrors", "Icmp6OutErrors",
+	/* Tcp and TcpExt */
+	"TcpInErrs", "TcpInCsumErrors",
+	"TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPBacklogDrop",
+	"TcpExtPFMemallocDrop", "TcpExtTCPMinTTLDrop", "TcpExtTCPRcvQDrop",
+	"TcpExtTCPZeroWindowDrop", "TcpExtTCPOFODrop", "TcpExtTCPReqQFullDrop",
+	"TcpExtRcvPruned", "TcpExtOfoPruned", "TcpExtPAWSActive",
+	"TcpExtPAWSEstab", "TcpExtPAWSOldAck", "TcpExtPAWSTimewait",
+	"TcpExtBeyondWindow", "TcpExtTSEcrRejected", "TcpExtSyncookiesFailed",
+	"TcpExtLockDroppedIcmps", "TcpExtOutOfWindowIcmps",
+	"TcpExtTCPMD5NotFound", "TcpExtTCPMD5Unexpected", "TcpExtTCPMD5Failure",
+	"TcpExtTCPAORequired", "TcpExtTCPAOBad", "TcpExtTCPAOKeyNotFound",
+	"TcpExtTCPAODroppedIcmps",
+};
+
+/* The same six for Udp, UdpLite, Udp6 and UdpLite6. */
+static const char *const udp_prefixes[] = { "Udp", "UdpLite", "Udp6", "UdpLite6" };
+static const char *const udp_drops[] = {
+	"InErrors", "NoPorts", "RcvbufErrors", "SndbufErrors", "InCsumErrors",
+	"MemErrors",
+};
+
+static const char *const dev_drops[] = {
+	"rx_drop", "rx_errs", "rx_fifo", "rx_frame",
+	"tx_drop", "tx_errs", "tx_fifo", "tx_carrier",
+};
+
+/* flow_limit_count: packets the flow limiter dropped (also in dropped);
+ * time_squeeze: budget ran out with work left, the step before drops. */
+static const char *const softnet_drops[] = {
+	"dropped", "time_squeeze", "flow_limit_count",
+};
+
+/* "<prefix><something>:<field>" with something non-empty. */
+static bool match_scoped(const char *name, const char *prefix,
+			 const char *const *fields, size_t nr)
+{
+	size_t plen = strlen(prefix);
+	const char *last;
+
+	if (strncmp(name, prefix, plen))
+		return false;
+	last = strrchr(name + plen, ':');
+	return last && last > name + plen && in_list(last + 1, fields, nr);
+}
+
+bool dp_counter_is_drop_related(const char *name)
+{
+	if (match_scoped(name, "dev:", dev_drops, ARRAY_SIZE(dev_drops)) ||
+	    match_scoped(name, "softnet:", softnet_drops,
+			 ARRAY_SIZE(softnet_drops)))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(udp_prefixes); i++) {
+		size_t plen = strlen(udp_prefixes[i]);
+
+		if (!strncmp(name, udp_prefixes[i], plen) &&
+		    IN_LIST(name + plen, udp_drops))
+			return true;
+	}
+	return IN_LIST(name, drop_names);
+}
+
+/* ---- deltas ----------------------------------------------------------- */
+
+static bool is_sorted_set(const struct dp_counters *c)
+{
+	if (c->nr && !c->v)
+		return false;
+	for (size_t i = 0; i < c->nr; i++) {
+		if (!c->v[i].name)
+			return false;
+		if (i && strcmp(c->v[i - 1].name, c->v[i].name) >= 0)
+			return false;
+	}
+	return true;
+}
+
+/* b or a may be NULL: the counter was not there, so it counts from 0. */
+static int64_t delta_of(const struct dp_counter *b, const struct dp_counter *a)
+{
+	uint64_t bv = b ? b->value : 0, av = a ? a->value : 0;
+
+	/* A 32-bit counter seen on both sides that went down wrapped (once:
+	 * more than 2^32 events in one window cannot be told apart).  One
+	 * that vanished really went. */
+	if (a && b && a->width == 32 && b->width == 32 && av < bv &&
+	    bv <= UINT32_MAX)
+		return (uint32_t)(av - bv);
+	if (av >= bv)
+		return av - bv > INT64_MAX ? INT64_MAX : (int64_t)(av - bv);
+	return bv - av > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)(bv - av);
+}
+
+static uint64_t magnitude(int64_t d)
+{
+	return d < 0 ? -(uint64_t)d : (uint64_t)d;
+}
+
+static int cmp_delta(const void *a, const void *b)
+{
+	const struct dp_counter_delta *x = a, *y = b;
+	uint64_t mx = magnitude(x->delta), my = magnitude(y->delta);
+
+	if (x->drop_related != y->drop_related)
+		return x->drop_related ? -1 : 1;
+	if (mx != my)
+		return mx > my ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+void dp_counter_deltas_free(struct dp_counter_delta *d, size_t nr)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < nr; i++)
+		free(d[i].name);
+	free(d);
+}
+
+int dp_counters_delta(const struct dp_counters *before,
+		      const struct dp_counters *after,
+		      struct dp_counter_delta **out, size_t *nr)
+{
+	struct dp_counter_delta *d = NULL, *grown;
+	size_t n = 0, cap = 0, i = 0, j = 0;
+	int err;
+
+	*out = NULL;
+	*nr = 0;
+	if (!is_sorted_set(before) || !is_sorted_set(after))
+		return -EINVAL;
+
+	/* Both sides are sorted: one merge pass pairs them up. */
+	while (i < before->nr || j < after->nr) {
+		const struct dp_counter *b = NULL, *a = NULL, *which;
+		int cmp;
+		int64_t delta;
+
+		if (i == before->nr)
+			cmp = 1;
+		else if (j == after->nr)
+			cmp = -1;
+		else
+			cmp = strcmp(before->v[i].name, after->v[j].name);
+		which = cmp <= 0 ? &before->v[i] : &after->v[j];
+		if (cmp <= 0)
+			b = &before->v[i++];
+		if (cmp >= 0)
+			a = &after->v[j++];
+		delta = delta_of(b, a);
+		if (!delta)
+			continue;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = reallocarray(d, cap, sizeof(*d));
+			if (!grown) {
+				err = -ENOMEM;
+				goto out_free_deltas;
+			}
+			d = grown;
+		}
+		d[n].name = strdup(which->name);
+		if (!d[n].name) {
+			err = -ENOMEM;
+			goto out_free_deltas;
+		}
+		d[n].before = b ? b->value : 0;
+		d[n].after = a ? a->value : 0;
+		d[n].delta = delta;
+		d[n].drop_related = dp_counter_is_drop_related(which->name);
+		n++;
+	}
+	if (n)
+		qsort(d, n, sizeof(*d), cmp_delta);
+	*out = d;
+	*nr = n;
+	return 0;
+
+out_free_deltas:
+	dp_counter_deltas_free(d, n);
+	return err;
+}

@@ -1,0 +1,134 @@
+/* perf_sys — thin, syscall-only wrappers around perf_event_open(2), the perf
+ * ioctls and the ring mapping.  Kept apart so tests can replace them with
+ * -Wl,--wrap and nothing else in the tree touches the syscall ABI.
+ */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "dropprof/kernel/perf_sys.h"
+
+int dp_perf_open_tp(const struct dp_perf_tp_attr *a)
+{
+	struct perf_event_attr attr;
+	long fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_TRACEPOINT;
+	attr.config = (uint64_t)a->tp_id;
+	attr.disabled = 1;
+	if (a->sample_type) {
+		attr.sample_type = a->sample_type;
+		attr.sample_period = a->sample_period ? a->sample_period : 1;
+		/* User stacks would only add ring traffic: a drop site is
+		 * always in the kernel. */
+		attr.exclude_callchain_user = 1;
+		if (a->wakeup_events) {
+			attr.wakeup_events = a->wakeup_events;
+		} else {
+			attr.watermark = 1;
+			attr.wakeup_watermark = a->wakeup_watermark;
+		}
+	}
+	fd = syscall(SYS_perf_event_open, &attr, -1 /* all pids */, a->cpu,
+		     a->group_fd, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return (int)fd;
+}
+
+int dp_perf_mmap(int fd, size_t data_pages, void **base, size_t *len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t size = (data_pages + 1) * page;
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*base = p;
+	*len = size;
+	return 0;
+}
+
+void dp_perf_munmap(void *base, size_t len)
+{
+	if (base)
+		munmap(base, len);
+}
+
+static int perf_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	if (ioctl(fd, req, arg) < 0)
+		return -errno;
+	return 0;
+}
+
+int dp_perf_set_output(int fd, int target_fd)
+{
+	return perf_ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, (unsigned long)target_fd);
+}
+
+int dp_perf_set_period(int fd, uint64_t period)
+{
+	return perf_ioctl(fd, PERF_EVENT_IOC_PERIOD, (unsigned long)&period);
+}
+
+int dp_perf_enable(int fd)
+{
+	return perf_ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+}
+
+int dp_perf_disable(int fd)
+{
+	return perf_ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+}
+
+int dp_perf_set_filter(int fd, const char *filter)
+{
+	return perf_ioctl(fd, PERF_EVENT_IOC_SET_FILTER, (unsigned long)filter);
+}
+
+int dp_perf_event_id(int fd, uint64_t *id)
+{
+	return perf_ioctl(fd, PERF_EVENT_IOC_ID, (unsigned long)id);
+}
+
+int dp_perf_read_count(int fd, uint64_t *value)
+{
+	ssize_t n = read(fd, value, sizeof(*value));
+
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)sizeof(*value))
+		return -EIO;
+	return 0;
+}
+
+const char *dp_perf_open_hint(int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		return "run as root, or give CAP_PERFMON, or set kernel.perf_event_paranoid=-1; if root already, raise 'ulimit -l' or lower -m";
+	case -ENOENT:
+	case -ENODEV:
+		return "the kernel has no such tracepoint (needs CONFIG_TRACEPOINTS and CONFIG_NET)";
+	case -EMFILE:
+	case -ENFILE:
+		return "too many open files: raise 'ulimit -n'";
+	case -ENOMEM:
+		return "out of locked memory: lower -m or raise 'ulimit -l' / kernel.perf_event_mlock_kb";
+	case -EINVAL:
+		return "the kernel rejected the event attributes (kernel too old?)";
+	case -ENOSYS:
+		return "the kernel was built without perf events (CONFIG_PERF_EVENTS)";
+	default:
+		return "see perf_event_open(2)";
+	}
+}

@@ -1,0 +1,621 @@
+/* report — turn a profile into the report model: group, sort, take shares
+ * and rates, and resolve every name (reasons from the tracepoint format,
+ * addresses from the symbol table) exactly once per unique value.
+ * Ordering is total (count, then name, then address) so output is
+ * deterministic for the same data.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dropprof/profile/profile.h"
+#include "dropprof/model/report.h"
+#include "dropprof/symbols/symmap.h"
+
+struct builder {
+	const struct dp_profile *prof;
+	const struct dp_symmap *names;
+	int oom;
+};
+
+static char *b_strdup(struct builder *b, const char *s)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = strdup(s);
+	if (!p)
+		b->oom = 1;
+	return p;
+}
+
+static void *b_calloc(struct builder *b, size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		b->oom = 1;
+	return p;
+}
+
+static double ratio(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / (double)whole : 0.0;
+}
+
+static char *reason_name(struct builder *b, uint64_t value)
+{
+	const char *name = dp_symmap_reason(b->names, value);
+	char buf[48];
+
+	if (!b->prof->has_reason)
+		return b_strdup(b, "UNKNOWN");
+	if (!name) {
+		/* Not resolved when the map was built: say only the number. */
+		snprintf(buf, sizeof(buf), "REASON_%llu", (unsigned long long)value);
+		name = buf;
+	}
+	return b_strdup(b, name);
+}
+
+/* "func+0x1a", "func+0x1a [mod]" (with_offset) or "func", "func_[mod]"
+ * (folded frames: no offsets so samples at different offsets merge, no
+ * spaces so every folded-stack reader splits the line right); the raw
+ * address when unknown. */
+static char *addr_name(struct builder *b, uint64_t addr, bool with_offset)
+{
+	const struct dp_symmap_entry *e = dp_symmap_addr(b->names, addr);
+	char buf[320];
+
+	if (!e || !e->name)
+		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)addr);
+	else if (with_offset)
+		snprintf(buf, sizeof(buf), "%s+0x%llx%s%s%s", e->name,
+			 (unsigned long long)e->offset, e->module ? " [" : "",
+			 e->module ? e->module : "", e->module ? "]" : "");
+	else if (e->module)
+		snprintf(buf, sizeof(buf), "%s_[%s]", e->name, e->module);
+	else
+		snprintf(buf, sizeof(buf), "%s", e->name);
+	return b_strdup(b, buf);
+}
+
+static char *site_name(struct builder *b, uint64_t addr)
+{
+	return addr_name(b, addr, true);
+}
+
+static char *function_name(struct builder *b, uint64_t addr)
+{
+	return addr_name(b, addr, false);
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int cmp_u64_asc(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/* ---- reasons and sites ---- */
+
+struct site_row {            /* one (location, reason) cell of the profile */
+	uint64_t addr, reason, count;
+};
+
+static int cmp_site_row(const void *pa, const void *pb)
+{
+	const struct site_row *a = pa, *b = pb;
+
+	if (a->addr != b->addr)
+		return cmp_u64_asc(a->addr, b->addr);
+	return cmp_u64_asc(a->reason, b->reason);
+}
+
+static int cmp_reason(const void *pa, const void *pb)
+{
+	const struct dp_report_reason *a = pa, *b = pb;
+	int c = cmp_u64_desc(a->count, b->count);
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
+static int cmp_site(const void *pa, const void *pb)
+{
+	const struct dp_report_site *a = pa, *b = pb;
+	int c = cmp_u64_desc(a->count, b->count);
+
+	return c ? c : cmp_u64_asc(a->addr, b->addr);
+}
+
+static int cmp_count(const void *pa, const void *pb)
+{
+	const struct dp_report_count *a = pa, *b = pb;
+	int c = cmp_u64_desc(a->count, b->count);
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
+static struct site_row *collect_site_rows(struct builder *b, size_t *nr)
+{
+	const struct dp_keytab *t = &b->prof->sites;
+	struct site_row *rows = b_calloc(b, t->nr_used, sizeof(*rows));
+	size_t n = 0;
+
+	if (!rows)
+		return NULL;
+	for (const struct dp_keytab_entry *e = dp_keytab_next(t, NULL); e;
+	     e = dp_keytab_next(t, e)) {
+		const uint64_t *k = dp_keytab_key(t, e);
+
+		rows[n].addr = k[0];
+		rows[n].reason = k[1];
+		rows[n].count = e->count;
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), cmp_site_row);
+	*nr = n;
+	return rows;
+}
+
+static void build_sites(struct builder *b, struct dp_report *rep,
+			const struct site_row *rows, size_t nr)
+{
+	size_t nsites = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		if (i == 0 || rows[i].addr != rows[i - 1].addr)
+			nsites++;
+	rep->sites = b_calloc(b, nsites, sizeof(*rep->sites));
+	if (!rep->sites)
+		return;
+	for (size_t i = 0; i < nr;) {
+		struct dp_report_site *s = &rep->sites[rep->nr_sites++];
+		const struct dp_symmap_entry *sym;
+		size_t j = i;
+
+		while (j < nr && rows[j].addr == rows[i].addr)
+			j++;
+		s->addr = rows[i].addr;
+		s->site = site_name(b, s->addr);
+		sym = dp_symmap_addr(b->names, s->addr);
+		if (sym && sym->name) {
+			s->function = b_strdup(b, sym->name);
+			s->module = b_strdup(b, sym->module);
+		}
+		s->reasons = b_calloc(b, j - i, sizeof(*s->reasons));
+		if (!s->reasons)
+			return;
+		for (size_t k = i; k < j; k++) {
+			s->reasons[s->nr_reasons].name = reason_name(b, rows[k].reason);
+			s->reasons[s->nr_reasons].count = rows[k].count;
+			if (!s->reasons[s->nr_reasons].name)
+				return;
+			s->nr_reasons++;
+			s->count += rows[k].count;
+		}
+		qsort(s->reasons, s->nr_reasons, sizeof(*s->reasons), cmp_count);
+		s->share = ratio(s->count, b->prof->drops);
+		i = j;
+	}
+	qsort(rep->sites, rep->nr_sites, sizeof(*rep->sites), cmp_site);
+}
+
+static int cmp_cell_by_reason(const void *pa, const void *pb)
+{
+	/* Reason, then count (desc), then address: the first cell of each
+	 * reason is its top site. */
+	const struct site_row *a = pa, *b = pb;
+	int c = cmp_u64_asc(a->reason, b->reason);
+
+	if (!c)
+		c = cmp_u64_desc(a->count, b->count);
+	return c ? c : cmp_u64_asc(a->addr, b->addr);
+}
+
+static void build_reasons(struct builder *b, struct dp_report *rep,
+			  struct site_row *cells, size_t nr)
+{
+	size_t nreasons = 0;
+
+	qsort(cells, nr, sizeof(*cells), cmp_cell_by_reason);
+	for (size_t i = 0; i < nr; i++)
+		if (i == 0 || cells[i].reason != cells[i - 1].reason)
+			nreasons++;
+	rep->reasons = b_calloc(b, nreasons, sizeof(*rep->reasons));
+	if (!rep->reasons)
+		return;
+	for (size_t i = 0; i < nr;) {
+		struct dp_report_reason *r = &rep->reasons[rep->nr_reasons++];
+		size_t j = i;
+
+		r->value = cells[i].reason;
+		r->name = reason_name(b, r->value);
+		r->top_site = site_name(b, cells[i].addr);
+		for (; j < nr && cells[j].reason == cells[i].reason; j++)
+			r->count += cells[j].count;
+		r->share = ratio(r->count, b->prof->drops);
+		r->rate = b->prof->duration > 0 ?
+			  (double)r->count / b->prof->duration : 0.0;
+		if (!r->name)
+			return;
+		i = j;
+	}
+	qsort(rep->reasons, rep->nr_reasons, sizeof(*rep->reasons), cmp_reason);
+}
+
+/* ---- stacks ---- */
+
+struct stack_ref {
+	const uint64_t *key;     /* [reason, ips...] or [reason, DP_UNSTACKED_*] */
+	uint32_t len;
+	int unstacked;
+	uint64_t count;
+	char *reason;            /* resolved, owned until moved */
+};
+
+static int cmp_stack_ref(const void *pa, const void *pb)
+{
+	const struct stack_ref *a = pa, *b = pb;
+	int c = cmp_u64_desc(a->count, b->count);
+
+	if (c)
+		return c;
+	c = strcmp(a->reason, b->reason);
+	if (c)
+		return c;
+	if (a->unstacked != b->unstacked)
+		return a->unstacked - b->unstacked;
+	for (uint32_t i = 1; i < a->len && i < b->len; i++)
+		if (a->key[i] != b->key[i])
+			return cmp_u64_asc(a->key[i], b->key[i]);
+	return cmp_u64_asc(a->len, b->len);
+}
+
+static const char *unstacked_label(uint64_t kind)
+{
+	return kind == DP_UNSTACKED_OVER_CAP ? "[stacks over the cap]" : "[no stack]";
+}
+
+static size_t collect_refs(struct builder *b, const struct dp_keytab *t,
+			   int unstacked, struct stack_ref *refs, size_t n)
+{
+	for (const struct dp_keytab_entry *e = dp_keytab_next(t, NULL); e;
+	     e = dp_keytab_next(t, e)) {
+		refs[n].key = dp_keytab_key(t, e);
+		refs[n].len = e->key_len;
+		refs[n].count = e->count;
+		refs[n].unstacked = unstacked;
+		refs[n].reason = reason_name(b, refs[n].key[0]);
+		if (!refs[n].reason)
+			return n;
+		n++;
+	}
+	return n;
+}
+
+static void fill_stack(struct builder *b, struct dp_report_stack *s,
+		       struct stack_ref *ref)
+{
+	size_t nf = ref->len - 1;
+
+	s->reason = ref->reason;
+	ref->reason = NULL;
+	s->count = ref->count;
+	/* A share of the stack samples: with sampling that is the best
+	 * estimate of the share of drops, and exact without. */
+	s->share = ratio(s->count, b->prof->stack_samples);
+	/* One spare NULL slot: see dp_report_release(). */
+	s->frames = b_calloc(b, nf + 1, sizeof(char *));
+	s->functions = b_calloc(b, nf + 1, sizeof(char *));
+	if (!s->frames || !s->functions)
+		return;
+	if (ref->unstacked) {
+		s->frames[0] = b_strdup(b, unstacked_label(ref->key[1]));
+		s->functions[0] = b_strdup(b, unstacked_label(ref->key[1]));
+		s->nr_frames = 1;
+		return;
+	}
+	for (size_t f = 0; f < nf && !b->oom; f++) {
+		s->frames[f] = site_name(b, ref->key[f + 1]);
+		s->functions[f] = function_name(b, ref->key[f + 1]);
+		s->nr_frames++;
+	}
+}
+
+static void build_stacks(struct builder *b, struct dp_report *rep)
+{
+	const struct dp_keytab *t = &b->prof->stacks;
+	const struct dp_keytab *u = &b->prof->unstacked;
+	size_t total = t->nr_used + u->nr_used;
+	struct stack_ref *refs = b_calloc(b, total, sizeof(*refs));
+	size_t n;
+
+	if (!refs)
+		return;
+	n = collect_refs(b, t, 0, refs, 0);
+	if (!b->oom)
+		n = collect_refs(b, u, 1, refs, n);
+	if (b->oom)
+		goto out;
+	qsort(refs, n, sizeof(*refs), cmp_stack_ref);
+	rep->stacks = b_calloc(b, n, sizeof(*rep->stacks));
+	for (size_t i = 0; rep->stacks && i < n && !b->oom; i++)
+		fill_stack(b, &rep->stacks[rep->nr_stacks++], &refs[i]);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(refs[i].reason);
+	free(refs);
+}
+
+/* Folded lines: stacks that differ only in offsets become one line, so
+ * each line is a unique (reason, function path); sorted by text. */
+static int cmp_folded(const void *pa, const void *pb)
+{
+	const struct dp_report_folded *a = pa, *b = pb;
+
+	return strcmp(a->stack, b->stack);
+}
+
+static char *folded_text(struct builder *b, const struct dp_report_stack *s)
+{
+	size_t len = strlen(s->reason) + 1;
+	char *text, *p;
+
+	for (size_t k = 0; k < s->nr_frames; k++)
+		len += strlen(s->functions[k]) + 1;
+	text = b_calloc(b, len, 1);
+	if (!text)
+		return NULL;
+	p = stpcpy(text, s->reason);
+	for (size_t k = s->nr_frames; k-- > 0;) {
+		*p++ = ';';
+		p = stpcpy(p, s->functions[k]);
+	}
+	return text;
+}
+
+static void build_folded(struct builder *b, struct dp_report *rep)
+{
+	size_t n = 0;
+
+	rep->folded = b_calloc(b, rep->nr_stacks, sizeof(*rep->folded));
+	if (!rep->folded)
+		return;
+	for (size_t i = 0; i < rep->nr_stacks; i++) {
+		rep->folded[i].stack = folded_text(b, &rep->stacks[i]);
+		rep->folded[i].count = rep->stacks[i].count;
+		if (!rep->folded[i].stack) {
+			rep->nr_folded = i;
+			return;
+		}
+	}
+	qsort(rep->folded, rep->nr_stacks, sizeof(*rep->folded), cmp_folded);
+	for (size_t i = 0; i < rep->nr_stacks; i++) {
+		if (n && !strcmp(rep->folded[n - 1].stack, rep->folded[i].stack)) {
+			rep->folded[n - 1].count += rep->folded[i].count;
+			free(rep->folded[i].stack);
+			continue;
+		}
+		rep->folded[n++] = rep->folded[i];
+	}
+	rep->nr_folded = n;
+}
+
+/* ---- protocols and CPUs ---- */
+
+const char *dp_proto_name(uint16_t proto)
+{
+	switch (proto) {
+	case 0x0800: return "IPv4";
+	case 0x86DD: return "IPv6";
+	case 0x0806: return "ARP";
+	case 0x8100: return "VLAN";
+	case 0x88A8: return "QinQ";
+	case 0x8035: return "RARP";
+	case 0x8847: return "MPLS";
+	case 0x8848: return "MPLS-mc";
+	case 0x8863: return "PPPoE-disc";
+	case 0x8864: return "PPPoE";
+	case 0x88CC: return "LLDP";
+	case 0x888E: return "EAPOL";
+	case 0x88F7: return "PTP";
+	case 0x0004: return "802.2";  /* ETH_P_802_2: 802.3 frames with LLC */
+	case 0x0003: return "ALL";
+	case 0x0000: return "none";
+	default: return NULL;
+	}
+}
+
+static int cmp_proto(const void *pa, const void *pb)
+{
+	const struct dp_report_proto *a = pa, *b = pb;
+	int c = cmp_u64_desc(a->count, b->count);
+
+	return c ? c : cmp_u64_asc(a->value, b->value);
+}
+
+static void build_protos(struct builder *b, struct dp_report *rep)
+{
+	const struct dp_keytab *t = &b->prof->protos;
+
+	rep->protos = b_calloc(b, t->nr_used, sizeof(*rep->protos));
+	if (!rep->protos)
+		return;
+	for (const struct dp_keytab_entry *e = dp_keytab_next(t, NULL); e;
+	     e = dp_keytab_next(t, e)) {
+		struct dp_report_proto *p = &rep->protos[rep->nr_protos++];
+		const char *name;
+		char buf[16];
+
+		p->value = dp_keytab_key(t, e)[0];
+		p->count = e->count;
+		p->share = ratio(p->count, b->prof->drops);
+		name = dp_proto_name((uint16_t)p->value);
+		if (!name) {
+			snprintf(buf, sizeof(buf), "0x%04llx",
+				 (unsigned long long)p->value);
+			name = buf;
+		}
+		p->name = b_strdup(b, name);
+	}
+	qsort(rep->protos, rep->nr_protos, sizeof(*rep->protos), cmp_proto);
+}
+
+static void build_cpus(struct builder *b, struct dp_report *rep)
+{
+	const struct dp_profile *p = b->prof;
+
+	rep->cpus = b_calloc(b, p->nr_cpu_slots, sizeof(*rep->cpus));
+	if (!rep->cpus)
+		return;
+	for (size_t i = 0; i < p->nr_cpu_slots; i++) {
+		struct dp_report_cpu *c;
+
+		if (!p->cpu_recorded[i] && !p->cpu_drops[i])
+			continue;
+		c = &rep->cpus[rep->nr_cpu_rows++];
+		c->cpu = (int)i;
+		c->drops = p->cpu_drops[i];
+		c->share = ratio(c->drops, p->drops);
+		c->frees = p->cpu_frees[i];
+		c->lost = p->cpu_lost[i];
+	}
+}
+
+static void build_counters(struct builder *b, struct dp_report *rep)
+{
+	const struct dp_profile *p = b->prof;
+
+	rep->counters = b_calloc(b, p->nr_counters, sizeof(*rep->counters));
+	if (!rep->counters)
+		return;
+	/* Already in report order: drop-related first, then by size. */
+	for (size_t i = 0; i < p->nr_counters && !b->oom; i++) {
+		struct dp_report_counter *c = &rep->counters[rep->nr_counters++];
+
+		c->name = b_strdup(b, p->counters[i].name);
+		c->before = p->counters[i].before;
+		c->after = p->counters[i].after;
+		c->delta = p->counters[i].delta;
+		c->drop_related = p->counters[i].drop_related;
+		c->rate = p->duration > 0 ? (double)c->delta / p->duration : 0.0;
+	}
+}
+
+int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
+		    const struct dp_symmap *names, const struct dp_report_opts *o)
+{
+	struct builder b = { prof, names, 0 };
+	struct site_row *rows;
+	size_t nr = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->symbols_restricted = names->restricted;
+	rep->tool_version = b_strdup(&b, DP_VERSION);
+	rep->kernel = b_strdup(&b, prof->kernel);
+	rep->hostname = b_strdup(&b, prof->hostname);
+	rep->cpu_list = b_strdup(&b, prof->cpu_list);
+	rep->filter = b_strdup(&b, prof->filter);
+	rep->start_time = prof->start_time;
+	rep->duration = prof->duration;
+	rep->nr_cpus = dp_profile_nr_recorded_cpus(prof);
+	rep->drops = prof->drops;
+	rep->drop_rate = prof->duration > 0 ?
+			 (double)prof->drops / prof->duration : 0.0;
+	rep->frees_known = prof->frees_known;
+	rep->frees = prof->frees;
+	rep->drop_share = ratio(prof->drops, prof->drops + prof->frees);
+	rep->lost = prof->lost;
+	rep->throttled = prof->throttled;
+	rep->bad_records = prof->bad_records;
+	rep->no_stack = prof->no_stack;
+	rep->stacks_other = prof->stacks_other;
+	rep->stack_samples = prof->stack_samples;
+	rep->stack_lost = prof->stack_lost;
+	rep->stack_period_max = prof->stack_period_max;
+	rep->stack_budget = prof->stack_budget;
+	rep->all_stacks = prof->all_stacks;
+	rep->stacks_sampled = prof->stack_samples != prof->drops;
+	rep->has_reason = prof->has_reason;
+	rep->top_n = o->top_n;
+
+	rows = collect_site_rows(&b, &nr);
+	if (rows) {
+		build_sites(&b, rep, rows, nr);
+		build_reasons(&b, rep, rows, nr);
+		free(rows);
+	}
+	build_stacks(&b, rep);
+	if (!b.oom)
+		build_folded(&b, rep);
+	build_protos(&b, rep);
+	build_cpus(&b, rep);
+	build_counters(&b, rep);
+	if (b.oom) {
+		dp_report_release(rep);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void dp_report_release(struct dp_report *rep)
+{
+	free(rep->tool_version);
+	free(rep->kernel);
+	free(rep->hostname);
+	free(rep->cpu_list);
+	free(rep->filter);
+	for (size_t i = 0; i < rep->nr_reasons; i++) {
+		free(rep->reasons[i].name);
+		free(rep->reasons[i].top_site);
+	}
+	free(rep->reasons);
+	for (size_t i = 0; i < rep->nr_sites; i++) {
+		struct dp_report_site *s = &rep->sites[i];
+
+		free(s->site);
+		free(s->function);
+		free(s->module);
+		for (size_t k = 0; k < s->nr_reasons; k++)
+			free(s->reasons[k].name);
+		free(s->reasons);
+	}
+	free(rep->sites);
+	for (size_t i = 0; i < rep->nr_stacks; i++) {
+		/* nr_frames counts fully built frames; a partially built
+		 * stack after OOM may hold one more string in each array. */
+		size_t n = rep->stacks[i].nr_frames + 1;
+
+		free(rep->stacks[i].reason);
+		free_strv(rep->stacks[i].frames, n);
+		free_strv(rep->stacks[i].functions, n);
+	}
+	free(rep->stacks);
+	for (size_t i = 0; i < rep->nr_folded; i++)
+		free(rep->folded[i].stack);
+	free(rep->folded);
+	for (size_t i = 0; i < rep->nr_protos; i++)
+		free(rep->protos[i].name);
+	free(rep->protos);
+	free(rep->cpus);
+	for (size_t i = 0; i < rep->nr_counters; i++)
+		free(rep->counters[i].name);
+	free(rep->counters);
+	memset(rep, 0, sizeof(*rep));
+}

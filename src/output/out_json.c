@@ -1,0 +1,159 @@
+/* out_json — the report as one JSON document, schema "dropprof-report"
+ * (documented in README).  Every number of the text report is here.
+ */
+#include <errno.h>
+
+#include "dropprof/util/json.h"
+#include "dropprof/output/output.h"
+#include "dropprof/model/report.h"
+
+static void reasons(struct dp_json *j, const struct dp_report *r)
+{
+	dp_json_array_begin(j, "reasons");
+	for (size_t i = 0; i < r->nr_reasons; i++) {
+		const struct dp_report_reason *x = &r->reasons[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "reason", x->name);
+		dp_json_u64(j, "value", x->value);
+		dp_json_u64(j, "count", x->count);
+		dp_json_double(j, "share", x->share, 6);
+		dp_json_double(j, "rate", x->rate, 3);
+		dp_json_string(j, "top_site", x->top_site);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+}
+
+static void sites(struct dp_json *j, const struct dp_report *r)
+{
+	char addr[32];
+
+	dp_json_array_begin(j, "sites");
+	for (size_t i = 0; i < r->nr_sites; i++) {
+		const struct dp_report_site *s = &r->sites[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "site", s->site);
+		dp_json_string(j, "function", s->function);
+		dp_json_string(j, "module", s->module);
+		snprintf(addr, sizeof(addr), "0x%016llx", (unsigned long long)s->addr);
+		dp_json_string(j, "address", addr);
+		dp_json_u64(j, "count", s->count);
+		dp_json_double(j, "share", s->share, 6);
+		dp_json_array_begin(j, "reasons");
+		for (size_t k = 0; k < s->nr_reasons; k++) {
+			dp_json_object_begin(j, NULL);
+			dp_json_string(j, "reason", s->reasons[k].name);
+			dp_json_u64(j, "count", s->reasons[k].count);
+			dp_json_object_end(j);
+		}
+		dp_json_array_end(j);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+}
+
+static void stacks(struct dp_json *j, const struct dp_report *r)
+{
+	dp_json_array_begin(j, "stacks");
+	for (size_t i = 0; i < r->nr_stacks; i++) {
+		const struct dp_report_stack *s = &r->stacks[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "reason", s->reason);
+		dp_json_u64(j, "count", s->count);
+		dp_json_double(j, "share", s->share, 6);
+		dp_json_array_begin(j, "frames");
+		for (size_t k = 0; k < s->nr_frames; k++)
+			dp_json_string(j, NULL, s->frames[k]);
+		dp_json_array_end(j);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+}
+
+static void protos_cpus(struct dp_json *j, const struct dp_report *r)
+{
+	dp_json_array_begin(j, "protocols");
+	for (size_t i = 0; i < r->nr_protos; i++) {
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "protocol", r->protos[i].name);
+		dp_json_u64(j, "value", r->protos[i].value);
+		dp_json_u64(j, "count", r->protos[i].count);
+		dp_json_double(j, "share", r->protos[i].share, 6);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+	dp_json_array_begin(j, "cpus");
+	for (size_t i = 0; i < r->nr_cpu_rows; i++) {
+		dp_json_object_begin(j, NULL);
+		dp_json_i64(j, "cpu", r->cpus[i].cpu);
+		dp_json_u64(j, "count", r->cpus[i].drops);
+		dp_json_double(j, "share", r->cpus[i].share, 6);
+		dp_json_u64(j, "frees", r->cpus[i].frees);
+		dp_json_u64(j, "lost", r->cpus[i].lost);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+	dp_json_array_begin(j, "counters");
+	for (size_t i = 0; i < r->nr_counters; i++) {
+		const struct dp_report_counter *c = &r->counters[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "name", c->name);
+		dp_json_u64(j, "before", c->before);
+		dp_json_u64(j, "after", c->after);
+		dp_json_i64(j, "delta", c->delta);
+		dp_json_double(j, "rate", c->rate, 3);
+		dp_json_bool(j, "drop_related", c->drop_related);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+}
+
+int dp_out_json(const struct dp_report *r, FILE *f)
+{
+	struct dp_json j;
+
+	dp_json_init(&j, f);
+	dp_json_object_begin(&j, NULL);
+	dp_json_string(&j, "schema", "dropprof-report");
+	dp_json_u64(&j, "version", DP_REPORT_SCHEMA_VERSION);
+	dp_json_string(&j, "tool_version", r->tool_version);
+	dp_json_string(&j, "kernel", r->kernel);
+	dp_json_string(&j, "hostname", r->hostname);
+	dp_json_i64(&j, "start_time", r->start_time);
+	dp_json_double(&j, "duration", r->duration, 3);
+	dp_json_string(&j, "cpu_list", r->cpu_list);
+	dp_json_u64(&j, "nr_cpus", r->nr_cpus);
+	dp_json_string(&j, "filter", r->filter);
+	dp_json_u64(&j, "drops", r->drops);
+	dp_json_double(&j, "drop_rate", r->drop_rate, 3);
+	if (r->frees_known) {
+		dp_json_u64(&j, "frees", r->frees);
+		dp_json_double(&j, "drop_share", r->drop_share, 6);
+	} else {
+		dp_json_string(&j, "frees", NULL);
+		dp_json_string(&j, "drop_share", NULL);
+	}
+	dp_json_u64(&j, "lost", r->lost);
+	dp_json_u64(&j, "throttled", r->throttled);
+	dp_json_u64(&j, "bad_records", r->bad_records);
+	dp_json_u64(&j, "no_stack", r->no_stack);
+	dp_json_u64(&j, "stacks_other", r->stacks_other);
+	dp_json_bool(&j, "all_stacks", r->all_stacks);
+	dp_json_bool(&j, "stacks_sampled", r->stacks_sampled);
+	dp_json_u64(&j, "stack_samples", r->stack_samples);
+	dp_json_u64(&j, "stack_lost", r->stack_lost);
+	dp_json_u64(&j, "stack_period_max", r->stack_period_max);
+	dp_json_double(&j, "stack_budget", r->stack_budget, 1);
+	dp_json_bool(&j, "has_reason", r->has_reason);
+	dp_json_bool(&j, "symbols_restricted", r->symbols_restricted);
+	reasons(&j, r);
+	sites(&j, r);
+	stacks(&j, r);
+	protos_cpus(&j, r);
+	dp_json_object_end(&j);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,187 @@
+/* out_text — the human report: header, then one section per table of the
+ * report model.  Columns are whitespace-separated so awk can read them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "dropprof/output/output.h"
+#include "dropprof/model/report.h"
+
+static void header(const struct dp_report *r, FILE *f)
+{
+	fprintf(f, "dropprof %s  kernel %s  host %s\n", r->tool_version,
+		r->kernel, r->hostname);
+	fprintf(f, "recorded %.2f s on %zu CPUs (%s)\n", r->duration,
+		r->nr_cpus, r->cpu_list);
+	fprintf(f, "drops %llu (%.1f/s)", (unsigned long long)r->drops,
+		r->drop_rate);
+	if (r->frees_known)
+		fprintf(f, "   normal frees %llu   drop share %.2f%%",
+			(unsigned long long)r->frees, r->drop_share * 100.0);
+	else
+		fprintf(f, "   normal frees unknown");
+	fprintf(f, "\n");
+	if (!r->lost) {
+		fprintf(f, "0 samples lost\n");
+	} else {
+		fprintf(f, "%llu samples lost (", (unsigned long long)r->lost);
+		for (size_t i = 0, n = 0; i < r->nr_cpu_rows; i++) {
+			if (!r->cpus[i].lost)
+				continue;
+			fprintf(f, "%scpu%d %llu", n++ ? ", " : "", r->cpus[i].cpu,
+				(unsigned long long)r->cpus[i].lost);
+		}
+		fprintf(f, "); counts above are lower bounds: raise -m\n");
+	}
+	if (r->throttled)
+		fprintf(f, "warning: the kernel throttled sampling %llu times (kernel.perf_event_max_sample_rate); drops while throttled were not seen\n",
+			(unsigned long long)r->throttled);
+	if (r->filter && r->filter[0])
+		fprintf(f, "filter: only drops matching '%s' were recorded\n", r->filter);
+	if (r->bad_records)
+		fprintf(f, "warning: %llu undecodable ring records skipped\n",
+			(unsigned long long)r->bad_records);
+	if (!r->has_reason)
+		fprintf(f, "note: this kernel's skb:kfree_skb has no 'reason' field (added in 5.17); drops are grouped by site\n");
+	if (r->symbols_restricted)
+		fprintf(f, "note: /proc/kallsyms shows only zero addresses (kernel.kptr_restrict); addresses are printed raw\n");
+	if (r->all_stacks || (!r->stacks_sampled && r->stack_budget <= 0))
+		fprintf(f, "stacks: a stack with every drop%s\n",
+			r->all_stacks ? " (--all-stacks)" : "");
+	else if (!r->stacks_sampled)
+		fprintf(f, "stacks: a stack with every drop (never above %.0f drops/s per CPU)\n",
+			r->stack_budget);
+	else
+		fprintf(f, "stacks: %llu samples of %llu drops, 1 in up to %llu drops while a CPU dropped more than %.0f/s; stack counts are samples, every other count is exact\n",
+			(unsigned long long)r->stack_samples,
+			(unsigned long long)r->drops,
+			(unsigned long long)r->stack_period_max, r->stack_budget);
+	if (r->stack_lost)
+		fprintf(f, "warning: %llu stack samples lost (the drops themselves were counted): raise -m\n",
+			(unsigned long long)r->stack_lost);
+	if (r->no_stack)
+		fprintf(f, "note: drops without a kernel stack: %llu (shown as '[no stack]')\n",
+			(unsigned long long)r->no_stack);
+	if (r->stacks_other)
+		fprintf(f, "note: %llu drops came after the unique-stack cap was reached; their stacks show as '[stacks over the cap]'\n",
+			(unsigned long long)r->stacks_other);
+	fprintf(f, "\n");
+}
+
+static void reasons(const struct dp_report *r, FILE *f)
+{
+	fprintf(f, "By reason\n");
+	fprintf(f, "%10s %7s %10s  %-24s %s\n", "COUNT", "SHARE", "RATE",
+		"REASON", "TOP_SITE");
+	for (size_t i = 0; i < r->nr_reasons; i++) {
+		const struct dp_report_reason *x = &r->reasons[i];
+
+		fprintf(f, "%10llu %6.2f%% %8.1f/s  %-24s %s\n",
+			(unsigned long long)x->count, x->share * 100.0, x->rate,
+			x->name, x->top_site ? x->top_site : "-");
+	}
+	fprintf(f, "\n");
+}
+
+static void sites(const struct dp_report *r, FILE *f)
+{
+	fprintf(f, "By drop site\n");
+	fprintf(f, "%10s %7s  %-40s %s\n", "COUNT", "SHARE", "SITE", "REASONS");
+	for (size_t i = 0; i < r->nr_sites; i++) {
+		const struct dp_report_site *s = &r->sites[i];
+
+		fprintf(f, "%10llu %6.2f%%  %-40s", (unsigned long long)s->count,
+			s->share * 100.0, s->site);
+		for (size_t k = 0; k < s->nr_reasons; k++)
+			fprintf(f, " %s:%llu", s->reasons[k].name,
+				(unsigned long long)s->reasons[k].count);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n");
+}
+
+static void stacks(const struct dp_report *r, FILE *f)
+{
+	size_t n = r->nr_stacks < r->top_n ? r->nr_stacks : r->top_n;
+
+	const char *unit = r->stacks_sampled ? "samples" : "drops";
+
+	fprintf(f, "Top stacks (%zu of %zu)\n", n, r->nr_stacks);
+	for (size_t i = 0; i < n; i++) {
+		const struct dp_report_stack *s = &r->stacks[i];
+
+		fprintf(f, "  #%zu %s  %llu %s (%.2f%%)\n", i + 1, s->reason,
+			(unsigned long long)s->count, unit, s->share * 100.0);
+		for (size_t k = 0; k < s->nr_frames; k++)
+			fprintf(f, "      %s\n", s->frames[k]);
+	}
+	fprintf(f, "\n");
+}
+
+static void protos(const struct dp_report *r, FILE *f)
+{
+	fprintf(f, "By protocol\n");
+	fprintf(f, "%10s %7s  %s\n", "COUNT", "SHARE", "PROTOCOL");
+	for (size_t i = 0; i < r->nr_protos; i++)
+		fprintf(f, "%10llu %6.2f%%  %s\n",
+			(unsigned long long)r->protos[i].count,
+			r->protos[i].share * 100.0, r->protos[i].name);
+	fprintf(f, "\n");
+}
+
+static void cpus(const struct dp_report *r, FILE *f)
+{
+	fprintf(f, "By CPU\n");
+	fprintf(f, "%10s %7s  %-5s %12s %10s\n", "COUNT", "SHARE", "CPU",
+		"FREES", "LOST");
+	for (size_t i = 0; i < r->nr_cpu_rows; i++) {
+		const struct dp_report_cpu *c = &r->cpus[i];
+
+		fprintf(f, "%10llu %6.2f%%  %-5d %12llu %10llu\n",
+			(unsigned long long)c->drops, c->share * 100.0, c->cpu,
+			(unsigned long long)c->frees, (unsigned long long)c->lost);
+	}
+}
+
+static void counters(const struct dp_report *r, FILE *f)
+{
+	fprintf(f, "\nCounters that moved (this network namespace; softnet: whole machine)\n");
+	if (!r->nr_counters) {
+		fprintf(f, "  none\n");
+		return;
+	}
+	fprintf(f, "%12s %12s  %-40s %s\n", "DELTA", "RATE", "COUNTER", "DROP");
+	for (size_t i = 0; i < r->nr_counters; i++) {
+		const struct dp_report_counter *c = &r->counters[i];
+
+		fprintf(f, "%12lld %10.1f/s  %-40s %s\n", (long long)c->delta,
+			c->rate, c->name, c->drop_related ? "yes" : "-");
+	}
+}
+
+int dp_out_text(const struct dp_report *r, FILE *f)
+{
+	header(r, f);
+	if (!r->drops)
+		fprintf(f, "No drops were recorded.\n\n");
+	reasons(r, f);
+	sites(r, f);
+	stacks(r, f);
+	protos(r, f);
+	cpus(r, f);
+	counters(r, f);
+	return ferror(f) ? -EIO : 0;
+}
+
+int dp_out_write(const struct dp_report *rep, enum dp_format fmt, FILE *f)
+{
+	switch (fmt) {
+	case DP_FORMAT_JSON:
+		return dp_out_json(rep, f);
+	case DP_FORMAT_FOLDED:
+		return dp_out_folded(rep, f);
+	default:
+		return dp_out_text(rep, f);
+	}
+}

@@ -1,0 +1,143 @@
+/* profile — aggregation of decoded drops.  Called once per sample on the
+ * reader's hot path, so it only does hash-table updates on raw values.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dropprof/profile/profile.h"
+#include "dropprof/kernel/skb_fields.h"
+
+int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
+		    size_t max_stacks)
+{
+	memset(p, 0, sizeof(*p));
+	dp_keytab_init(&p->stacks, max_stacks);
+	dp_keytab_init(&p->sites, 0);
+	dp_keytab_init(&p->protos, 0);
+	dp_keytab_init(&p->unstacked, 0);
+	p->stack_period_max = 1;
+	p->nr_cpu_slots = nr_cpu_slots;
+	p->cpu_drops = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
+	p->cpu_lost = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
+	p->cpu_frees = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
+	p->cpu_recorded = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(bool));
+	if (!p->cpu_drops || !p->cpu_lost || !p->cpu_frees || !p->cpu_recorded) {
+		dp_profile_release(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void dp_profile_release(struct dp_profile *p)
+{
+	dp_keytab_release(&p->stacks);
+	dp_keytab_release(&p->sites);
+	dp_keytab_release(&p->protos);
+	dp_keytab_release(&p->unstacked);
+	free(p->cpu_drops);
+	free(p->cpu_lost);
+	free(p->cpu_frees);
+	free(p->cpu_recorded);
+	p->cpu_drops = p->cpu_lost = p->cpu_frees = NULL;
+	p->cpu_recorded = NULL;
+	for (size_t i = 0; i < p->nr_counters; i++)
+		free(p->counters[i].name);
+	free(p->counters);
+	p->counters = NULL;
+	p->nr_counters = 0;
+}
+
+int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
+			const struct dp_skb_fields *f)
+{
+	uint64_t site[2] = { f->location, f->reason };
+	uint64_t proto = f->protocol;
+	int err;
+
+	p->drops++;
+	if (cpu < p->nr_cpu_slots)
+		p->cpu_drops[cpu]++;
+	err = dp_keytab_add(&p->sites, site, 2, 1);
+	if (!err)
+		err = dp_keytab_add(&p->protos, &proto, 1, 1);
+	return err;
+}
+
+int dp_profile_add_stack(struct dp_profile *p, uint32_t reason,
+			 const uint64_t *ips, size_t nr_ips)
+{
+	uint64_t key[DP_MAX_FRAMES + 1];
+	int err;
+
+	p->stack_samples++;
+	if (!nr_ips) {
+		uint64_t k[2] = { reason, DP_UNSTACKED_NONE };
+
+		p->no_stack++;
+		return dp_keytab_add(&p->unstacked, k, 2, 1);
+	}
+	if (nr_ips > DP_MAX_FRAMES)
+		nr_ips = DP_MAX_FRAMES;
+	key[0] = reason;
+	memcpy(key + 1, ips, nr_ips * sizeof(*ips));
+	err = dp_keytab_add(&p->stacks, key, (uint32_t)nr_ips + 1, 1);
+	if (err == -ENOSPC) {
+		/* Bounded memory: counted, reported, never silently cut.
+		 * Reasons are few, so this table stays small. */
+		uint64_t k[2] = { reason, DP_UNSTACKED_OVER_CAP };
+
+		p->stacks_other++;
+		return dp_keytab_add(&p->unstacked, k, 2, 1);
+	}
+	return err;
+}
+
+int dp_profile_add_drop_stack(struct dp_profile *p, uint32_t cpu,
+			      const struct dp_skb_fields *f, const uint64_t *ips,
+			      size_t nr_ips)
+{
+	int err = dp_profile_add_drop(p, cpu, f);
+
+	return err ? err : dp_profile_add_stack(p, f->reason, ips, nr_ips);
+}
+
+void dp_profile_add_lost(struct dp_profile *p, uint32_t cpu, uint64_t lost)
+{
+	p->lost += lost;
+	if (cpu < p->nr_cpu_slots)
+		p->cpu_lost[cpu] += lost;
+}
+
+size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nr_cpu_slots; i++)
+		n += p->cpu_recorded[i];
+	return n;
+}
+
+int dp_profile_add_counter(struct dp_profile *p, const char *name,
+			   uint64_t before, uint64_t after, int64_t delta,
+			   bool drop_related)
+{
+	struct dp_profile_counter *c;
+	char *n = strdup(name);
+
+	if (!n)
+		return -ENOMEM;
+	c = realloc(p->counters, (p->nr_counters + 1) * sizeof(*c));
+	if (!c) {
+		free(n);
+		return -ENOMEM;
+	}
+	p->counters = c;
+	c[p->nr_counters].name = n;
+	c[p->nr_counters].before = before;
+	c[p->nr_counters].after = after;
+	c[p->nr_counters].delta = delta;
+	c[p->nr_counters].drop_related = drop_related;
+	p->nr_counters++;
+	return 0;
+}

@@ -1,0 +1,945 @@
+/* test_tp_format — tracefs format parsing, reason naming, field reads and
+ * finding tracefs.  Run from the repository root: the fixtures are
+ * tests/fixtures/tp/ (format files of four kernel generations, malformed
+ * ones, /proc/mounts excerpts).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "dropprof/kernel/tp_format.h"
+
+#define FIXTURE(name) "tests/fixtures/tp/" name
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void parse_fixture(struct dp_tp_format *fmt, const char *path)
+{
+	char *text = slurp(path);
+
+	assert_int_equal(dp_tp_format_parse(fmt, text), 0);
+	free(text);
+}
+
+static void assert_field(const struct dp_tp_format *fmt, const char *name,
+			 const char *type, unsigned int offset, unsigned int size,
+			 bool is_signed)
+{
+	const struct dp_tp_field *f = dp_tp_format_field(fmt, name);
+
+	assert_non_null(f);
+	assert_string_equal(f->name, name);
+	assert_string_equal(f->type, type);
+	assert_int_equal(f->offset, offset);
+	assert_int_equal(f->size, size);
+	assert_int_equal(f->is_signed, is_signed);
+}
+
+static void assert_common_fields(const struct dp_tp_format *fmt)
+{
+	assert_field(fmt, "common_type", "unsigned short", 0, 2, false);
+	assert_field(fmt, "common_flags", "unsigned char", 2, 1, false);
+	assert_field(fmt, "common_preempt_count", "unsigned char", 3, 1, false);
+	assert_field(fmt, "common_pid", "int", 4, 4, true);
+}
+
+static const char *rname(const struct dp_tp_format *fmt, uint64_t value)
+{
+	static char buf[32];
+
+	return dp_tp_format_reason_name(fmt, value, buf, sizeof(buf));
+}
+
+static uint64_t rvalue(const struct dp_tp_format *fmt, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+
+	assert_int_equal(dp_tp_format_reason_value(fmt, name, &v), 0);
+	return v;
+}
+
+static void assert_sorted_unique(const struct dp_tp_format *fmt)
+{
+	size_t i;
+
+	for (i = 1; i < fmt->nr_reasons; i++)
+		assert_true(fmt->reasons[i - 1].value < fmt->reasons[i].value);
+}
+
+/* ---- the kernel generations ---------------------------------------- */
+
+static void test_kfree_skb_4_19(void **state)
+{
+	struct dp_tp_format fmt;
+	uint64_t v;
+
+	(void)state;
+	parse_fixture(&fmt, FIXTURE("kfree_skb-4.19.format"));
+	assert_string_equal(fmt.name, "kfree_skb");
+	assert_int_equal(fmt.id, 1290);
+	assert_int_equal(fmt.nr_fields, 7);
+	assert_common_fields(&fmt);
+	assert_field(&fmt, "skbaddr", "void *", 8, 8, false);
+	assert_field(&fmt, "location", "void *", 16, 8, false);
+	assert_field(&fmt, "protocol", "unsigned short", 24, 2, false);
+	assert_null(dp_tp_format_field(&fmt, "reason"));
+	assert_null(dp_tp_format_field(&fmt, "rx_sk"));
+	assert_null(fmt.reasons);
+	assert_int_equal(fmt.nr_reasons, 0);
+	assert_string_equal(rname(&fmt, 3), "REASON_3");
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "NO_SOCKET", &v), -ENOENT);
+	dp_tp_format_release(&fmt);
+}
+
+static void test_kfree_skb_5_19(void **state)
+{
+	struct dp_tp_format fmt;
+
+	(void)state;
+	parse_fixture(&fmt, FIXTURE("kfree_skb-5.19.format"));
+	assert_int_equal(fmt.id, 1405);
+	assert_int_equal(fmt.nr_fields, 8);
+	assert_common_fields(&fmt);
+	assert_field(&fmt, "skbaddr", "void *", 8, 8, false);
+	assert_field(&fmt, "location", "void *", 16, 8, false);
+	assert_field(&fmt, "protocol", "unsigned short", 24, 2, false);
+	assert_field(&fmt, "reason", "enum skb_drop_reason", 28, 4, false);
+	assert_null(dp_tp_format_field(&fmt, "rx_sk"));
+	/* NOT_SPECIFIED=1 .. TAP_TXFILTER=48, MAX=49. */
+	assert_int_equal(fmt.nr_reasons, 49);
+	assert_sorted_unique(&fmt);
+	assert_int_equal(fmt.reasons[0].value, 1);
+	assert_string_equal(fmt.reasons[0].name, "NOT_SPECIFIED");
+	assert_string_equal(rname(&fmt, 2), "NO_SOCKET");
+	assert_string_equal(rname(&fmt, 7), "NETFILTER_DROP");
+	assert_string_equal(rname(&fmt, 12), "UNICAST_IN_L2_MULTICAST");
+	assert_string_equal(rname(&fmt, 0), "REASON_0");
+	assert_string_equal(rname(&fmt, 50), "REASON_50");
+	assert_int_equal(rvalue(&fmt, "NO_SOCKET"), 2);
+	assert_int_equal(rvalue(&fmt, "NETFILTER_DROP"), 7);
+	dp_tp_format_release(&fmt);
+}
+
+static void test_kfree_skb_6_2(void **state)
+{
+	struct dp_tp_format fmt;
+
+	(void)state;
+	parse_fixture(&fmt, FIXTURE("kfree_skb-6.2.format"));
+	assert_int_equal(fmt.id, 1512);
+	assert_int_equal(fmt.nr_fields, 8);
+	assert_field(&fmt, "protocol", "unsigned short", 24, 2, false);
+	assert_field(&fmt, "reason", "enum skb_drop_reason", 28, 4, false);
+	assert_null(dp_tp_format_field(&fmt, "rx_sk"));
+	/* SKB_CONSUMED (1) is not in the table: NOT_SPECIFIED=2 .. MAX=74. */
+	assert_int_equal(fmt.nr_reasons, 73);
+	assert_sorted_unique(&fmt);
+	assert_string_equal(rname(&fmt, 1), "REASON_1");
+	assert_string_equal(rname(&fmt, 2), "NOT_SPECIFIED");
+	assert_string_equal(rname(&fmt, 3), "NO_SOCKET");
+	assert_string_equal(rname(&fmt, 8), "NETFILTER_DROP");
+	assert_string_equal(rname(&fmt, 12), "IP_RPFILTER");
+	assert_string_equal(rname(&fmt, 17), "PROTO_MEM");
+	assert_int_equal(rvalue(&fmt, "NO_SOCKET"), 3);
+	assert_int_equal(rvalue(&fmt, "NETFILTER_DROP"), 8);
+	assert_int_equal(rvalue(&fmt, "MAX"), 74);
+	dp_tp_format_release(&fmt);
+}
+
+static void test_kfree_skb_6_18(void **state)
+{
+	struct dp_tp_format fmt;
+
+	(void)state;
+	parse_fixture(&fmt, FIXTURE("kfree_skb-6.18.format"));
+	assert_string_equal(fmt.name, "kfree_skb");
+	assert_int_equal(fmt.id, 2310);
+	assert_int_equal(fmt.nr_fields, 9);
+	assert_common_fields(&fmt);
+	assert_field(&fmt, "skbaddr", "void *", 8, 8, false);
+	assert_field(&fmt, "location", "void *", 16, 8, false);
+	assert_field(&fmt, "rx_sk", "void *", 24, 8, false);
+	assert_field(&fmt, "protocol", "unsigned short", 32, 2, false);
+	assert_field(&fmt, "reason", "enum skb_drop_reason", 36, 4, false);
+	assert_int_equal(fmt.nr_reasons, 127);
+	assert_sorted_unique(&fmt);
+	assert_int_equal(fmt.reasons[0].value, 2);
+	assert_int_equal(fmt.reasons[126].value, 128);
+	assert_string_equal(rname(&fmt, 3), "NO_SOCKET");
+	assert_string_equal(rname(&fmt, 4), "SOCKET_CLOSE");
+	assert_string_equal(rname(&fmt, 12), "NETFILTER_DROP");
+	assert_string_equal(rname(&fmt, 127), "RECURSION_LIMIT");
+	assert_string_equal(rname(&fmt, 129), "REASON_129");
+	assert_string_equal(rname(&fmt, 0xffff), "REASON_65535");
+	assert_string_equal(rname(&fmt, 0x30005), "SUBSYS_3:5");
+	assert_string_equal(rname(&fmt, 0x10000), "SUBSYS_1:0");
+	assert_int_equal(rvalue(&fmt, "NO_SOCKET"), 3);
+	assert_int_equal(rvalue(&fmt, "NETFILTER_DROP"), 12);
+	dp_tp_format_release(&fmt);
+}
+
+static void test_consume_skb_6_18(void **state)
+{
+	struct dp_tp_format fmt;
+
+	(void)state;
+	parse_fixture(&fmt, FIXTURE("consume_skb-6.18.format"));
+	assert_string_equal(fmt.name, "consume_skb");
+	assert_int_equal(fmt.id, 2309);
+	assert_int_equal(fmt.nr_fields, 6);
+	assert_field(&fmt, "skbaddr", "void *", 8, 8, false);
+	assert_field(&fmt, "location", "void *", 16, 8, false);
+	assert_null(dp_tp_format_field(&fmt, "reason"));
+	assert_null(fmt.reasons);
+	assert_int_equal(fmt.nr_reasons, 0);
+	dp_tp_format_release(&fmt);
+}
+
+/* The whole point of reading the table: one number, three names. */
+static void test_same_number_differs_between_kernels(void **state)
+{
+	struct dp_tp_format k519, k62, k618;
+
+	(void)state;
+	parse_fixture(&k519, FIXTURE("kfree_skb-5.19.format"));
+	parse_fixture(&k62, FIXTURE("kfree_skb-6.2.format"));
+	parse_fixture(&k618, FIXTURE("kfree_skb-6.18.format"));
+	assert_string_equal(rname(&k519, 8), "OTHERHOST");
+	assert_string_equal(rname(&k62, 8), "NETFILTER_DROP");
+	assert_string_equal(rname(&k618, 8), "UNIX_SKIP_OOB");
+	assert_int_equal(rvalue(&k519, "SOCKET_RCVBUFF"), 15);
+	assert_int_equal(rvalue(&k62, "SOCKET_RCVBUFF"), 16);
+	assert_int_equal(rvalue(&k618, "SOCKET_RCVBUFF"), 6);
+	dp_tp_format_release(&k519);
+	dp_tp_format_release(&k62);
+	dp_tp_format_release(&k618);
+}
+
+/* ---- print fmt details ---------------------------------------------- */
+
+#define HDR "name: t\nID: 7\nformat:\n" \
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+#define REASON_FIELD \
+	"\tfield:enum skb_drop_reason reason;\toffset:8;\tsize:4;\tsigned:0;\n"
+
+static void test_print_fmt_only_reason_symbolic(void **state)
+{
+	static const char text[] = HDR REASON_FIELD
+		"\tfield:int state;\toffset:12;\tsize:4;\tsigned:1;\n\n"
+		"print fmt: \"state=%s reason=%s\", "
+		"__print_symbolic(REC->state, { 1, \"ESTABLISHED\" }, { 2, \"SYN_SENT\" }), "
+		"__print_symbolic(REC->reasonable, { 4, \"NOT_A_REASON\" }), "
+		"__print_symbolic( REC->reason , { 0x30005, \"HEX_SUBSYS\" }, "
+		"{ 9, \"NINE\" }, { SKB_DROP_REASON_FOO, \"UNRESOLVED\" }, "
+		"{ 3, \"THREE\" }, { 9, \"NINE_AGAIN\" }, { -1, \"NEGATIVE\" }, "
+		"{ 0x, \"BARE_HEX\" }, { 5x, \"JUNK_NUMBER\" }, "
+		"{ 6, \"HAS SPACE\" }, { 7, \"\" }, { 0X1f, \"UPPER_HEX\" }, "
+		"{ 18446744073709551616, \"TOO_BIG\" })";
+	struct dp_tp_format fmt;
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(dp_tp_format_parse(&fmt, text), 0);
+	assert_int_equal(fmt.nr_reasons, 4);
+	assert_sorted_unique(&fmt);
+	assert_int_equal(fmt.reasons[0].value, 3);
+	assert_int_equal(fmt.reasons[1].value, 9);
+	assert_int_equal(fmt.reasons[2].value, 31);
+	assert_int_equal(fmt.reasons[3].value, 0x30005);
+	assert_string_equal(rname(&fmt, 3), "THREE");
+	/* The kernel prints the first match; so do we. */
+	assert_string_equal(rname(&fmt, 9), "NINE");
+	assert_string_equal(rname(&fmt, 31), "UPPER_HEX");
+	/* Other tables on the line are not reasons. */
+	assert_string_equal(rname(&fmt, 1), "REASON_1");
+	assert_string_equal(rname(&fmt, 4), "REASON_4");
+	assert_string_equal(rname(&fmt, 6), "REASON_6");
+	assert_string_equal(rname(&fmt, 7), "REASON_7");
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "ESTABLISHED", &v), -ENOENT);
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "UNRESOLVED", &v), -ENOENT);
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "NINE_AGAIN", &v), -ENOENT);
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "TOO_BIG", &v), -ENOENT);
+	/* In the table, yet a subsystem value never takes a core name. */
+	assert_int_equal(rvalue(&fmt, "HEX_SUBSYS"), 0x30005);
+	assert_string_equal(rname(&fmt, 0x30005), "SUBSYS_3:5");
+	dp_tp_format_release(&fmt);
+}
+
+/* A malformed entry ends the table: what follows it is not trusted. */
+static void test_print_fmt_malformed_entry(void **state)
+{
+	static const struct {
+		const char *list;
+		size_t nr;
+	} cases[] = {
+		{ "{ 2, \"TWO\" }, { 4, \"FOUR\" junk }, { 5, \"FIVE\" })", 1 },
+		{ "{ 2, \"TWO\" }, { 4 \"FOUR\" }, { 5, \"FIVE\" })", 1 },
+		{ "{ 2, \"TWO\" }, { 4, FOUR }, { 5, \"FIVE\" })", 1 },
+		{ "{ 2, \"TWO\" } { 4, \"FOUR\" })", 1 },
+		{ "{ 2, \"TWO\" }, 4, \"FOUR\" })", 1 },
+		{ "{ 2, \"TWO\" }, { 4, \"FOUR\"", 1 },
+		{ "{ 2, \"TWO\" }, { 4, \"FOUR", 1 },
+		{ "{ 2, \"TWO\" }, { 4", 1 },
+		{ "{ 2, \"TWO\" }, {", 1 },
+		{ "", 0 },
+		{ "{ 2, \"TWO\" }, { 4, \"FOUR\" })", 2 },
+	};
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_tp_format fmt;
+
+		snprintf(text, sizeof(text), HDR REASON_FIELD
+			 "\nprint fmt: \"%%s\", __print_symbolic(REC->reason, %s\n",
+			 cases[i].list);
+		assert_int_equal(dp_tp_format_parse(&fmt, text), 0);
+		if (fmt.nr_reasons != cases[i].nr)
+			fail_msg("case %zu: %zu reasons, expected %zu", i,
+				 fmt.nr_reasons, cases[i].nr);
+		if (cases[i].nr) {
+			assert_string_equal(rname(&fmt, 2), "TWO");
+			assert_string_equal(rname(&fmt, 4), cases[i].nr > 1 ? "FOUR" : "REASON_4");
+		}
+		assert_string_equal(rname(&fmt, 5), "REASON_5");
+		dp_tp_format_release(&fmt);
+	}
+}
+
+static void test_table_needs_reason_field(void **state)
+{
+	static const char text[] = HDR
+		"\tfield:unsigned int line;\toffset:8;\tsize:4;\tsigned:0;\n\n"
+		"print fmt: \"%s\", __print_symbolic(REC->reason, { 3, \"NO_SOCKET\" })\n";
+	struct dp_tp_format fmt;
+
+	(void)state;
+	assert_int_equal(dp_tp_format_parse(&fmt, text), 0);
+	assert_null(fmt.reasons);
+	assert_int_equal(fmt.nr_reasons, 0);
+	assert_string_equal(rname(&fmt, 3), "REASON_3");
+	dp_tp_format_release(&fmt);
+}
+
+static void test_reason_field_without_table(void **state)
+{
+	static const char text[] = HDR REASON_FIELD "\nprint fmt: \"reason=%u\", REC->reason\n";
+	struct dp_tp_format fmt;
+
+	(void)state;
+	assert_int_equal(dp_tp_format_parse(&fmt, text), 0);
+	assert_non_null(dp_tp_format_field(&fmt, "reason"));
+	assert_null(fmt.reasons);
+	assert_string_equal(rname(&fmt, 2), "REASON_2");
+	dp_tp_format_release(&fmt);
+}
+
+static void test_truncated_print_fmt(void **state)
+{
+	struct dp_tp_format fmt;
+	uint64_t v;
+
+	(void)state;
+	/* Cut inside { 12, "NETFIL: entries 2..11 are complete. */
+	parse_fixture(&fmt, FIXTURE("truncated-print-fmt.format"));
+	assert_int_equal(fmt.id, 2310);
+	assert_int_equal(fmt.nr_reasons, 10);
+	assert_int_equal(fmt.reasons[0].value, 2);
+	assert_int_equal(fmt.reasons[9].value, 11);
+	assert_string_equal(rname(&fmt, 11), "UDP_CSUM");
+	assert_string_equal(rname(&fmt, 12), "REASON_12");
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "NETFIL", &v), -ENOENT);
+	dp_tp_format_release(&fmt);
+}
+
+/* Cut the real file at every byte: each prefix either parses or is
+ * -EINVAL, and whatever table it yields agrees with the full one. */
+static void test_every_prefix_is_safe(void **state)
+{
+	struct dp_tp_format full;
+	char *text = slurp(FIXTURE("kfree_skb-6.18.format"));
+	size_t len = strlen(text), cut, parsed = 0, max_reasons = 0;
+
+	(void)state;
+	assert_int_equal(dp_tp_format_parse(&full, text), 0);
+	for (cut = 0; cut <= len; cut++) {
+		struct dp_tp_format fmt;
+		char *prefix = strndup(text, cut);
+		size_t i;
+		int rc;
+
+		assert_non_null(prefix);
+		rc = dp_tp_format_parse(&fmt, prefix);
+		free(prefix);
+		if (rc == -EINVAL) {
+			assert_int_equal(fmt.nr_fields, 0);
+			assert_null(fmt.reasons);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		parsed++;
+		for (i = 0; i < fmt.nr_reasons; i++) {
+			char buf[32];
+
+			assert_string_equal(fmt.reasons[i].name,
+					    dp_tp_format_reason_name(&full, fmt.reasons[i].value,
+								     buf, sizeof(buf)));
+		}
+		if (fmt.nr_reasons > max_reasons)
+			max_reasons = fmt.nr_reasons;
+		dp_tp_format_release(&fmt);
+	}
+	assert_true(parsed > 0);
+	assert_int_equal(max_reasons, full.nr_reasons);
+	dp_tp_format_release(&full);
+	free(text);
+}
+
+/* ---- malformed input ------------------------------------------------ */
+
+static void test_malformed_fixtures(void **state)
+{
+	static const char *const files[] = {
+		FIXTURE("empty.format"),
+		FIXTURE("no-id.format"),
+		FIXTURE("no-fields.format"),
+		FIXTURE("truncated-fields.format"),
+		FIXTURE("bad-field.format"),
+		FIXTURE("garbage.format"),
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct dp_tp_format fmt;
+		char *text = slurp(files[i]);
+
+		fmt.nr_fields = 99;
+		fmt.reasons = (void *)&fmt;
+		if (dp_tp_format_parse(&fmt, text) != -EINVAL)
+			fail_msg("%s: expected -EINVAL", files[i]);
+		assert_int_equal(fmt.nr_fields, 0);
+		assert_null(fmt.reasons);
+		dp_tp_format_release(&fmt);
+		free(text);
+	}
+}
+
+static void test_malformed_lines(void **state)
+{
+	static const char *const texts[] = {
+		"",
+		"ID: 7\n",
+		HDR "ID: 8\n",
+		"ID: \n" REASON_FIELD,
+		"ID: -1\n" REASON_FIELD,
+		"ID: 7x\n" REASON_FIELD,
+		"ID: 2147483648\n" REASON_FIELD,
+		"ID: 7\n\tfield:int a;\toffset:0;\tsize:4\n",
+		"ID: 7\n\tfield:int a;\tsize:4;\tsigned:1;\n",
+		"ID: 7\n\tfield:int a;\toffset:0;\tsigned:1;\n",
+		"ID: 7\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:2;\n",
+		"ID: 7\n\tfield:int a;\toffset:4294967296;\tsize:4;\tsigned:1;\n",
+		"ID: 7\n\tfield:int a;\toffset:0;\tsize:;\tsigned:1;\n",
+		"ID: 7\n\tfield:int a\toffset:0;\tsize:4;\tsigned:1;\n",
+		"ID: 7\n\tfield:int a\toffset:x;\toffset:0;\tsize:4;\tsigned:1;\n",
+		"ID: 7\n\tfield:a;\toffset:0;\tsize:4;\tsigned:1;\n",
+		"ID: 7\n\tfield:int 9a;\toffset:0;\tsize:4;\tsigned:1;\n",
+		"ID: 7\n\tfield:int *;\toffset:0;\tsize:4;\tsigned:1;\n",
+		"ID: 7\n\tfield:char name16];\toffset:0;\tsize:16;\tsigned:0;\n",
+		"ID: 7\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:1;\n"
+		"\tfield:int a;\toffset:4;\tsize:4;\tsigned:1;\n",
+		"ID: 7\n\tfield:int "
+		"a_name_that_is_far_too_long_to_fit_in_the_sixty_four_byte_buffer_x;"
+		"\toffset:0;\tsize:4;\tsigned:1;\n",
+		"name: a_name_that_is_far_too_long_to_fit_in_the_sixty_four_byte_buffer_x\n"
+		"ID: 7\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:1;\n",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct dp_tp_format fmt;
+
+		if (dp_tp_format_parse(&fmt, texts[i]) != -EINVAL)
+			fail_msg("text %zu: expected -EINVAL", i);
+		assert_int_equal(fmt.nr_fields, 0);
+	}
+	{
+		struct dp_tp_format fmt;
+
+		assert_int_equal(dp_tp_format_parse(&fmt, NULL), -EINVAL);
+	}
+}
+
+static void test_too_many_fields(void **state)
+{
+	char text[8192];
+	size_t off;
+	unsigned int i;
+	struct dp_tp_format fmt;
+
+	(void)state;
+	off = (size_t)snprintf(text, sizeof(text), "ID: 1\n");
+	for (i = 0; i < DP_TP_MAX_FIELDS; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"\tfield:int f%u;\toffset:%u;\tsize:4;\tsigned:1;\n",
+					i, i * 4);
+	assert_int_equal(dp_tp_format_parse(&fmt, text), 0);
+	assert_int_equal(fmt.nr_fields, DP_TP_MAX_FIELDS);
+	dp_tp_format_release(&fmt);
+
+	snprintf(text + off, sizeof(text) - off,
+		 "\tfield:int one_too_many;\toffset:999;\tsize:4;\tsigned:1;\n");
+	assert_int_equal(dp_tp_format_parse(&fmt, text), -EINVAL);
+}
+
+static void test_field_declarations(void **state)
+{
+	static const char text[] =
+		"ID: 42\r\n"
+		"\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\r\n"
+		"\tfield:__data_loc char[] name;\toffset:24;\tsize:4;\tsigned:0;\n"
+		"\tfield:void *skbaddr;\toffset:32;\tsize:8;\tsigned:0;\n"
+		"\tfield:const struct sock * sk;\toffset:40;\tsize:8;\tsigned:0;\n"
+		"\tfield:u8 mac [6];\toffset:48;\tsize:6;\tsigned:0;\n"
+		"\tfield:long old;\toffset:56;\tsize:8;\n"
+		"\tfield:int future;\toffset:64;\tsize:4;\tsigned:1;\tnewattr:3;\n";
+	struct dp_tp_format fmt;
+
+	(void)state;
+	assert_int_equal(dp_tp_format_parse(&fmt, text), 0);
+	assert_int_equal(fmt.id, 42);
+	assert_string_equal(fmt.name, "");
+	assert_int_equal(fmt.nr_fields, 7);
+	assert_field(&fmt, "comm", "char[16]", 8, 16, false);
+	assert_field(&fmt, "name", "__data_loc char[]", 24, 4, false);
+	assert_field(&fmt, "skbaddr", "void *", 32, 8, false);
+	assert_field(&fmt, "sk", "const struct sock *", 40, 8, false);
+	assert_field(&fmt, "mac", "u8[6]", 48, 6, false);
+	/* Kernels before signed: existed. */
+	assert_field(&fmt, "old", "long", 56, 8, false);
+	assert_field(&fmt, "future", "int", 64, 4, true);
+	assert_null(dp_tp_format_field(&fmt, "comm[16]"));
+	assert_null(dp_tp_format_field(&fmt, "missing"));
+	assert_null(dp_tp_format_field(NULL, "comm"));
+	dp_tp_format_release(&fmt);
+}
+
+/* ---- reason names --------------------------------------------------- */
+
+static void test_reason_name_fallbacks(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(dp_tp_format_reason_name(NULL, 5, buf, sizeof(buf)), "REASON_5");
+	assert_string_equal(dp_tp_format_reason_name(NULL, 0x1234567, buf, sizeof(buf)),
+			    "SUBSYS_291:17767");
+	/* 32 bytes is enough for the largest value. */
+	assert_string_equal(dp_tp_format_reason_name(NULL, UINT64_MAX, buf, sizeof(buf)),
+			    "SUBSYS_281474976710655:65535");
+	/* One byte short: no cut-off "REASON_1" that reads as another reason. */
+	assert_string_equal(dp_tp_format_reason_name(NULL, 12, buf, 9), "?");
+	assert_string_equal(dp_tp_format_reason_name(NULL, 12, buf, 10), "REASON_12");
+	assert_string_equal(dp_tp_format_reason_name(NULL, 0x30005, buf, 10), "?");
+	assert_string_equal(dp_tp_format_reason_name(NULL, 0x30005, buf, 11), "SUBSYS_3:5");
+	assert_string_equal(dp_tp_format_reason_name(NULL, 1, NULL, 0), "?");
+}
+
+static void test_reason_value_lookup(void **state)
+{
+	struct dp_tp_format fmt;
+	uint64_t v = 77;
+
+	(void)state;
+	parse_fixture(&fmt, FIXTURE("kfree_skb-6.18.format"));
+	assert_int_equal(rvalue(&fmt, "NOT_SPECIFIED"), 2);
+	assert_int_equal(rvalue(&fmt, "MAX"), 128);
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "no_socket", &v), -ENOENT);
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "NO_SOCKETS", &v), -ENOENT);
+	assert_int_equal(dp_tp_format_reason_value(&fmt, "", &v), -ENOENT);
+	assert_int_equal(v, 77);
+	dp_tp_format_release(&fmt);
+	assert_int_equal(dp_tp_format_reason_value(NULL, "NO_SOCKET", &v), -ENOENT);
+}
+
+/* ---- field reads ---------------------------------------------------- */
+
+static void test_field_read(void **state)
+{
+	unsigned char raw[64];
+	struct dp_tp_field f;
+	uint64_t v;
+	uint16_t u16 = 0x8001;
+	uint32_t u32 = 0xfffffffeu;
+	uint64_t u64 = 0x0123456789abcdefULL;
+
+	(void)state;
+	memset(raw, 0, sizeof(raw));
+	memset(&f, 0, sizeof(f));
+	raw[1] = 0xff;
+	memcpy(raw + 3, &u16, sizeof(u16));	/* deliberately unaligned */
+	memcpy(raw + 5, &u32, sizeof(u32));
+	memcpy(raw + 9, &u64, sizeof(u64));
+
+	f.offset = 1;
+	f.size = 1;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
+	assert_int_equal(v, 0xff);
+	f.is_signed = true;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+
+	f.offset = 3;
+	f.size = 2;
+	f.is_signed = false;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
+	assert_int_equal(v, 0x8001);
+	f.is_signed = true;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
+	assert_int_equal(v, UINT64_C(0xffffffffffff8001));
+
+	f.offset = 5;
+	f.size = 4;
+	f.is_signed = false;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
+	assert_int_equal(v, 0xfffffffeu);
+	f.is_signed = true;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
+	assert_int_equal((int64_t)v, -2);
+
+	f.offset = 9;
+	f.size = 8;
+	f.is_signed = false;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
+	assert_int_equal(v, u64);
+
+	/* Exactly at the end is inside; one byte further is not. */
+	f.offset = sizeof(raw) - 8;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
+	v = 42;
+	f.offset = sizeof(raw) - 7;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
+	assert_int_equal(v, 42);
+	f.offset = UINT_MAX;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
+	f.offset = 0;
+	assert_int_equal(dp_tp_field_read(&f, raw, 7, &v), -ERANGE);
+	assert_int_equal(dp_tp_field_read(&f, NULL, 0, &v), -ERANGE);
+
+	f.size = 3;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
+	f.size = 16;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
+	f.size = 0;
+	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
+	assert_int_equal(v, 42);
+}
+
+/* A kfree_skb record as 6.18 lays it out, read through the parsed format. */
+static void test_field_read_record(void **state)
+{
+	struct dp_tp_format fmt;
+	unsigned char rec[44];
+	uint16_t proto = 0x0800;
+	uint32_t reason = 12;
+	uint64_t skb = 0xffff888012345678ULL, v;
+	char buf[32];
+
+	(void)state;
+	parse_fixture(&fmt, FIXTURE("kfree_skb-6.18.format"));
+	memset(rec, 0xaa, sizeof(rec));
+	memcpy(rec + 8, &skb, sizeof(skb));
+	memcpy(rec + 32, &proto, sizeof(proto));
+	memcpy(rec + 36, &reason, sizeof(reason));
+	assert_int_equal(dp_tp_field_read(dp_tp_format_field(&fmt, "skbaddr"),
+					  rec, sizeof(rec), &v), 0);
+	assert_int_equal(v, skb);
+	assert_int_equal(dp_tp_field_read(dp_tp_format_field(&fmt, "protocol"),
+					  rec, sizeof(rec), &v), 0);
+	assert_int_equal(v, 0x0800);
+	assert_int_equal(dp_tp_field_read(dp_tp_format_field(&fmt, "reason"),
+					  rec, sizeof(rec), &v), 0);
+	assert_string_equal(dp_tp_format_reason_name(&fmt, v, buf, sizeof(buf)),
+			    "NETFILTER_DROP");
+	/* A record cut before the reason. */
+	assert_int_equal(dp_tp_field_read(dp_tp_format_field(&fmt, "reason"),
+					  rec, 39, &v), -ERANGE);
+	dp_tp_format_release(&fmt);
+}
+
+/* ---- loading from a tracefs tree ------------------------------------ */
+
+struct tree {
+	char root[64];
+	char events[128], system[160], event[192], file[224];
+};
+
+static void tree_make(struct tree *t, const char *content, size_t len)
+{
+	FILE *f;
+
+	strcpy(t->root, "/tmp/dp_tp_format.XXXXXX");
+	assert_non_null(mkdtemp(t->root));
+	assert_int_equal(chmod(t->root, 0755), 0);
+	snprintf(t->events, sizeof(t->events), "%s/events", t->root);
+	snprintf(t->system, sizeof(t->system), "%s/skb", t->events);
+	snprintf(t->event, sizeof(t->event), "%s/kfree_skb", t->system);
+	snprintf(t->file, sizeof(t->file), "%s/format", t->event);
+	assert_int_equal(mkdir(t->events, 0755), 0);
+	assert_int_equal(mkdir(t->system, 0755), 0);
+	assert_int_equal(mkdir(t->event, 0755), 0);
+	f = fopen(t->file, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(content, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void tree_remove(struct tree *t)
+{
+	if (!t->root[0])
+		return;
+	unlink(t->file);
+	rmdir(t->event);
+	rmdir(t->system);
+	rmdir(t->events);
+	rmdir(t->root);
+	t->root[0] = '\0';
+}
+
+/* The tree lives in the test state so a failed assertion, which leaves
+ * the test early, still gets it removed by the teardown. */
+static int tree_setup(void **state)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+
+	*state = t;
+	return t ? 0 : -1;
+}
+
+static int tree_teardown(void **state)
+{
+	tree_remove(*state);
+	free(*state);
+	return 0;
+}
+
+static void test_load(void **state)
+{
+	struct dp_tp_format fmt;
+	struct tree *t = *state;
+	char *text = slurp(FIXTURE("kfree_skb-6.18.format"));
+
+	tree_make(t, text, strlen(text));
+	free(text);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), 0);
+	assert_int_equal(fmt.id, 2310);
+	assert_int_equal(fmt.nr_reasons, 127);
+	dp_tp_format_release(&fmt);
+
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "consume_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "net", "kfree_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, "/nonexistent/tracing", "skb", "kfree_skb"),
+			 -ENOENT);
+	/* A file where a directory should be. */
+	assert_int_equal(dp_tp_format_load(&fmt, t->file, "skb", "kfree_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "../skb/kfree_skb"), -ENOENT);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "", "kfree_skb"), -ENOENT);
+	assert_int_equal(fmt.nr_fields, 0);
+}
+
+static void test_load_large_file(void **state)
+{
+	static const char head[] = "name: kfree_skb\nID: 5\nformat:\n" REASON_FIELD
+		"\nprint fmt: \"reason: %s\", __print_symbolic(REC->reason";
+	size_t cap = 400000, len, i;
+	char *text = malloc(cap);
+	struct dp_tp_format fmt;
+	struct tree *t = *state;
+	char buf[32];
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "%s", head);
+	/* ~150 KB: many times the first read buffer. */
+	for (i = 1; i <= 8000; i++)
+		len += (size_t)snprintf(text + len, cap - len, ", { %zu, \"R%zu\" }", i, i);
+	len += (size_t)snprintf(text + len, cap - len, ")\n");
+	assert_true(len > 100000 && len < cap);
+	tree_make(t, text, len);
+	free(text);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), 0);
+	assert_int_equal(fmt.nr_reasons, 8000);
+	assert_string_equal(dp_tp_format_reason_name(&fmt, 7999, buf, sizeof(buf)), "R7999");
+	assert_string_equal(dp_tp_format_reason_name(&fmt, 8001, buf, sizeof(buf)),
+			    "REASON_8001");
+	dp_tp_format_release(&fmt);
+}
+
+static void test_load_rejects_huge_and_binary(void **state)
+{
+	size_t huge = (2u << 20);
+	char *text = malloc(huge);
+	struct dp_tp_format fmt;
+	struct tree *t = *state;
+	static const char nul[] = "ID: 1\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:1;\n\0ID: 2\n";
+
+	assert_non_null(text);
+	memset(text, 'x', huge);
+	tree_make(t, text, huge);
+	free(text);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), -EFBIG);
+	tree_remove(t);
+
+	/* Parsed alone the text before the NUL is valid; as a file it is not. */
+	assert_int_equal(dp_tp_format_parse(&fmt, nul), 0);
+	dp_tp_format_release(&fmt);
+	tree_make(t, nul, sizeof(nul) - 1);
+	assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), -EINVAL);
+}
+
+static void test_load_permission_denied(void **state)
+{
+	struct dp_tp_format fmt;
+	struct tree *t = *state;
+	char *text = slurp(FIXTURE("kfree_skb-6.18.format"));
+	int status;
+	pid_t pid;
+
+	tree_make(t, text, strlen(text));
+	free(text);
+	assert_int_equal(chmod(t->file, 0), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb"), -EACCES);
+		return;
+	}
+	/* Root reads anything: ask as an unprivileged user instead. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int rc;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		rc = dp_tp_format_load(&fmt, t->root, "skb", "kfree_skb");
+		_exit(rc == -EACCES ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- finding tracefs ------------------------------------------------ */
+
+static void assert_found(const char *mounts, const char *want)
+{
+	char path[PATH_MAX];
+
+	memset(path, 'z', sizeof(path));
+	if (dp_tracefs_find(mounts, path, sizeof(path)) != 0)
+		fail_msg("%s: dp_tracefs_find failed", mounts);
+	assert_string_equal(path, want);
+}
+
+static void test_tracefs_find(void **state)
+{
+	char path[PATH_MAX], small[20];
+
+	(void)state;
+	assert_found(FIXTURE("mounts-tracefs"), "/sys/kernel/tracing");
+	/* Several tracefs mounts: the standard one wins wherever it is. */
+	assert_found(FIXTURE("mounts-tracefs-multi"), "/sys/kernel/tracing");
+	/* tracefs automounted under debugfs is still tracefs. */
+	assert_found(FIXTURE("mounts-tracefs-other"), "/sys/kernel/debug/tracing");
+	assert_found(FIXTURE("mounts-debugfs"), "/sys/kernel/debug/tracing");
+	assert_found(FIXTURE("mounts-escaped"), "/mnt/my trace\tdir");
+	assert_found(FIXTURE("mounts-debugfs-escaped"), "/mnt/debug fs/tracing");
+	assert_int_equal(dp_tracefs_find(FIXTURE("mounts-none"), path, sizeof(path)), -ENOENT);
+	assert_int_equal(dp_tracefs_find(FIXTURE("empty.format"), path, sizeof(path)), -ENOENT);
+	assert_int_equal(dp_tracefs_find(FIXTURE("no-such-mounts"), path, sizeof(path)), -ENOENT);
+	assert_int_equal(dp_tracefs_find(FIXTURE("mounts-tracefs"), small, sizeof(small)), 0);
+	assert_string_equal(small, "/sys/kernel/tracing");
+	assert_int_equal(dp_tracefs_find(FIXTURE("mounts-tracefs"), small, 19), -ENAMETOOLONG);
+}
+
+static void test_release_is_idempotent(void **state)
+{
+	struct dp_tp_format fmt;
+
+	(void)state;
+	memset(&fmt, 0, sizeof(fmt));
+	dp_tp_format_release(&fmt);
+	parse_fixture(&fmt, FIXTURE("kfree_skb-6.18.format"));
+	assert_non_null(fmt.reasons);
+	dp_tp_format_release(&fmt);
+	assert_null(fmt.reasons);
+	assert_int_equal(fmt.nr_reasons, 0);
+	assert_int_equal(fmt.nr_fields, 0);
+	dp_tp_format_release(&fmt);
+	dp_tp_format_release(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kfree_skb_4_19),
+		cmocka_unit_test(test_kfree_skb_5_19),
+		cmocka_unit_test(test_kfree_skb_6_2),
+		cmocka_unit_test(test_kfree_skb_6_18),
+		cmocka_unit_test(test_consume_skb_6_18),
+		cmocka_unit_test(test_same_number_differs_between_kernels),
+		cmocka_unit_test(test_print_fmt_only_reason_symbolic),
+		cmocka_unit_test(test_print_fmt_malformed_entry),
+		cmocka_unit_test(test_table_needs_reason_field),
+		cmocka_unit_test(test_reason_field_without_table),
+		cmocka_unit_test(test_truncated_print_fmt),
+		cmocka_unit_test(test_every_prefix_is_safe),
+		cmocka_unit_test(test_malformed_fixtures),
+		cmocka_unit_test(test_malformed_lines),
+		cmocka_unit_test(test_too_many_fields),
+		cmocka_unit_test(test_field_declarations),
+		cmocka_unit_test(test_reason_name_fallbacks),
+		cmocka_unit_test(test_reason_value_lookup),
+		cmocka_unit_test(test_field_read),
+		cmocka_unit_test(test_field_read_record),
+		cmocka_unit_test_setup_teardown(test_load, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_load_large_file, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_load_rejects_huge_and_binary,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_load_permission_denied,
+						tree_setup, tree_teardown),
+		cmocka_unit_test(test_tracefs_find),
+		cmocka_unit_test(test_release_is_idempotent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,233 @@
+/* Golden tests of the report model and its formatters: a hand-built
+ * profile (fixture tracepoint format and kallsyms) in, exact text, JSON
+ * and folded output out.  DP_UPDATE_GOLDEN=1 rewrites the expected files;
+ * any change to them must then be read and justified in review. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dropprof/profile/names.h"
+#include "dropprof/kernel/skb_fields.h"
+#include "dropprof/symbols/ksym.h"
+#include "dropprof/output/output.h"
+#include "dropprof/profile/profile.h"
+#include "dropprof/model/report.h"
+#include "dropprof/record/sample.h"
+#include "dropprof/symbols/symmap.h"
+#include "dropprof/kernel/tp_format.h"
+#include "testutil.h"
+
+#define GOLDEN "tests/fixtures/golden/"
+
+/* Fixture addresses (tests/fixtures/ksym/kallsyms). */
+#define UDP_RCV      0xffffffff81000610ULL
+#define IP_RCV       0xffffffff81000110ULL
+#define IP_RCV_CORE  0xffffffff81000210ULL
+#define NFT_DO_CHAIN 0xffffffffc0200010ULL
+#define STEXT        0xffffffff81000000ULL
+
+struct fixture {
+	struct dp_tp_format fmt;
+	struct dp_ksyms *ks;
+	struct dp_profile prof;
+};
+
+static void add(struct dp_profile *p, uint32_t cpu, uint32_t reason,
+		uint64_t loc, uint16_t proto, const uint64_t *ips, size_t n,
+		int times)
+{
+	struct dp_skb_fields f = { .location = loc, .reason = reason,
+				   .protocol = proto };
+
+	for (int i = 0; i < times; i++)
+		assert_int_equal(dp_profile_add_drop_stack(p, cpu, &f, ips, n), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	const uint64_t udp_a[] = { UDP_RCV + 0x20, IP_RCV + 0x5, STEXT + 0x40 };
+	const uint64_t udp_b[] = { UDP_RCV + 0x20, IP_RCV + 0x8, STEXT + 0x40 };
+	const uint64_t nft[] = { NFT_DO_CHAIN + 0x30, IP_RCV + 0x5, STEXT + 0x40 };
+	const uint64_t other[] = { IP_RCV_CORE + 0x40, IP_RCV + 0x5 };
+
+	assert_non_null(fx);
+	assert_int_equal(dp_tp_format_load(&fx->fmt, "tests/fixtures/tp", "",
+					   "kfree_skb-6.18.format"), -ENOENT);
+	dp_test_load_format(&fx->fmt, "kfree_skb-6.18.format");
+	assert_int_equal(dp_ksyms_load(&fx->ks, "tests/fixtures/ksym/kallsyms"), 0);
+	assert_int_equal(dp_profile_init(&fx->prof, 2, 0), 0);
+	fx->prof.cpu_recorded[0] = fx->prof.cpu_recorded[1] = true;
+	fx->prof.has_reason = true;
+	fx->prof.frees_known = true;
+	fx->prof.frees = 85;
+	fx->prof.cpu_frees[0] = 60;
+	fx->prof.cpu_frees[1] = 25;
+	fx->prof.duration = 2.0;
+	fx->prof.stack_budget = 2000;
+	fx->prof.start_time = 1795300000;
+	strcpy(fx->prof.kernel, "6.18.0-test");
+	strcpy(fx->prof.hostname, "fixture");
+	strcpy(fx->prof.cpu_list, "0-1");
+
+	add(&fx->prof, 0, 3, UDP_RCV + 0x20, 0x0800, udp_a, 3, 5);   /* NO_SOCKET */
+	add(&fx->prof, 1, 3, UDP_RCV + 0x20, 0x0800, udp_b, 3, 2);   /* same functions */
+	add(&fx->prof, 0, 12, NFT_DO_CHAIN + 0x30, 0x86DD, nft, 3, 3); /* NETFILTER_DROP */
+	add(&fx->prof, 1, 13, IP_RCV_CORE + 0x40, 0x0800, other, 2, 2); /* OTHERHOST */
+	add(&fx->prof, 1, 14, IP_RCV_CORE + 0x40, 0x0800, other, 2, 1); /* IP_CSUM, same site */
+	add(&fx->prof, 0, 0x30005, IP_RCV_CORE + 0x50, 0x0806, NULL, 0, 1); /* subsystem, no stack */
+	add(&fx->prof, 0, 500, 0xffffffffa0000000ULL, 0x1234, other, 2, 1); /* unknown reason and site */
+	dp_profile_add_lost(&fx->prof, 1, 4);
+	assert_int_equal(dp_profile_add_counter(&fx->prof, "UdpNoPorts", 100, 107, 7, true), 0);
+	assert_int_equal(dp_profile_add_counter(&fx->prof, "IpInReceives", 1000, 1500, 500, false), 0);
+	assert_int_equal(dp_profile_add_counter(&fx->prof, "TcpCurrEstab", 5, 3, -2, false), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	dp_profile_release(&fx->prof);
+	dp_ksyms_free(fx->ks);
+	dp_tp_format_release(&fx->fmt);
+	free(fx);
+	return 0;
+}
+
+/* Names resolved once, as a live session does. */
+static int build(struct dp_report *rep, struct fixture *fx,
+		 const struct dp_ksyms *ks, const struct dp_tp_format *fmt,
+		 const struct dp_report_opts *o)
+{
+	struct dp_symmap names;
+	int err = dp_profile_names(&names, &fx->prof, ks, fmt);
+
+	if (err)
+		return err;
+	err = dp_report_build(rep, &fx->prof, &names, o);
+	dp_symmap_release(&names);
+	return err;
+}
+
+static void check_golden(const struct dp_report *rep, enum dp_format fmt,
+			 const char *name)
+{
+	char path[256];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	assert_int_equal(dp_out_write(rep, fmt, f), 0);
+	fclose(f);
+	snprintf(path, sizeof(path), GOLDEN "%s", name);
+	dp_test_golden(out, path);
+	free(out);
+}
+
+static void test_model(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_report_opts o = { .top_n = 3 };
+	struct dp_report rep;
+	uint64_t sum = 0;
+
+	assert_int_equal(build(&rep, fx, fx->ks, &fx->fmt, &o), 0);
+	assert_int_equal(rep.drops, 15);
+	assert_int_equal(rep.nr_reasons, 6);
+	assert_string_equal(rep.reasons[0].name, "NO_SOCKET");
+	assert_int_equal(rep.reasons[0].count, 7);
+	assert_string_equal(rep.reasons[0].top_site, "udp_rcv+0x20");
+	assert_string_equal(rep.reasons[1].name, "NETFILTER_DROP");
+	assert_string_equal(rep.reasons[1].top_site, "nft_do_chain+0x30 [nf_tables]");
+	/* Same site, two reasons: kept apart, the site sums them. */
+	assert_string_equal(rep.sites[1].site, "ip_rcv_core+0x40");
+	assert_int_equal(rep.sites[1].count, 3);
+	assert_int_equal(rep.sites[1].nr_reasons, 2);
+	assert_string_equal(rep.sites[1].reasons[0].name, "OTHERHOST");
+	assert_string_equal(rep.sites[1].reasons[1].name, "IP_CSUM");
+	/* Never a wrong name. */
+	for (size_t i = 0; i < rep.nr_reasons; i++) {
+		if (rep.reasons[i].value == 0x30005)
+			assert_string_equal(rep.reasons[i].name, "SUBSYS_3:5");
+		if (rep.reasons[i].value == 500)
+			assert_string_equal(rep.reasons[i].name, "REASON_500");
+	}
+	/* Folded counts add up to every drop; offset-only differences merge. */
+	for (size_t i = 0; i < rep.nr_folded; i++)
+		sum += rep.folded[i].count;
+	assert_int_equal(sum, 15);
+	assert_int_equal(rep.nr_stacks, 7);
+	assert_int_equal(rep.nr_folded, 6);
+	assert_int_equal(rep.lost, 4);
+	assert_int_equal(rep.cpus[1].lost, 4);
+	dp_report_release(&rep);
+}
+
+static void test_golden_outputs(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_report_opts o = { .top_n = 3 };
+	struct dp_report rep;
+
+	assert_int_equal(build(&rep, fx, fx->ks, &fx->fmt, &o), 0);
+	check_golden(&rep, DP_FORMAT_TEXT, "report.txt");
+	check_golden(&rep, DP_FORMAT_JSON, "report.json");
+	check_golden(&rep, DP_FORMAT_FOLDED, "report.folded");
+	dp_report_release(&rep);
+}
+
+static void test_no_symbols(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_report_opts o = { .top_n = 3 };
+	struct dp_report rep;
+
+	/* Without a symbol table every site is a raw address. */
+	assert_int_equal(build(&rep, fx, NULL, &fx->fmt, &o), 0);
+	assert_string_equal(rep.reasons[0].top_site, "0xffffffff81000630");
+	assert_null(rep.sites[0].function);
+	dp_report_release(&rep);
+}
+
+static void test_no_reason_field(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_report_opts o = { .top_n = 3 };
+	struct dp_report rep;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	fx->prof.has_reason = false;
+	assert_int_equal(build(&rep, fx, fx->ks, NULL, &o), 0);
+	fx->prof.has_reason = true;
+	for (size_t i = 0; i < rep.nr_reasons; i++)
+		assert_string_equal(rep.reasons[i].name, "UNKNOWN");
+	f = open_memstream(&out, &len);
+	assert_int_equal(dp_out_text(&rep, f), 0);
+	fclose(f);
+	assert_non_null(strstr(out, "has no 'reason' field"));
+	free(out);
+	dp_report_release(&rep);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_golden_outputs),
+		cmocka_unit_test(test_no_symbols),
+		cmocka_unit_test(test_no_reason_field),
+	};
+
+	return cmocka_run_group_tests_name("report", tests, setup, teardown);
+}
