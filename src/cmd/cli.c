@@ -90,8 +90,8 @@ int dp_usage_error(const struct dp_cli_text *text, const char *fmt, ...)
 	return DP_EXIT_USAGE;
 }
 
-int dp_cli_parse(int argc, char **argv, unsigned int what,
-		 const struct dp_cli_text *text, struct dp_cli *out)
+bool dp_cli_parse(int argc, char **argv, unsigned int what,
+		  const struct dp_cli_text *text, struct dp_cli *out, int *status)
 {
 	enum { OPT_FOLDED = 256, OPT_JSON, OPT_REASON, OPT_EXCLUDE, OPT_PROTO,
 	       OPT_ALL_STACKS, OPT_STACK_RATE };
@@ -126,50 +126,50 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 		     !(what & DP_CLI_REPORT)) ||
 		    (c == 'V' && !(what & DP_CLI_VERSION))) {
 			if (li >= 0)
-				return dp_usage_error(text, "option '--%s' is not for this command",
-						      longopts[li].name);
-			return dp_usage_error(text, "option '-%c' is not for this command", c);
+				return *status = dp_usage_error(text, "option '--%s' is not for this command",
+						      longopts[li].name), false;
+			return *status = dp_usage_error(text, "option '-%c' is not for this command", c), false;
 		}
 		li = -1;
 		switch (c) {
 		case 'd':
-			if (dp_parse_seconds(optarg, &out->duration))
-				return dp_usage_error(text, "invalid duration '%s': give a positive number of seconds", optarg);
+			if (dp_parse_seconds(optarg, &out->rec.duration))
+				return *status = dp_usage_error(text, "invalid duration '%s': give a positive number of seconds", optarg), false;
 			break;
 		case 'm':
 			if (dp_parse_count(optarg, 1, 1UL << 16, &v) || (v & (v - 1)))
-				return dp_usage_error(text, "invalid ring size '%s': give a power of two from 1 to 65536 pages", optarg);
-			out->ring_pages = v;
+				return *status = dp_usage_error(text, "invalid ring size '%s': give a power of two from 1 to 65536 pages", optarg), false;
+			out->rec.ring_pages = v;
 			break;
 		case 'q':
-			out->quiet = true;
+			out->rec.quiet = true;
 			break;
 		case OPT_REASON:
-			out->reasons = optarg;
+			out->rec.filter.reasons = optarg;
 			break;
 		case OPT_EXCLUDE:
-			out->exclude_reasons = optarg;
+			out->rec.filter.exclude_reasons = optarg;
 			break;
 		case OPT_PROTO:
-			out->protos = optarg;
+			out->rec.filter.protos = optarg;
 			break;
 		case OPT_ALL_STACKS:
-			out->all_stacks = true;
+			out->rec.all_stacks = true;
 			break;
 		case OPT_STACK_RATE:
 			if (dp_parse_count(optarg, 1, 10000000, &v))
-				return dp_usage_error(text, "invalid stack rate '%s': give stacks per second per CPU, 1 to 10000000", optarg);
-			out->stack_rate = (double)v;
+				return *status = dp_usage_error(text, "invalid stack rate '%s': give stacks per second per CPU, 1 to 10000000", optarg), false;
+			out->rec.stack_budget = (double)v;
 			break;
 		case 'n':
 			if (dp_parse_count(optarg, 1, 100000, &out->top))
-				return dp_usage_error(text, "invalid count '%s': give a number from 1 to 100000", optarg);
+				return *status = dp_usage_error(text, "invalid count '%s': give a number from 1 to 100000", optarg), false;
 			break;
 		case OPT_FOLDED:
 		case OPT_JSON:
 			if (out->format != DP_FORMAT_TEXT &&
 			    out->format != (c == OPT_JSON ? DP_FORMAT_JSON : DP_FORMAT_FOLDED))
-				return dp_usage_error(text, "%s", "--folded and --json exclude each other");
+				return *status = dp_usage_error(text, "%s", "--folded and --json exclude each other"), false;
 			out->format = c == OPT_JSON ? DP_FORMAT_JSON : DP_FORMAT_FOLDED;
 			break;
 		case 'o':
@@ -177,56 +177,50 @@ int dp_cli_parse(int argc, char **argv, unsigned int what,
 			break;
 		case 'h':
 			fputs(text->help, stdout);
-			return DP_EXIT_OK;
+			return *status = DP_EXIT_OK, false;
 		case 'V':
 			printf("dropprof %s\n", DP_VERSION);
-			return DP_EXIT_OK;
+			return *status = DP_EXIT_OK, false;
 		case ':':
-			return dp_usage_error(text, "option '%s' needs a value", argv[optind - 1]);
+			return *status = dp_usage_error(text, "option '%s' needs a value", argv[optind - 1]), false;
 		default:
-			return dp_usage_error(text, "unknown option '%s'", argv[optind - 1]);
+			return *status = dp_usage_error(text, "unknown option '%s'", argv[optind - 1]), false;
 		}
 	}
-	if ((what & DP_CLI_RECORD) && !out->ring_pages)
-		out->ring_pages = out->all_stacks ? DP_DEFAULT_RING_PAGES_ALL_STACKS :
+	if ((what & DP_CLI_RECORD) && !out->rec.ring_pages)
+		out->rec.ring_pages = out->rec.all_stacks ? DP_DEFAULT_RING_PAGES_ALL_STACKS :
 						    DP_DEFAULT_RING_PAGES;
 	out->nr_args = argc - optind;
 	out->args = argv + optind;
-	return -1;
+	return true;
 }
 
-int dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
-		  struct dp_symmap *names)
+bool dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
+		   struct dp_symmap *names, int *status)
 {
-	struct dp_filter_spec spec = {
-		cli->reasons, cli->exclude_reasons, cli->protos,
-	};
-	struct dp_session_opts so = {
-		.duration = cli->duration, .ring_pages = cli->ring_pages,
-		.quiet = cli->quiet, .all_stacks = cli->all_stacks,
-		.stack_budget = cli->stack_rate,
-	};
 	char err[4096];
 	int ret;
 
+	*status = DP_EXIT_FAIL;
 	if (dp_session_open(s, err, sizeof(err))) {
 		fprintf(stderr, "dropprof: %s\n", err);
-		return DP_EXIT_FAIL;
+		return false;
 	}
 	/* A bad filter word is a usage error, found only now that the
 	 * kernel's reason table is known. */
-	if (dp_session_set_filter(s, &spec, err, sizeof(err))) {
+	if (dp_session_set_filter(s, &cli->rec.filter, err, sizeof(err))) {
 		fprintf(stderr, "dropprof: %s\n", err);
 		dp_session_close(s);
-		return DP_EXIT_USAGE;
+		*status = DP_EXIT_USAGE;
+		return false;
 	}
-	ret = dp_session_record(s, &so, err, sizeof(err));
+	ret = dp_session_record(s, &cli->rec, err, sizeof(err));
 	if (!ret && (ret = dp_session_names(s, names)) != 0)
 		snprintf(err, sizeof(err), "cannot resolve symbols: %s", strerror(-ret));
 	if (ret) {
 		fprintf(stderr, "dropprof: %s\n", err);
 		dp_session_close(s);
-		return DP_EXIT_FAIL;
+		return false;
 	}
-	return -1;
+	return true;
 }

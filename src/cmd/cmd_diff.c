@@ -86,8 +86,7 @@ int dp_cmd_diff(int argc, char **argv)
 	struct dp_outfile out;
 	int ret;
 
-	ret = dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli);
-	if (ret >= 0)
+	if (!dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli, &ret))
 		return ret;
 	if (cli.nr_args != 2)
 		return dp_usage_error(&text, "%s", "give two profile files: BEFORE AFTER");

@@ -84,20 +84,18 @@ int dp_cmd_live(int argc, char **argv)
 	static const struct dp_cli_text text = { "dropprof", usage_text, help_text };
 	struct dp_cli cli = {
 		.top = DEFAULT_TOP,
-		.stack_rate = DP_DEFAULT_STACK_RATE,
+		.rec = { .stack_budget = DP_DEFAULT_STACK_RATE, .stop_fd = -1 },
 	};
 	struct dp_session s;
 	struct dp_symmap names;
 	int ret;
 
-	ret = dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_REPORT | DP_CLI_VERSION,
-			   &text, &cli);
-	if (ret >= 0)
+	if (!dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_REPORT | DP_CLI_VERSION,
+			   &text, &cli, &ret))
 		return ret;
 	if (cli.nr_args)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
-	ret = dp_cli_record(&cli, &s, &names);
-	if (ret >= 0)
+	if (!dp_cli_record(&cli, &s, &names, &ret))
 		return ret;
 	ret = dp_emit_report(&s.prof, &names, cli.top, cli.format, cli.output);
 	dp_symmap_release(&names);

@@ -44,21 +44,19 @@ static const char help_text[] =
 int dp_cmd_record(int argc, char **argv)
 {
 	static const struct dp_cli_text text = { "dropprof record", usage_text, help_text };
-	struct dp_cli cli = { .stack_rate = DP_DEFAULT_STACK_RATE };
+	struct dp_cli cli = { .rec = { .stack_budget = DP_DEFAULT_STACK_RATE, .stop_fd = -1 } };
 	struct dp_session s;
 	struct dp_symmap names;
 	char err[512];
 	int ret;
 
-	ret = dp_cli_parse(argc, argv, DP_CLI_RECORD, &text, &cli);
-	if (ret >= 0)
+	if (!dp_cli_parse(argc, argv, DP_CLI_RECORD, &text, &cli, &ret))
 		return ret;
 	if (cli.nr_args)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
 	if (!cli.output || !*cli.output || !strcmp(cli.output, "-"))
 		return dp_usage_error(&text, "%s", "give the profile file with -o FILE");
-	ret = dp_cli_record(&cli, &s, &names);
-	if (ret >= 0)
+	if (!dp_cli_record(&cli, &s, &names, &ret))
 		return ret;
 	ret = dp_profile_save(cli.output, &s.prof, &names, err, sizeof(err));
 	dp_symmap_release(&names);
@@ -67,7 +65,7 @@ int dp_cmd_record(int argc, char **argv)
 		dp_session_close(&s);
 		return DP_EXIT_FAIL;
 	}
-	if (!cli.quiet)
+	if (!cli.rec.quiet)
 		fprintf(stderr, "dropprof: saved %llu drops in %.2f s (%zu stacks, %zu counters moved, %llu lost) to '%s'\n",
 			(unsigned long long)s.prof.drops, s.prof.duration,
 			s.prof.stacks.nr_used, s.prof.nr_counters,

@@ -35,8 +35,7 @@ int dp_cmd_report(int argc, char **argv)
 	char err[512];
 	int ret;
 
-	ret = dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli);
-	if (ret >= 0)
+	if (!dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli, &ret))
 		return ret;
 	if (cli.nr_args != 1)
 		return dp_usage_error(&text, "%s", cli.nr_args ? "give exactly one profile file" :

@@ -46,6 +46,7 @@ struct cpu_events {
 
 struct dp_recorder {
 	struct dp_record_opts opts;
+	const char *filter;       /* borrowed; NULL: none */
 	struct dp_profile *prof;
 	struct dp_skb_layout layout;
 	const struct dp_addr_range *plumbing;
@@ -99,12 +100,12 @@ static int apply_filter(const struct dp_recorder *r, int fd, char *err,
 {
 	int ret;
 
-	if (!r->opts.filter)
+	if (!r->filter)
 		return 0;
-	ret = dp_perf_set_filter(fd, r->opts.filter);
+	ret = dp_perf_set_filter(fd, r->filter);
 	if (ret)
 		snprintf(err, errlen, "the kernel rejected the filter '%s': %s",
-			 r->opts.filter, strerror(-ret));
+			 r->filter, strerror(-ret));
 	return ret;
 }
 
@@ -223,6 +224,7 @@ static int open_cpu(struct dp_recorder *r, struct cpu_events *c,
 }
 
 int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
+		     const char *filter,
 		     struct dp_profile *prof, const struct dp_tp_format *kfree,
 		     const struct dp_tp_format *consume,
 		     const struct dp_addr_range *plumbing, size_t nr_plumbing,
@@ -237,6 +239,7 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		return -ENOMEM;
 	r->epfd = r->timerfd = -1;
 	r->opts = *o;
+	r->filter = filter;
 	r->prof = prof;
 	r->plumbing = plumbing;
 	r->nr_plumbing = nr_plumbing;
@@ -422,8 +425,9 @@ static int drain_all(struct dp_recorder *r)
 	return 0;
 }
 
-int dp_recorder_run(struct dp_recorder *r, int stop_fd)
+int dp_recorder_run(struct dp_recorder *r)
 {
+	int stop_fd = r->opts.stop_fd;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct epoll_event evs[64];
 	int ret = 0;

@@ -154,18 +154,12 @@ static int store_counter_deltas(struct dp_session *s,
 	return ret;
 }
 
-int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
+int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 		      char *err, size_t errlen)
 {
 	struct dp_counters before = { 0 }, after = { 0 };
 	bool have_counters;
-	struct dp_record_opts ro = {
-		.duration = o->duration,
-		.ring_pages = o->ring_pages,
-		.filter = s->filter[0] ? s->filter : NULL,
-		.all_stacks = o->all_stacks,
-		.stack_budget = o->stack_budget,
-	};
+	struct dp_record_opts ro;
 	struct dp_recorder *rec = NULL;
 	struct signalfd_siginfo si;
 	sigset_t set;
@@ -177,7 +171,10 @@ int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 			 strerror(-ret));
 		return ret;
 	}
-	ret = dp_recorder_open(&rec, &ro, &s->prof, &s->kfree,
+	ro = *o;
+	if (ro.stop_fd < 0)
+		ro.stop_fd = sfd;
+	ret = dp_recorder_open(&rec, &ro, s->filter[0] ? s->filter : NULL, &s->prof, &s->kfree,
 			       s->have_consume ? &s->consume : NULL,
 			       s->plumbing, s->nr_plumbing, s->cpus, s->nr_cpus,
 			       err, errlen);
@@ -200,7 +197,7 @@ int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
 			fprintf(stderr, "dropprof: recording on %zu CPUs (%s); Ctrl-C stops and reports\n",
 				s->nr_cpus, s->cpu_list);
 	}
-	ret = dp_recorder_run(rec, sfd);
+	ret = dp_recorder_run(rec);
 	/* Consume the signal that stopped us (if one did): still pending at
 	 * the unblock below, it would kill us before the report.  From here
 	 * on a second Ctrl-C must end the process at once. */

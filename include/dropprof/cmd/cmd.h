@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "dropprof/output/output.h"
+#include "dropprof/record/record.h"
 
 struct dp_profile;
 struct dp_symmap;
@@ -34,8 +35,6 @@ int dp_cmd_diff(int argc, char **argv);
 #define DP_DEFAULT_RING_PAGES 256
 #define DP_DEFAULT_RING_PAGES_ALL_STACKS 1024
 
-/* The dp_session_opts of a parsed command line. */
-struct dp_session_opts;
 #define DP_CLI_REPORT  0x2   /* -n N, --folded, --json */
 #define DP_CLI_VERSION 0x4   /* -V, --version */
 
@@ -46,34 +45,27 @@ struct dp_cli_text {
 };
 
 struct dp_cli {
-	double duration;         /* 0: until a signal */
-	size_t ring_pages;
-	bool quiet;
+	struct dp_record_opts rec;   /* DP_CLI_RECORD options */
 	enum dp_format format;
 	unsigned long top;
 	const char *output;      /* -o, NULL when absent */
-	const char *reasons;     /* --reason LIST */
-	const char *exclude_reasons; /* --exclude-reason LIST */
-	const char *protos;      /* --proto LIST */
-	bool all_stacks;         /* --all-stacks */
-	double stack_rate;       /* --stack-rate N (per CPU per second) */
 	int nr_args;             /* operands left after the options */
 	char **args;
 };
-
 /* Parse argv with the options in what; out must hold the defaults.
- * Returns -1 to go on, or the exit status to return at once (0 after
- * --help/--version, DP_EXIT_USAGE after an error, already printed). */
-int dp_cli_parse(int argc, char **argv, unsigned int what,
-		 const struct dp_cli_text *text, struct dp_cli *out);
+ * Returns true to go on; false when the command must return *status at
+ * once (0 after --help/--version, DP_EXIT_USAGE after an error, already
+ * printed). */
+bool dp_cli_parse(int argc, char **argv, unsigned int what,
+		  const struct dp_cli_text *text, struct dp_cli *out, int *status);
 
 /* Open a session, apply the filters, record as cli says and resolve the
- * names.  Returns -1 with *s open and *names built (the caller releases
- * both), or an exit status with everything released and the error
- * printed. */
+ * names.  Returns true with *s open and *names built (the caller releases
+ * both); false with everything released, the error printed and the exit
+ * status in *status. */
 struct dp_session;
-int dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
-		  struct dp_symmap *names);
+bool dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
+		   struct dp_symmap *names, int *status);
 
 /* Print "CMD: message", the usage and return DP_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))

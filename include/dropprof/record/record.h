@@ -8,25 +8,34 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dropprof/record/filter.h"
+
 struct dp_profile;
 struct dp_tp_format;
 struct dp_addr_range;
 
+/* What to record: the one options struct from the command line to the
+ * recorder (cmd/cli.c fills it, record/session.c and the recorder read
+ * it). */
 struct dp_record_opts {
 	double duration;          /* seconds; 0: until stop_fd */
 	size_t ring_pages;        /* data pages per CPU, power of two */
-	const char *filter;       /* tracepoint filter for the drop events */
+	bool quiet;               /* no progress lines */
 	bool all_stacks;          /* a stack with every drop, no sampling */
 	double stack_budget;      /* sampled stacks per second per CPU */
+	struct dp_filter_spec filter;  /* --reason, --exclude-reason, --proto */
+	int stop_fd;              /* readable: stop (the signal pipe); -1: none */
 };
 
 struct dp_recorder;
 
-/* Open every event (disabled).  kfree is the kfree_skb format; consume may
+/* Open every event (disabled).  filter is the tracepoint filter built
+ * from o->filter (NULL: none).  kfree is the kfree_skb format; consume may
  * be NULL.  plumbing (borrowed, must outlive the recorder) lists the
  * functions stripped from the leaf end of stacks.  On failure *err gets one
  * line saying what failed and what to do.  Returns 0 or -errno. */
 int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
+		     const char *filter,
 		     struct dp_profile *prof, const struct dp_tp_format *kfree,
 		     const struct dp_tp_format *consume,
 		     const struct dp_addr_range *plumbing, size_t nr_plumbing,
@@ -35,9 +44,9 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 /* Enable all events and start the clock. */
 int dp_recorder_start(struct dp_recorder *r);
 
-/* Drain rings until the duration ends or stop_fd becomes readable (it is
- * not read).  Returns 0, or -errno from epoll. */
-int dp_recorder_run(struct dp_recorder *r, int stop_fd);
+/* Drain rings until the duration ends or o->stop_fd becomes readable (it
+ * is not read).  Returns 0, or -errno from epoll. */
+int dp_recorder_run(struct dp_recorder *r);
 
 /* Disable the events, drain what is left, read the counters and fill the
  * profile's duration and frees. */

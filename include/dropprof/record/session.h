@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "dropprof/profile/profile.h"
+#include "dropprof/record/record.h"
 #include "dropprof/kernel/tp_format.h"
 
 struct dp_ksyms;
@@ -18,13 +19,6 @@ struct dp_report;
 struct dp_report_opts;
 struct dp_symmap;
 
-struct dp_session_opts {
-	double duration;          /* 0: until SIGINT/SIGTERM */
-	size_t ring_pages;        /* per CPU, power of two */
-	bool quiet;               /* no progress lines on stderr */
-	bool all_stacks;          /* a stack with every drop */
-	double stack_budget;      /* sampled stacks per second per CPU */
-};
 
 struct dp_session {
 	char tracefs[4096];
@@ -48,14 +42,13 @@ int dp_session_open(struct dp_session *s, char *err, size_t errlen);
 
 /* Set the in-kernel filter (see filter.h) for the next recording; the
  * profile remembers it.  -EINVAL/-ENOTSUP with *err: a usage error. */
-struct dp_filter_spec;
 int dp_session_set_filter(struct dp_session *s, const struct dp_filter_spec *spec,
 			  char *err, size_t errlen);
 
 /* Record until the duration ends or SIGINT/SIGTERM arrives.  After the
  * first signal the default disposition is restored, so a second Ctrl-C
  * ends the process at once.  Returns 0 or -errno with *err set. */
-int dp_session_record(struct dp_session *s, const struct dp_session_opts *o,
+int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 		      char *err, size_t errlen);
 
 /* Resolve the names of what was recorded (for saving or reporting). */
