@@ -35,8 +35,19 @@ int dp_perf_open_tp(const struct dp_perf_tp_attr *a)
 			attr.wakeup_watermark = a->wakeup_watermark;
 		}
 	}
+	/* The event's own times tell a live event from one the kernel
+	 * switched off (its CPU went offline); its own lost count (6.0+)
+	 * reconciles what the ring delivered. */
+	attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
+			   PERF_FORMAT_TOTAL_TIME_RUNNING | PERF_FORMAT_LOST;
 	fd = syscall(SYS_perf_event_open, &attr, -1 /* all pids */, a->cpu,
 		     a->group_fd, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && errno == EINVAL) {
+		/* Before 6.0 there is no PERF_FORMAT_LOST. */
+		attr.read_format &= ~(uint64_t)PERF_FORMAT_LOST;
+		fd = syscall(SYS_perf_event_open, &attr, -1, a->cpu,
+			     a->group_fd, PERF_FLAG_FD_CLOEXEC);
+	}
 	if (fd < 0)
 		return -errno;
 	return (int)fd;
@@ -99,15 +110,32 @@ int dp_perf_event_id(int fd, uint64_t *id)
 	return perf_ioctl(fd, PERF_EVENT_IOC_ID, (unsigned long)id);
 }
 
-int dp_perf_read_count(int fd, uint64_t *value)
+int dp_perf_read_counts(int fd, struct dp_perf_counts *c)
 {
-	ssize_t n = read(fd, value, sizeof(*value));
+	/* value, time_enabled, time_running[, lost]: read_format order */
+	uint64_t v[4] = { 0 };
+	ssize_t n = read(fd, v, sizeof(v));
 
 	if (n < 0)
 		return -errno;
-	if (n != (ssize_t)sizeof(*value))
+	if (n < (ssize_t)(3 * sizeof(v[0])))
 		return -EIO;
+	c->value = v[0];
+	c->enabled = v[1];
+	c->running = v[2];
+	c->lost_known = n >= (ssize_t)sizeof(v);
+	c->lost = c->lost_known ? v[3] : 0;
 	return 0;
+}
+
+int dp_perf_read_count(int fd, uint64_t *value)
+{
+	struct dp_perf_counts c = { 0 };
+	int ret = dp_perf_read_counts(fd, &c);
+
+	if (!ret)
+		*value = c.value;
+	return ret;
 }
 
 const char *dp_perf_open_hint(int err)

@@ -22,7 +22,11 @@ int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
 	p->cpu_lost = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
 	p->cpu_frees = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
 	p->cpu_recorded = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(bool));
-	if (!p->cpu_drops || !p->cpu_lost || !p->cpu_frees || !p->cpu_recorded) {
+	p->cpu_hits = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
+	p->cpu_recovered = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
+	p->cpu_offline = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
+	if (!p->cpu_drops || !p->cpu_lost || !p->cpu_frees || !p->cpu_recorded ||
+	    !p->cpu_hits || !p->cpu_recovered || !p->cpu_offline) {
 		dp_profile_release(p);
 		return -ENOMEM;
 	}
@@ -39,6 +43,10 @@ void dp_profile_release(struct dp_profile *p)
 	free(p->cpu_lost);
 	free(p->cpu_frees);
 	free(p->cpu_recorded);
+	free(p->cpu_hits);
+	free(p->cpu_recovered);
+	free(p->cpu_offline);
+	p->cpu_hits = p->cpu_recovered = p->cpu_offline = NULL;
 	p->cpu_drops = p->cpu_lost = p->cpu_frees = NULL;
 	p->cpu_recorded = NULL;
 	for (size_t i = 0; i < p->nr_counters; i++)

@@ -1,6 +1,7 @@
-/* record — owns the per-CPU perf events and rings of a live recording and
- * the loop that empties them into a profile.  Syscalls on perf fds go
- * through perf_sys; record decoding goes through sample.
+/* record — owns the per-CPU perf events and rings of a live recording, the
+ * loop that empties them into a profile, and the CPUs that come and go
+ * while it runs.  Syscalls on perf fds go through kernel/perf_sys; what a
+ * record means is decided by demux (pure).
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -12,14 +13,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dropprof/kernel/skb_fields.h"
 #include "dropprof/kernel/perf_sys.h"
+#include "dropprof/kernel/skb_fields.h"
+#include "dropprof/kernel/tp_format.h"
 #include "dropprof/profile/profile.h"
+#include "dropprof/record/demux.h"
 #include "dropprof/record/record.h"
 #include "dropprof/record/ring.h"
-#include "dropprof/record/sample.h"
 #include "dropprof/record/sampler.h"
-#include "dropprof/kernel/tp_format.h"
+#include "dropprof/util/cpumask.h"
+#include "dropprof/util/error.h"
+#include "dropprof/util/strbuf.h"
 
 /* Two events per CPU share one ring: 'drop' counts every drop exactly
  * (raw fields only: a cheap record), 'stack' adds the kernel callchain for
@@ -30,35 +34,41 @@
 #define RAW_SAMPLE_TYPE (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_RAW)
 #define STACK_SAMPLE_TYPE (RAW_SAMPLE_TYPE | PERF_SAMPLE_CALLCHAIN)
 #define ADJUST_INTERVAL 0.1     /* seconds between period decisions */
+#define HOTPLUG_INTERVAL 0.25   /* seconds between CPU online checks */
+#define ONLINE_CPUS "/sys/devices/system/cpu/online"
 
 struct cpu_events {
-	int cpu;
+	bool open;               /* events open: the CPU is online */
+	bool seen;               /* opened at least once */
 	int drop_fd;
 	int stack_fd;            /* -1 with --all-stacks */
-	uint64_t drop_id, stack_id;
+	int free_fd;
 	struct dp_sampler sampler;
 	uint64_t drops_at_adjust;   /* cpu's drop count at the last decision */
-	int free_fd;
+	uint64_t last_enabled;      /* drop event's enabled time, last check */
+	uint64_t frees;             /* consume_skb of earlier incarnations */
+	bool frees_known;
 	void *map;
 	size_t map_len;
 	struct dp_ring ring;
+	struct dp_demux_cpu dx;
 };
 
 struct dp_recorder {
 	struct dp_record_opts opts;
-	const char *filter;       /* borrowed; NULL: none */
+	struct dp_strbuf drop_filter;   /* "" for none */
+	struct dp_strbuf stack_filter;
 	struct dp_profile *prof;
+	const struct dp_tp_format *kfree, *consume;   /* borrowed */
 	struct dp_skb_layout layout;
-	const struct dp_addr_range *plumbing;
-	size_t nr_plumbing;
-	struct cpu_events *cpus;
-	size_t nr_cpus;
+	struct dp_demux demux;
+	struct cpu_events *cpus;    /* indexed by CPU number */
+	size_t nr_slots;            /* possible CPUs: prof->nr_cpu_slots */
+	bool started;
 	int epfd;
 	int timerfd;
 	struct timespec t0;
-	double last_adjust;
-	uint64_t drop_type;      /* sample_type of the drop events */
-	uint64_t frames[DP_MAX_FRAMES];
+	double last_adjust, last_hotplug;
 };
 
 static double elapsed(const struct timespec *t0)
@@ -70,53 +80,66 @@ static double elapsed(const struct timespec *t0)
 	       (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Unmap and close without reading anything (errors, and after stop). */
+static void release_cpu(struct dp_recorder *r, struct cpu_events *c)
+{
+	if (c->drop_fd >= 0 && r->epfd >= 0)
+		epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->drop_fd, NULL);
+	dp_ring_release(&c->ring);
+	dp_perf_munmap(c->map, c->map_len);
+	c->map = NULL;
+	c->map_len = 0;
+	close_fd(&c->stack_fd);
+	close_fd(&c->drop_fd);
+	close_fd(&c->free_fd);
+	c->open = false;
+}
+
 void dp_recorder_free(struct dp_recorder *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nr_cpus; i++) {
-		struct cpu_events *c = &r->cpus[i];
-
-		dp_ring_release(&c->ring);
-		dp_perf_munmap(c->map, c->map_len);
-		if (c->stack_fd >= 0)
-			close(c->stack_fd);
-		if (c->drop_fd >= 0)
-			close(c->drop_fd);
-		if (c->free_fd >= 0)
-			close(c->free_fd);
-	}
+	for (size_t i = 0; i < r->nr_slots; i++)
+		release_cpu(r, &r->cpus[i]);
 	if (r->epfd >= 0)
 		close(r->epfd);
 	if (r->timerfd >= 0)
 		close(r->timerfd);
+	dp_strbuf_release(&r->drop_filter);
+	dp_strbuf_release(&r->stack_filter);
 	free(r->cpus);
 	free(r);
 }
 
-/* Both drop events carry the same in-kernel filter. */
-static int apply_filter(const struct dp_recorder *r, int fd, char *err,
-			size_t errlen)
+static int apply_filter(int fd, const struct dp_strbuf *f, int cpu,
+			struct dp_err *err)
 {
 	int ret;
 
-	if (!r->filter)
+	if (!f->len)
 		return 0;
-	ret = dp_perf_set_filter(fd, r->filter);
+	ret = dp_perf_set_filter(fd, f->buf);
 	if (ret)
-		snprintf(err, errlen, "the kernel rejected the filter '%s': %s",
-			 r->filter, strerror(-ret));
-	return ret;
+		return dp_err_set(err, ret,
+				  "the kernel rejected the filter '%s' on cpu %d: %s",
+				  f->buf, cpu, strerror(-ret));
+	return 0;
 }
 
 /* The sampled stack event, writing into the drop event's ring. */
 static int open_stack_event(struct dp_recorder *r, struct cpu_events *c,
-			    const struct dp_tp_format *kfree, char *err,
-			    size_t errlen)
+			    int cpu, struct dp_err *err)
 {
 	struct dp_perf_tp_attr a = {
-		.tp_id = kfree->id,
-		.cpu = c->cpu,
+		.tp_id = r->kfree->id,
+		.cpu = cpu,
 		.sample_type = STACK_SAMPLE_TYPE,
 		.sample_period = 1,
 		/* Its records wake the reader through the drop event's ring. */
@@ -126,101 +149,177 @@ static int open_stack_event(struct dp_recorder *r, struct cpu_events *c,
 	int fd, ret;
 
 	fd = dp_perf_open_tp(&a);
-	if (fd < 0) {
-		snprintf(err, errlen,
-			 "cannot open tracepoint 'skb:kfree_skb' for stacks on cpu %d: %s (%s)",
-			 c->cpu, strerror(-fd), dp_perf_open_hint(fd));
-		return fd;
-	}
+	if (fd < 0)
+		return dp_err_set(err, fd,
+				  "cannot open tracepoint 'skb:kfree_skb' for stacks on cpu %d: %s (%s)",
+				  cpu, strerror(-fd), dp_perf_open_hint(fd));
 	c->stack_fd = fd;
-	ret = apply_filter(r, fd, err, errlen);
+	ret = apply_filter(fd, &r->stack_filter, cpu, err);
 	if (ret)
 		return ret;
 	ret = dp_perf_set_output(fd, c->drop_fd);
 	if (!ret)
-		ret = dp_perf_event_id(fd, &c->stack_id);
-	if (ret) {
-		snprintf(err, errlen, "cannot attach the stack event to the ring on cpu %d: %s",
-			 c->cpu, strerror(-ret));
-		return ret;
-	}
+		ret = dp_perf_event_id(fd, &c->dx.stack_id);
+	if (ret)
+		return dp_err_set(err, ret,
+				  "cannot attach the stack event to the ring on cpu %d: %s",
+				  cpu, strerror(-ret));
 	dp_sampler_init(&c->sampler, r->opts.stack_budget);
 	return 0;
 }
 
-static int open_cpu(struct dp_recorder *r, struct cpu_events *c,
-		    const struct dp_tp_format *kfree,
-		    const struct dp_tp_format *consume, char *err, size_t errlen)
+/* Open one CPU's events (disabled) and its ring, and watch the ring. */
+static int open_cpu(struct dp_recorder *r, int cpu, struct dp_err *err)
 {
+	struct cpu_events *c = &r->cpus[cpu];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct dp_perf_tp_attr a = {
-		.tp_id = kfree->id,
-		.cpu = c->cpu,
-		.sample_type = r->drop_type,
+		.tp_id = r->kfree->id,
+		.cpu = cpu,
+		.sample_type = r->demux.drop_type,
 		.sample_period = 1,
 		/* Wake when a quarter of the ring is full: the reader has
 		 * three quarters of headroom to catch up before loss. */
 		.wakeup_watermark = (uint32_t)(r->opts.ring_pages * page / 4),
 		.group_fd = -1,
 	};
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 	int fd, ret;
 
+	c->drop_fd = c->stack_fd = c->free_fd = -1;
+	c->dx.drop_id = c->dx.stack_id = 0;
 	fd = dp_perf_open_tp(&a);
-	if (fd < 0) {
-		snprintf(err, errlen,
-			 "cannot open tracepoint 'skb:kfree_skb' on cpu %d: %s (%s)",
-			 c->cpu, strerror(-fd), dp_perf_open_hint(fd));
-		return fd;
-	}
+	if (fd < 0)
+		return dp_err_set(err, fd,
+				  "cannot open tracepoint 'skb:kfree_skb' on cpu %d: %s (%s)",
+				  cpu, strerror(-fd), dp_perf_open_hint(fd));
 	c->drop_fd = fd;
-	ret = apply_filter(r, fd, err, errlen);
+	ret = apply_filter(fd, &r->drop_filter, cpu, err);
 	if (ret)
 		return ret;
 	ret = dp_perf_mmap(fd, r->opts.ring_pages, &c->map, &c->map_len);
-	if (ret) {
-		snprintf(err, errlen,
-			 "cannot map a %zu KiB ring on cpu %d: %s (%s)",
-			 r->opts.ring_pages * page / 1024, c->cpu,
-			 strerror(-ret), dp_perf_open_hint(ret));
-		return ret;
-	}
+	if (ret)
+		return dp_err_set(err, ret,
+				  "cannot map a %zu KiB ring on cpu %d: %s (%s)",
+				  r->opts.ring_pages * page / 1024, cpu,
+				  strerror(-ret), dp_perf_open_hint(ret));
 	ret = dp_ring_init(&c->ring, c->map, page, r->opts.ring_pages * page);
-	if (ret) {
-		snprintf(err, errlen, "bad ring layout on cpu %d", c->cpu);
-		return ret;
-	}
-	if ((ret = dp_perf_event_id(c->drop_fd, &c->drop_id))) {
-		snprintf(err, errlen, "cannot read the event id on cpu %d: %s",
-			 c->cpu, strerror(-ret));
-		return ret;
-	}
+	if (ret)
+		return dp_err_set(err, ret, "bad ring layout on cpu %d", cpu);
+	ret = dp_perf_event_id(c->drop_fd, &c->dx.drop_id);
+	if (ret)
+		return dp_err_set(err, ret, "cannot read the event id on cpu %d: %s",
+				  cpu, strerror(-ret));
 	if (!r->opts.all_stacks) {
-		ret = open_stack_event(r, c, kfree, err, errlen);
+		ret = open_stack_event(r, c, cpu, err);
 		if (ret)
 			return ret;
 	}
-	ev.data.ptr = c;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "epoll_ctl: %s", strerror(-ret));
-		return ret;
+		return dp_err_set(err, ret, "epoll_ctl: %s", strerror(-ret));
 	}
-	if (consume) {
+	if (r->consume) {
 		struct dp_perf_tp_attr ca = {
-			.tp_id = consume->id, .cpu = c->cpu, .group_fd = -1,
+			.tp_id = r->consume->id, .cpu = cpu, .group_fd = -1,
 		};
 
 		fd = dp_perf_open_tp(&ca);
-		if (fd < 0) {
-			snprintf(err, errlen,
-				 "cannot open tracepoint 'skb:consume_skb' on cpu %d: %s (%s)",
-				 c->cpu, strerror(-fd), dp_perf_open_hint(fd));
-			return fd;
-		}
+		if (fd < 0)
+			return dp_err_set(err, fd,
+					  "cannot open tracepoint 'skb:consume_skb' on cpu %d: %s (%s)",
+					  cpu, strerror(-fd), dp_perf_open_hint(fd));
 		c->free_fd = fd;
 	}
+	c->open = true;
+	c->last_enabled = 0;
+	if (!c->seen) {
+		c->seen = true;
+		c->dx.cpu = cpu;
+		c->dx.hits_known = true;
+		c->frees_known = true;
+		r->prof->cpu_recorded[cpu] = true;
+	}
 	return 0;
+}
+
+static int enable_cpu(struct cpu_events *c)
+{
+	int ret;
+
+	/* Counters first, so no drop is seen without its frees window. */
+	if (c->free_fd >= 0 && (ret = dp_perf_enable(c->free_fd)))
+		return ret;
+	if ((ret = dp_perf_enable(c->drop_fd)))
+		return ret;
+	if (c->stack_fd >= 0 && (ret = dp_perf_enable(c->stack_fd)))
+		return ret;
+	return 0;
+}
+
+struct drain_ctx {
+	struct dp_recorder *r;
+	struct cpu_events *c;
+};
+
+static int on_record(void *arg, const struct perf_event_header *rec)
+{
+	struct drain_ctx *d = arg;
+
+	return dp_demux_record(&d->r->demux, &d->c->dx, rec);
+}
+
+static int drain_cpu(struct dp_recorder *r, struct cpu_events *c)
+{
+	struct drain_ctx d = { r, c };
+	long ret;
+
+	if (!c->map)
+		return 0;
+	ret = dp_ring_drain(&c->ring, on_record, &d, 0);
+	return ret < 0 ? (int)ret : 0;
+}
+
+static int drain_all(struct dp_recorder *r)
+{
+	for (size_t i = 0; i < r->nr_slots; i++) {
+		int ret = drain_cpu(r, &r->cpus[i]);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The end of an incarnation: stop the events, empty the ring, and let
+ * the kernel's own counts settle what was delivered and what was lost. */
+static int retire_cpu(struct dp_recorder *r, struct cpu_events *c)
+{
+	struct dp_perf_counts drop = { 0 }, stack = { 0 };
+	bool known;
+	uint64_t v;
+	int ret;
+
+	dp_perf_disable(c->drop_fd);
+	if (c->stack_fd >= 0)
+		dp_perf_disable(c->stack_fd);
+	if (c->free_fd >= 0)
+		dp_perf_disable(c->free_fd);
+	ret = drain_cpu(r, c);
+	c->dx.bad += c->ring.bad_records;
+	c->ring.bad_records = 0;
+	known = dp_perf_read_counts(c->drop_fd, &drop) == 0;
+	if (c->stack_fd >= 0 && dp_perf_read_counts(c->stack_fd, &stack))
+		stack.lost = 0;
+	dp_demux_hits(&c->dx, drop.value, known, stack.lost);
+	if (c->free_fd >= 0) {
+		if (dp_perf_read_count(c->free_fd, &v) == 0)
+			c->frees += v;
+		else
+			c->frees_known = false;
+	}
+	release_cpu(r, c);
+	return ret;
 }
 
 int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
@@ -228,8 +327,9 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		     struct dp_profile *prof, const struct dp_tp_format *kfree,
 		     const struct dp_tp_format *consume,
 		     const struct dp_addr_range *plumbing, size_t nr_plumbing,
-		     const int *cpus, size_t nr_cpus, char *err, size_t errlen)
+		     const int *cpus, size_t nr_cpus, char *errbuf, size_t errlen)
 {
+	struct dp_err err = DP_ERR_INIT;
 	struct dp_recorder *r;
 	int ret;
 
@@ -239,48 +339,68 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		return -ENOMEM;
 	r->epfd = r->timerfd = -1;
 	r->opts = *o;
-	r->filter = filter;
+	dp_strbuf_init(&r->drop_filter);
+	dp_strbuf_init(&r->stack_filter);
 	r->prof = prof;
-	r->plumbing = plumbing;
-	r->nr_plumbing = nr_plumbing;
+	r->kfree = kfree;
+	r->consume = consume;
+	if (filter && *filter &&
+	    (dp_strbuf_adds(&r->drop_filter, filter) ||
+	     dp_strbuf_adds(&r->stack_filter, filter))) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	ret = dp_skb_layout_init(&r->layout, kfree);
 	if (ret) {
-		snprintf(err, errlen,
-			 "tracepoint 'skb:kfree_skb' has no 'location' field: unsupported kernel");
+		dp_err_set(&err, ret,
+			   "tracepoint 'skb:kfree_skb' has no 'location' field: unsupported kernel");
 		goto fail;
 	}
 	prof->has_reason = r->layout.has_reason;
 	prof->all_stacks = o->all_stacks;
 	prof->stack_budget = o->all_stacks ? 0 : o->stack_budget;
-	r->drop_type = o->all_stacks ? STACK_SAMPLE_TYPE : RAW_SAMPLE_TYPE;
-	r->cpus = calloc(nr_cpus, sizeof(*r->cpus));
+	r->demux = (struct dp_demux){
+		.prof = prof,
+		.layout = &r->layout,
+		.plumbing = plumbing,
+		.nr_plumbing = nr_plumbing,
+		.drop_type = o->all_stacks ? STACK_SAMPLE_TYPE : RAW_SAMPLE_TYPE,
+		.stack_type = STACK_SAMPLE_TYPE,
+		.all_stacks = o->all_stacks,
+		.kfree_id = kfree->id,
+	};
+	r->nr_slots = prof->nr_cpu_slots;
+	r->cpus = calloc(r->nr_slots ? r->nr_slots : 1, sizeof(*r->cpus));
 	if (!r->cpus) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	r->nr_cpus = nr_cpus;
-	for (size_t i = 0; i < nr_cpus; i++) {
-		r->cpus[i].cpu = cpus[i];
-		r->cpus[i].drop_fd = r->cpus[i].free_fd = -1;
-		r->cpus[i].stack_fd = -1;
-	}
+	for (size_t i = 0; i < r->nr_slots; i++)
+		r->cpus[i].drop_fd = r->cpus[i].stack_fd = r->cpus[i].free_fd = -1;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "epoll_create1: %s", strerror(-ret));
+		dp_err_set(&err, ret, "epoll_create1: %s", strerror(-ret));
 		goto fail;
 	}
 	for (size_t i = 0; i < nr_cpus; i++) {
-		ret = open_cpu(r, &r->cpus[i], kfree, consume, err, errlen);
+		if (cpus[i] < 0 || (size_t)cpus[i] >= r->nr_slots) {
+			ret = dp_err_set(&err, -EINVAL,
+					 "cpu %d is beyond the possible CPUs", cpus[i]);
+			goto fail;
+		}
+		ret = open_cpu(r, cpus[i], &err);
 		if (ret)
 			goto fail;
-		if ((size_t)cpus[i] < prof->nr_cpu_slots)
-			prof->cpu_recorded[cpus[i]] = true;
 	}
 	prof->frees_known = consume != NULL;
 	*out = r;
 	return 0;
 fail:
+	if (ret == -ENOMEM && !err.msg)
+		dp_err_set(&err, ret, "out of memory");
+	snprintf(errbuf, errlen, "%s", dp_err_msg(&err));
+	dp_err_release(&err);
 	dp_recorder_free(r);
 	return ret;
 }
@@ -301,106 +421,32 @@ int dp_recorder_start(struct dp_recorder *r)
 		if (timerfd_settime(r->timerfd, 0, &its, NULL) < 0)
 			return -errno;
 	}
-	/* Counters first, so no drop is seen without its frees window. */
-	for (size_t i = 0; i < r->nr_cpus; i++) {
-		if (r->cpus[i].free_fd >= 0 &&
-		    (ret = dp_perf_enable(r->cpus[i].free_fd)))
+	for (size_t i = 0; i < r->nr_slots; i++)
+		if (r->cpus[i].open && (ret = enable_cpu(&r->cpus[i])))
 			return ret;
-		if ((ret = dp_perf_enable(r->cpus[i].drop_fd)))
-			return ret;
-		if (r->cpus[i].stack_fd >= 0 &&
-		    (ret = dp_perf_enable(r->cpus[i].stack_fd)))
-			return ret;
-	}
+	r->started = true;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	r->prof->start_time = (int64_t)time(NULL);
 	return 0;
 }
 
-struct drain_ctx {
-	struct dp_recorder *r;
-	struct cpu_events *c;
-};
-
-static int on_sample(struct dp_recorder *r, struct cpu_events *c,
-		     const struct perf_event_header *rec)
-{
-	struct dp_sample s;
-	struct dp_skb_fields f;
-	uint64_t id;
-	size_t n;
-	bool stack;
-
-	/* IDENTIFIER is the first field of every sample. */
-	if (rec->size < sizeof(*rec) + sizeof(id))
-		goto bad;
-	memcpy(&id, rec + 1, sizeof(id));
-	stack = c->stack_fd >= 0 && id == c->stack_id;
-	if (dp_sample_decode(rec, stack ? STACK_SAMPLE_TYPE : r->drop_type, &s) ||
-	    dp_skb_fields_read(&r->layout, s.raw, s.raw_size, &f))
-		goto bad;
-	if (!stack && !r->opts.all_stacks)
-		return dp_profile_add_drop(r->prof, (uint32_t)c->cpu, &f);
-	n = dp_callchain_kernel(s.ips, s.nr_ips, r->plumbing, r->nr_plumbing,
-				r->frames, DP_MAX_FRAMES);
-	/* Allocation failure would be a lie in the totals: stop. */
-	if (stack)
-		return dp_profile_add_stack(r->prof, f.reason, r->frames, n);
-	return dp_profile_add_drop_stack(r->prof, (uint32_t)c->cpu, &f, r->frames, n);
-bad:
-	r->prof->bad_records++;
-	return 0;
-}
-
-static int on_record(void *arg, const struct perf_event_header *rec)
-{
-	struct drain_ctx *d = arg;
-	struct dp_recorder *r = d->r;
-	uint64_t id, lost;
-
-	switch (rec->type) {
-	case PERF_RECORD_SAMPLE:
-		return on_sample(r, d->c, rec);
-	case PERF_RECORD_LOST:
-		if (dp_sample_decode_lost(rec, &id, &lost))
-			r->prof->bad_records++;
-		else if (d->c->stack_fd >= 0 && id == d->c->stack_id)
-			r->prof->stack_lost += lost;   /* drops still counted */
-		else
-			dp_profile_add_lost(r->prof, (uint32_t)d->c->cpu, lost);
-		return 0;
-	case PERF_RECORD_THROTTLE:
-		/* { time, id, stream_id }: a throttled stack event only
-		 * thins the stacks, a throttled drop event hides drops. */
-		if (rec->size >= sizeof(*rec) + 16) {
-			memcpy(&id, (const unsigned char *)(rec + 1) + 8, sizeof(id));
-			if (d->c->stack_fd >= 0 && id == d->c->stack_id)
-				return 0;
-		}
-		r->prof->throttled++;
-		return 0;
-	default:
-		return 0;
-	}
-}
-
 /* Every ADJUST_INTERVAL, let each CPU's sampler pick the stack period
  * from the drops that CPU counted since the last decision. */
-static void adjust_periods(struct dp_recorder *r)
+static void adjust_periods(struct dp_recorder *r, double now)
 {
-	double now = elapsed(&r->t0), dt = now - r->last_adjust;
+	double dt = now - r->last_adjust;
 
 	if (r->opts.all_stacks || dt < ADJUST_INTERVAL)
 		return;
 	r->last_adjust = now;
-	for (size_t i = 0; i < r->nr_cpus; i++) {
+	for (size_t i = 0; i < r->nr_slots; i++) {
 		struct cpu_events *c = &r->cpus[i];
-		uint64_t drops = (size_t)c->cpu < r->prof->nr_cpu_slots ?
-				 r->prof->cpu_drops[c->cpu] : 0;
-		uint64_t old = c->sampler.period;
-		uint64_t period = dp_sampler_update(&c->sampler,
-						    drops - c->drops_at_adjust, dt);
+		uint64_t drops = r->prof->cpu_drops[i];
+		uint64_t old = c->sampler.period, period;
 
+		if (!c->open || c->stack_fd < 0)
+			continue;
+		period = dp_sampler_update(&c->sampler, drops - c->drops_at_adjust, dt);
 		c->drops_at_adjust = drops;
 		if (period == old)
 			continue;
@@ -413,16 +459,66 @@ static void adjust_periods(struct dp_recorder *r)
 	}
 }
 
-static int drain_all(struct dp_recorder *r)
+/* CPUs that went offline and came back, or came online for the first
+ * time.  The kernel switches a CPU's events off when it goes offline and
+ * never back on: an event whose enabled time stopped growing is dead.
+ * A dead CPU's incarnation is retired (its counts kept); an online CPU
+ * without events gets new ones.  Drops between a CPU coming online and
+ * this check (at most HOTPLUG_INTERVAL) cannot be seen; the report says
+ * which CPUs came and went. */
+static int check_hotplug(struct dp_recorder *r, double now)
 {
-	for (size_t i = 0; i < r->nr_cpus; i++) {
-		struct drain_ctx d = { r, &r->cpus[i] };
-		long ret = dp_ring_drain(&r->cpus[i].ring, on_record, &d, 0);
+	struct dp_err err = DP_ERR_INIT;
+	bool *online;
+	int *list = NULL;
+	size_t nr = 0;
+	int ret = 0;
 
-		if (ret < 0)
-			return (int)ret;
+	if (now - r->last_hotplug < HOTPLUG_INTERVAL)
+		return 0;
+	r->last_hotplug = now;
+	online = calloc(r->nr_slots ? r->nr_slots : 1, sizeof(*online));
+	if (!online)
+		return -ENOMEM;
+	if (dp_cpulist_read(ONLINE_CPUS, &list, &nr) == 0)
+		for (size_t i = 0; i < nr; i++)
+			if (list[i] >= 0 && (size_t)list[i] < r->nr_slots)
+				online[list[i]] = true;
+	free(list);
+	for (size_t i = 0; i < r->nr_slots && !ret; i++) {
+		struct cpu_events *c = &r->cpus[i];
+		struct dp_perf_counts k;
+
+		if (c->open) {
+			bool dead = !online[i];
+
+			if (!dead && dp_perf_read_counts(c->drop_fd, &k) == 0) {
+				dead = k.enabled == c->last_enabled;
+				c->last_enabled = k.enabled;
+			}
+			if (!dead)
+				continue;
+			ret = retire_cpu(r, c);
+			r->prof->cpu_offline[i]++;
+		}
+		if (ret || !online[i])
+			continue;
+		if (!c->seen)
+			r->prof->cpus_added++;
+		ret = open_cpu(r, (int)i, &err);
+		if (!ret)
+			ret = enable_cpu(c);
+		if (ret) {
+			/* The CPU may have gone again already: not fatal. */
+			dp_warn("cannot record cpu %zu after it came online: %s",
+				i, dp_err_msg(&err));
+			release_cpu(r, c);
+			ret = 0;
+		}
 	}
-	return 0;
+	dp_err_release(&err);
+	free(online);
+	return ret;
 }
 
 int dp_recorder_run(struct dp_recorder *r)
@@ -444,8 +540,10 @@ int dp_recorder_run(struct dp_recorder *r)
 		goto out;
 	}
 	for (;;) {
-		int n = epoll_wait(r->epfd, evs, 64, 1000);
+		int n = epoll_wait(r->epfd, evs, 64,
+				   (int)(HOTPLUG_INTERVAL * 1000));
 		bool stop = false;
+		double now;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -461,7 +559,11 @@ int dp_recorder_run(struct dp_recorder *r)
 		ret = drain_all(r);
 		if (ret || stop)
 			break;
-		adjust_periods(r);
+		now = elapsed(&r->t0);
+		adjust_periods(r, now);
+		ret = check_hotplug(r, now);
+		if (ret)
+			break;
 	}
 out:
 	if (stop_fd >= 0)
@@ -471,31 +573,33 @@ out:
 
 int dp_recorder_stop(struct dp_recorder *r)
 {
-	int ret = 0;
+	struct dp_demux_cpu *dx;
+	size_t nr = 0;
+	int ret = 0, err;
 
-	for (size_t i = 0; i < r->nr_cpus; i++) {
-		dp_perf_disable(r->cpus[i].drop_fd);
-		if (r->cpus[i].stack_fd >= 0)
-			dp_perf_disable(r->cpus[i].stack_fd);
-		if (r->cpus[i].free_fd >= 0)
-			dp_perf_disable(r->cpus[i].free_fd);
-	}
 	r->prof->duration = elapsed(&r->t0);
-	ret = drain_all(r);
-	for (size_t i = 0; i < r->nr_cpus; i++) {
+	for (size_t i = 0; i < r->nr_slots; i++) {
 		struct cpu_events *c = &r->cpus[i];
-		uint64_t v;
 
-		r->prof->bad_records += c->ring.bad_records;
-		if (c->free_fd < 0)
-			continue;
-		if (dp_perf_read_count(c->free_fd, &v) == 0) {
-			r->prof->frees += v;
-			if ((size_t)c->cpu < r->prof->nr_cpu_slots)
-				r->prof->cpu_frees[c->cpu] = v;
-		} else {
-			r->prof->frees_known = false;
-		}
+		if (c->open && (err = retire_cpu(r, c)) && !ret)
+			ret = err;
 	}
+	dx = calloc(r->nr_slots ? r->nr_slots : 1, sizeof(*dx));
+	if (!dx)
+		return -ENOMEM;
+	r->prof->frees = 0;
+	for (size_t i = 0; i < r->nr_slots; i++) {
+		struct cpu_events *c = &r->cpus[i];
+
+		if (!c->seen)
+			continue;
+		dx[nr++] = c->dx;
+		r->prof->cpu_frees[i] = c->frees;
+		r->prof->frees += c->frees;
+		if (!c->frees_known)
+			r->prof->frees_known = false;
+	}
+	dp_demux_finish(&r->demux, dx, nr);
+	free(dx);
 	return ret;
 }

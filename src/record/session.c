@@ -25,6 +25,7 @@
 #include "dropprof/symbols/symmap.h"
 
 #define ONLINE_CPUS "/sys/devices/system/cpu/online"
+#define POSSIBLE_CPUS "/sys/devices/system/cpu/possible"
 #define KALLSYMS "/proc/kallsyms"
 #define PROCNET "/proc/net"
 
@@ -74,6 +75,20 @@ static int load_formats(struct dp_session *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Room for every CPU that can ever come online during the recording. */
+static size_t cpu_slots(const struct dp_session *s)
+{
+	size_t slots = (size_t)s->cpus[s->nr_cpus - 1] + 1;
+	int *possible = NULL;
+	size_t nr = 0;
+
+	if (dp_cpulist_read(POSSIBLE_CPUS, &possible, &nr) == 0 && nr &&
+	    (size_t)possible[nr - 1] + 1 > slots)
+		slots = (size_t)possible[nr - 1] + 1;
+	free(possible);
+	return slots;
+}
+
 int dp_session_open(struct dp_session *s, char *err, size_t errlen)
 {
 	struct utsname u;
@@ -103,8 +118,7 @@ int dp_session_open(struct dp_session *s, char *err, size_t errlen)
 	ret = dp_plumbing_ranges(s->ksyms, &s->plumbing, &s->nr_plumbing);
 	if (ret)
 		goto fail;
-	ret = dp_profile_init(&s->prof, (size_t)s->cpus[s->nr_cpus - 1] + 1,
-			      DP_DEFAULT_MAX_STACKS);
+	ret = dp_profile_init(&s->prof, cpu_slots(s), DP_DEFAULT_MAX_STACKS);
 	if (ret)
 		goto fail;
 	snprintf(s->prof.cpu_list, sizeof(s->prof.cpu_list), "%s", s->cpu_list);

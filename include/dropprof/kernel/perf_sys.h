@@ -6,6 +6,7 @@
 #ifndef DROPPROF_PERF_SYS_H
 #define DROPPROF_PERF_SYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,7 +41,21 @@ int dp_perf_disable(int fd);
 /* Apply a tracepoint filter string (PERF_EVENT_IOC_SET_FILTER). */
 int dp_perf_set_filter(int fd, const char *filter);
 
-/* Read the 64-bit counter of a counting event.  Returns 0 or -errno. */
+/* What read(2) of an event opened by dp_perf_open_tp() says. */
+struct dp_perf_counts {
+	uint64_t value;          /* hits (every one, sampled or not) */
+	uint64_t enabled;        /* ns the event was enabled: stops growing
+				    once the kernel switched it off, e.g.
+				    when its CPU went offline */
+	uint64_t running;        /* ns it was scheduled */
+	uint64_t lost;           /* samples the kernel could not write */
+	bool lost_known;         /* the kernel has PERF_FORMAT_LOST (6.0+) */
+};
+
+/* Read an event's counts.  Returns 0 or -errno. */
+int dp_perf_read_counts(int fd, struct dp_perf_counts *c);
+
+/* Just the hit count.  Returns 0 or -errno. */
 int dp_perf_read_count(int fd, uint64_t *value);
 
 /* Event id (PERF_EVENT_IOC_ID), to match PERF_SAMPLE_IDENTIFIER. */

@@ -42,11 +42,22 @@ struct dp_profile {
 	uint64_t *cpu_lost;
 	uint64_t *cpu_frees;
 	bool *cpu_recorded;          /* the online CPUs that were recorded */
+	uint64_t *cpu_hits;          /* the kernel's own count of drops on the
+					CPU (drop events' hit counts + ftrace
+					entries): drops + lost, per CPU */
+	uint64_t *cpu_recovered;     /* idle-context drops read from the
+					ftrace ring (part of cpu_drops) */
+	uint64_t *cpu_offline;       /* times the CPU went offline */
+	bool hits_known;             /* every hit count could be read */
+	uint64_t recovered;          /* sum of cpu_recovered */
+	uint64_t cpus_added;         /* CPUs that came online during the
+					recording */
 
 	uint64_t drops;              /* every decoded drop sample */
 	uint64_t frees;              /* consume_skb total (counting events) */
 	bool frees_known;
-	uint64_t lost;               /* PERF_RECORD_LOST total */
+	uint64_t lost;               /* drops counted by the kernel but not
+					delivered: hits - delivered, per CPU */
 	uint64_t throttled;          /* PERF_RECORD_THROTTLE events: the kernel
 					paused sampling, drops then are unseen */
 	uint64_t bad_records;        /* undecodable records (never silent) */
