@@ -32,6 +32,8 @@ DP_NS_SEQ=0
 DP_NETNS=()              # namespaces to delete
 DP_PIDS=()               # background processes to stop
 DP_RMDIRS=()             # directories to remove besides DP_TMP
+DP_ATEXIT=()             # commands run first at exit (eval), e.g. to
+                         # bring a CPU back online
 declare -A DP_RUN_PID    # dropprof run name -> pid
 
 # --- results --------------------------------------------------------------
@@ -156,8 +158,11 @@ dp_forget_pid() {
 }
 
 dp_cleanup() {
-	local rc=$? pid ns
+	local rc=$? pid ns cmd
 	trap - EXIT INT TERM HUP
+	for cmd in "${DP_ATEXIT[@]}"; do
+		eval "$cmd"
+	done
 	for pid in "${DP_PIDS[@]}"; do
 		dp_stop_pid "$pid" TERM
 	done
