@@ -11,6 +11,9 @@
 #   B  dropprof -d RUN+1 --json -o FILE        (default options)
 #   C  perf record -e skb:kfree_skb -g -a      (skipped when perf does not work)
 #   D  dropprof --all-stacks                   (skipped until dropprof has it)
+#   E  BENCH_BASELINE -d RUN+1 --json -o FILE  (another dropprof binary, e.g.
+#      the last release or the commit before a change: before and after in
+#      one interleaved run; only when BENCH_BASELINE is set)
 #
 # For each: sender throughput and its ratio to the untraced median, drops
 # seen by the tracer vs drops caused by the sender, lost samples, tracer CPU
@@ -23,7 +26,8 @@
 #
 # Environment (defaults):
 #   ROUNDS=3 RUN_SECONDS=5           rounds and seconds of traffic per run
-#   BENCH_COLUMNS="A B C D"          columns to run (unavailable ones skip)
+#   BENCH_COLUMNS="A B C D E"        columns to run (unavailable ones skip)
+#   BENCH_BASELINE=                  the dropprof binary of column E
 #   BENCH_DROPPROF_ARGS=             extra arguments for columns B and D
 #   BENCH_REPORT=0 REPORT_DROPS=1000000
 #   BENCH_KEEP=0                     1 keeps the work directory
@@ -43,7 +47,8 @@ ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 : "${PERF:=perf}"
 : "${ROUNDS:=3}"
 : "${RUN_SECONDS:=5}"
-: "${BENCH_COLUMNS:=A B C D}"
+: "${BENCH_COLUMNS:=A B C D E}"
+: "${BENCH_BASELINE:=}"
 : "${BENCH_DROPPROF_ARGS:=}"
 : "${BENCH_REPORT:=0}"
 : "${REPORT_DROPS:=1000000}"
@@ -316,12 +321,13 @@ run_untraced() {
 
 # run_dropprof COL TAG EXTRA_ARGS...
 run_dropprof() {
-	local col=$1 tag=$2 ns json seen lost throttled ok=1
+	local col=$1 tag=$2 ns json seen lost throttled ok=1 bin=$DROPPROF
 	shift 2
+	[ "$col" = E ] && bin=$BENCH_BASELINE
 	json=$TMP/$tag.json
 	netns_new ns
 	# shellcheck disable=SC2086 # BENCH_DROPPROF_ARGS is a list of words
-	tracer_start "$tag" "$DROPPROF" -d $((RUN_SECONDS + 1)) --json -o "$json" \
+	tracer_start "$tag" "$bin" -d $((RUN_SECONDS + 1)) --json -o "$json" \
 		$BENCH_DROPPROF_ARGS "$@"
 	if ! wait_ready "$tag" '^dropprof: recording'; then
 		netns_del "$ns"
@@ -582,7 +588,15 @@ for c in $BENCH_COLUMNS; do
 		fi
 		# <<< Column D hook
 		;;
-	*) die "unknown column '$c' in BENCH_COLUMNS (A B C D)" ;;
+	E)
+		if [ -n "$BENCH_BASELINE" ] && [ -x "$BENCH_BASELINE" ]; then
+			COLS+=(E); COL_TITLE[E]="E baseline"
+			NOTES+=("column E is '$BENCH_BASELINE': $("$BENCH_BASELINE" --version 2>&1 | head -n 1)")
+		elif [ -n "$BENCH_BASELINE" ]; then
+			die "BENCH_BASELINE '$BENCH_BASELINE' is not an executable"
+		fi
+		;;
+	*) die "unknown column '$c' in BENCH_COLUMNS (A B C D E)" ;;
 	esac
 done
 [ "${#COLS[@]}" -gt 0 ] || die "no column to run"
@@ -605,6 +619,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		B) run_dropprof B "b$r" ;;
 		C) run_perf C "c$r" ;;
 		D) run_dropprof D "d$r" --all-stacks ;;
+		E) run_dropprof E "e$r" ;;
 		esac
 	done
 done
