@@ -9,7 +9,6 @@
  * pointers.  The file is never read again: a miss is a miss.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +144,11 @@ static bool parse_line(const char *p, const char *end, struct line *l)
 
 /* Rank among symbols sharing an address: an exported (global) name is
  * what a reader recognises, a weak one is a default that may be
- * overridden, a local one is often an alias. */
+ * overridden, a local one is often an alias.  A section marker comes
+ * last: it shares its address with the function that follows it, and the
+ * function is what a reader wants to see. */
+#define RANK_MARKER 4
+
 static int type_rank(char type)
 {
 	switch (type) {
@@ -155,6 +158,45 @@ static int type_rank(char type)
 	case 'w': return 3;
 	default:  return -1;
 	}
+}
+
+static bool has_suffix(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* Linker-script and assembler symbols that bound a text section instead
+ * of naming a function.  Names are not a reliable guide: on 6.18 x86-64,
+ * 55 padded functions end in "_end" (__mmu_notifier_invalidate_range_end,
+ * __key_link_end, ...), and __start_tty, __stop_tty, __end_swap_bio_read
+ * and _erofs_printk are functions too.  So only these count:
+ *   - the image and init-text bounds (_text, _stext, _etext, _sinittext,
+ *     _einittext, ...), named one by one;
+ *   - __<section>_text_start / __<section>_text_end (__sched_text_end,
+ *     __irqentry_text_end, __noinstr_text_start, ...): every such name in
+ *     a real kallsyms is a marker, and no function is named that way;
+ *   - a few assembler end labels, named one by one.
+ * Module symbols are never markers: modules have no such sections in
+ * kallsyms. */
+static bool is_marker(const char *name, size_t n)
+{
+	static const char *const names[] = {
+		"_text", "_stext", "_etext", "_sinittext", "_einittext",
+		"_end", "__init_begin", "__init_end",
+		"__inittext_begin", "__inittext_end",         /* arm64 */
+		"__indirect_thunk_start", "__indirect_thunk_end", /* x86 < 6.x */
+		"__bhi_args_end", "__end_entry_SYSENTER_compat",  /* x86 entry */
+	};
+
+	if (n > 2 && name[0] == '_' && name[1] == '_' &&
+	    (has_suffix(name, n, "_text_start") || has_suffix(name, n, "_text_end")))
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && memcmp(name, names[i], n) == 0)
+			return true;
+	return false;
 }
 
 /* Append s[0..n) and a NUL; *off gets where it starts. */
@@ -235,6 +277,8 @@ static int add_line(struct loader *ld, const struct line *l)
 	rank = type_rank(l->type);
 	if (rank < 0)
 		return 0;
+	if (!l->module && is_marker(l->name, l->name_len))
+		rank = RANK_MARKER;
 	/* __pfx_foo names the padding the kernel puts before foo
 	 * (CONFIG_FUNCTION_PADDING_BYTES).  It is no function a reader
 	 * knows, and where it shares an address with a real symbol it
@@ -392,16 +436,6 @@ bool dp_ksyms_restricted(const struct dp_ksyms *ks)
 	return ks && ks->restricted;
 }
 
-/* Linker-script symbols that end a text section rather than start a
- * function (_etext, _einittext, __entry_text_end, __irqentry_text_end). */
-static int is_end_marker(const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strcmp(name, "_etext") || !strcmp(name, "_einittext") ||
-	       (name[0] == '_' && n > 4 && !strcmp(name + n - 4, "_end"));
-}
-
 const struct dp_ksym *dp_ksyms_find(const struct dp_ksyms *ks, uint64_t addr,
 				    uint64_t *offset)
 {
@@ -430,10 +464,12 @@ const struct dp_ksym *dp_ksyms_find(const struct dp_ksyms *ks, uint64_t addr,
 	while (i > 0 && ks->ents[i - 1].sym.addr == ks->ents[i].sym.addr)
 		i--;
 	/* Without sizes, an address far past a symbol, or past a section
-	 * end marker, is in no known function: "_etext+0x1efff900" would
-	 * claim a precision we do not have. */
+	 * marker, is in no known function: "_etext+0x1efff900" would claim a
+	 * precision we do not have.  A marker is first at its address only
+	 * when no function shares it (see RANK_MARKER). */
 	if (addr - ks->ents[i].sym.addr > DP_KSYM_MAX_OFFSET ||
-	    is_end_marker(ks->ents[i].sym.name))
+	    (!ks->ents[i].sym.module &&
+	     is_marker(ks->ents[i].sym.name, strlen(ks->ents[i].sym.name))))
 		return NULL;
 	if (offset)
 		*offset = addr - ks->ents[i].sym.addr;
@@ -475,31 +511,4 @@ const struct dp_ksym *dp_ksyms_by_name(const struct dp_ksyms *ks,
 		*end = j < ks->count ? ks->ents[j].sym.addr : s->addr;
 	}
 	return &ks->ents[found].sym;
-}
-
-const char *dp_ksyms_format(const struct dp_ksyms *ks, uint64_t addr,
-			    bool with_offset, char *buf, size_t len)
-{
-	const struct dp_ksym *s;
-	uint64_t off = 0;
-	const char *mod_open = "", *mod = "", *mod_close = "";
-
-	if (!buf || !len)
-		return buf;
-	s = dp_ksyms_find(ks, addr, &off);
-	if (!s) {
-		snprintf(buf, len, "0x%016" PRIx64, addr);
-		return buf;
-	}
-	if (s->module) {
-		mod_open = " [";
-		mod = s->module;
-		mod_close = "]";
-	}
-	if (with_offset)
-		snprintf(buf, len, "%s+0x%" PRIx64 "%s%s%s", s->name, off,
-			 mod_open, mod, mod_close);
-	else
-		snprintf(buf, len, "%s%s%s%s", s->name, mod_open, mod, mod_close);
-	return buf;
 }

@@ -41,22 +41,19 @@ bool dp_ksyms_restricted(const struct dp_ksyms *ks);
 /* Symbol containing addr: the last symbol whose address is <= addr.
  * NULL when addr is below the first symbol, past the last one (the last
  * symbol only marks the end of the table; it contains nothing), more than
- * DP_KSYM_MAX_OFFSET past its symbol, or in a section end marker such as
- * _etext.
+ * DP_KSYM_MAX_OFFSET past its symbol, or when that symbol is a vmlinux
+ * section marker (_stext, _etext, __sched_text_end, ...; is_marker() in
+ * ksym.c has the rule).  A function that shares its address with a marker
+ * is always the one returned.
  * *offset (may be NULL) gets addr - sym->addr. */
 const struct dp_ksym *dp_ksyms_find(const struct dp_ksyms *ks, uint64_t addr,
 				    uint64_t *offset);
 
 /* First symbol with that exact name (vmlinux before modules), or NULL.
+ * Section markers are found by name too (_stext, _etext).
  * *end (may be NULL) gets the address of the next higher distinct address
  * in the table, i.e. the end of the function. */
 const struct dp_ksym *dp_ksyms_by_name(const struct dp_ksyms *ks,
 				       const char *name, uint64_t *end);
-
-/* Format addr as "func+0x1a", "func+0x1a [module]" (with_offset), or
- * "func", "func [module]" (without); "0xffffffff81234567" when unknown.
- * Returns buf. */
-const char *dp_ksyms_format(const struct dp_ksyms *ks, uint64_t addr,
-			    bool with_offset, char *buf, size_t len);
 
 #endif

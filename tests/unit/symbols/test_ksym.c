@@ -5,10 +5,15 @@
  *                        __pfx_ padding, aliases and data symbols
  *   kallsyms-restricted  the same with every address zeroed
  *   kallsyms-arm64       modules below the kernel, one name in three places
+ *   kallsyms-markers     lines of a real 6.18 x86-64 /proc/kallsyms: functions
+ *                        whose names look like markers (__key_link_end,
+ *                        __start_tty, __end_swap_bio_read, _erofs_printk) and
+ *                        the real section markers around them
  *   no-text, empty       nothing to keep
  *   garbage              malformed lines around a few good ones
  * The last test reads the running kernel's /proc/kallsyms and skips when
- * it is unreadable or restricted.
+ * it is unreadable or restricted; it checks that every function the kernel
+ * pads (a __pfx_ twin proves it is a function) is found by its address.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -94,8 +99,9 @@ static void test_find_exact(void **state)
 	assert_find(ks, A_IP_RCV, "ip_rcv", A_IP_RCV);
 	assert_find(ks, A_IP_RCV_CORE, "ip_rcv_core", A_IP_RCV_CORE);
 	assert_find(ks, A_UDP_RCV, "udp_rcv", A_UDP_RCV);
-	/* The first symbol of the table. */
-	assert_find(ks, A_TEXT, "_text", A_TEXT);
+	/* The first symbols of the table, _text and _stext, are markers
+	 * (test_markers): they name no function. */
+	assert_null(dp_ksyms_find(ks, A_TEXT, NULL));
 }
 
 static void test_find_mid(void **state)
@@ -147,8 +153,6 @@ static void test_find_aliases(void **state)
 {
 	const struct dp_ksyms *ks = *state;
 
-	/* Two globals at one address: the first one in the file. */
-	assert_find(ks, A_TEXT + 8, "_text", A_TEXT);
 	/* A local alias listed first loses to the global symbol. */
 	assert_find(ks, A_KFREE, "kfree_skb_list_reason", A_KFREE);
 	/* A weak default listed first loses to the strong definition. */
@@ -233,56 +237,6 @@ static void test_modules(void **state)
 	assert_null(dp_ksyms_find(ks, 0xffffffff81000700ULL + 0x10, NULL));
 }
 
-static void test_format(void **state)
-{
-	const struct dp_ksyms *ks = *state;
-	char buf[128];
-
-	assert_string_equal(dp_ksyms_format(ks, A_IP_RCV + 0x1a, true, buf, sizeof(buf)),
-			    "ip_rcv+0x1a");
-	assert_string_equal(dp_ksyms_format(ks, A_IP_RCV, true, buf, sizeof(buf)),
-			    "ip_rcv+0x0");
-	assert_string_equal(dp_ksyms_format(ks, A_IP_RCV + 0x1a, false, buf, sizeof(buf)),
-			    "ip_rcv");
-	assert_string_equal(dp_ksyms_format(ks, A_NFT_DO_CHAIN + 0x1a, true, buf, sizeof(buf)),
-			    "nft_do_chain+0x1a [nf_tables]");
-	assert_string_equal(dp_ksyms_format(ks, A_NFT_DO_CHAIN + 0x1a, false, buf, sizeof(buf)),
-			    "nft_do_chain [nf_tables]");
-	assert_string_equal(dp_ksyms_format(ks, 0x1234, true, buf, sizeof(buf)),
-			    "0x0000000000001234");
-	assert_string_equal(dp_ksyms_format(ks, UINT64_MAX, false, buf, sizeof(buf)),
-			    "0xffffffffffffffff");
-	assert_string_equal(dp_ksyms_format(NULL, A_IP_RCV, true, buf, sizeof(buf)),
-			    "0xffffffff81000110");
-	/* The return value is the caller's buffer. */
-	assert_ptr_equal(dp_ksyms_format(ks, A_IP_RCV, true, buf, sizeof(buf)), buf);
-}
-
-static void test_format_truncates(void **state)
-{
-	const struct dp_ksyms *ks = *state;
-	char buf[16];
-
-	memset(buf, 'X', sizeof(buf));
-	dp_ksyms_format(ks, A_NFT_DO_CHAIN + 0x1a, true, buf, 8);
-	assert_string_equal(buf, "nft_do_");
-	assert_int_equal(buf[8], 'X');
-
-	memset(buf, 'X', sizeof(buf));
-	dp_ksyms_format(ks, 0x1234, true, buf, 5);
-	assert_string_equal(buf, "0x00");
-	assert_int_equal(buf[5], 'X');
-
-	memset(buf, 'X', sizeof(buf));
-	dp_ksyms_format(ks, A_IP_RCV, true, buf, 1);
-	assert_string_equal(buf, "");
-	assert_int_equal(buf[1], 'X');
-
-	memset(buf, 'X', sizeof(buf));
-	assert_ptr_equal(dp_ksyms_format(ks, A_IP_RCV, true, buf, 0), buf);
-	assert_int_equal(buf[0], 'X');
-}
-
 static void test_by_name(void **state)
 {
 	const struct dp_ksyms *ks = *state;
@@ -361,10 +315,96 @@ static void test_by_name_prefers_vmlinux(void **state)
 	dp_ksyms_free(ks);
 }
 
+/* Real functions whose names end in _end or start like a section symbol
+ * are functions; only linker-section markers name nothing. */
+static void test_markers(void **state)
+{
+	struct dp_ksyms *ks = load_ok(FIXTURE("kallsyms-markers"));
+	static const struct {
+		const char *name;
+		uint64_t addr;
+	} funcs[] = {
+		{ "__mmu_notifier_invalidate_range_end", 0xffffffff8167ef50ULL },
+		{ "__key_link_end", 0xffffffff81ab16f0ULL },
+		{ "__hugetlb_zap_end", 0xffffffff8166c300ULL },
+		{ "__end_swap_bio_read", 0xffffffff81659050ULL },
+		{ "__stop_tty", 0xffffffff81d43310ULL },
+		{ "__start_tty", 0xffffffff81d43360ULL },
+		{ "_erofs_printk", 0xffffffff81225e80ULL },
+		{ "__SCT__tp_func_ma_write", 0xffffffff82276980ULL },
+		{ "io_schedule_timeout", 0xffffffff82265250ULL },
+		{ "__do_softirq", 0xffffffff8226fa10ULL },
+		{ "set_reset_devices", 0xffffffff8377f010ULL },
+		{ "use_tpause_delay", 0xffffffff837f5850ULL },
+	};
+	static const uint64_t in_no_function[] = {
+		0xffffffff82276988ULL + 0x10,   /* _etext: rodata follows */
+		0xffffffff837f5870ULL + 0x10,   /* _einittext */
+		0xffffffff8226df62ULL + 0x4,    /* __sched_text_end */
+		0xffffffff8226f9f1ULL + 0x4,    /* __lock_text_end */
+		0xffffffff8226fa1cULL + 0x2,    /* __softirqentry_text_end */
+		0xffffffff810018e6ULL + 0x2,    /* __end_entry_SYSENTER_compat */
+		0xffffffff82265240ULL + 0x8,    /* __sched_text_start (padding) */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
+		assert_find(ks, funcs[i].addr, funcs[i].name, funcs[i].addr);
+		assert_find(ks, funcs[i].addr + 3, funcs[i].name, funcs[i].addr);
+	}
+	for (size_t i = 0; i < sizeof(in_no_function) / sizeof(in_no_function[0]); i++) {
+		const struct dp_ksym *s = dp_ksyms_find(ks, in_no_function[i], NULL);
+
+		if (s)
+			fail_msg("0x%llx resolved to '%s', a section marker",
+				 (unsigned long long)in_no_function[i], s->name);
+	}
+	/* A marker at a function's address never takes its name, whatever
+	 * the file order. */
+	assert_find(ks, 0xffffffff81000f70ULL + 0x20,
+		    "swapgs_restore_regs_and_return_to_usermode", 0xffffffff81000f70ULL);
+	assert_find(ks, 0xffffffff82260f80ULL, "__bhi_args", 0xffffffff82260f80ULL);
+	assert_find(ks, 0xffffffff81000000ULL, "srso_alias_untrain_ret",
+		    0xffffffff81000000ULL);
+	/* Markers are still there by name (profiles keep _stext). */
+	assert_non_null(dp_ksyms_by_name(ks, "_stext", NULL));
+	assert_non_null(dp_ksyms_by_name(ks, "_etext", NULL));
+	dp_ksyms_free(ks);
+}
+
+/* The marker listed first at a function's address, and alone: a file
+ * order kallsyms can have (sorting is by address only). */
+static void test_marker_listed_first(void **state)
+{
+	static const char text[] =
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81000000 T first_func\n"
+		"ffffffff81000100 T __irqentry_text_end\n"
+		"ffffffff81000100 t common_interrupt_return\n"
+		"ffffffff81000200 T __sched_text_end\n"
+		"ffffffff81000300 T last_func\n"
+		"ffffffff81000400 T _etext\n";
+	char path[] = "/tmp/test_ksym.XXXXXX";
+	struct dp_ksyms *ks;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	assert_int_equal(close(fd), 0);
+	ks = load_ok(path);
+	unlink(path);
+	assert_find(ks, 0xffffffff81000004ULL, "first_func", 0xffffffff81000000ULL);
+	assert_find(ks, 0xffffffff81000104ULL, "common_interrupt_return",
+		    0xffffffff81000100ULL);
+	assert_null(dp_ksyms_find(ks, 0xffffffff81000204ULL, NULL));
+	assert_find(ks, 0xffffffff81000304ULL, "last_func", 0xffffffff81000300ULL);
+	dp_ksyms_free(ks);
+}
+
 static void test_restricted(void **state)
 {
 	struct dp_ksyms *ks = load_ok(FIXTURE("kallsyms-restricted"));
-	char buf[64];
 
 	(void)state;
 	assert_true(dp_ksyms_restricted(ks));
@@ -373,8 +413,6 @@ static void test_restricted(void **state)
 	assert_null(dp_ksyms_find(ks, 1, NULL));
 	assert_null(dp_ksyms_find(ks, A_IP_RCV, NULL));
 	assert_null(dp_ksyms_by_name(ks, "ip_rcv", NULL));
-	assert_string_equal(dp_ksyms_format(ks, A_IP_RCV, true, buf, sizeof(buf)),
-			    "0xffffffff81000110");
 	dp_ksyms_free(ks);
 }
 
@@ -496,6 +534,81 @@ static void test_free_null(void **state)
 	assert_null(dp_ksyms_by_name(NULL, "ip_rcv", NULL));
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every function the kernel pads has a __pfx_ twin: proof that it
+ * is a function, whatever its name looks like.  Each must be found by its
+ * address (under its own name or an alias at that address).  Returns how
+ * many were not. */
+static size_t check_padded_functions(const struct dp_ksyms *ks, size_t *checked)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char *line = NULL, **pfx = NULL;
+	size_t cap = 0, n = 0, pcap = 0, missing = 0;
+	struct { uint64_t addr; char *name; } *fn = NULL;
+	size_t nfn = 0, fcap = 0;
+
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long addr;
+		char type, name[512];
+
+		if (sscanf(line, "%llx %c %511s", &addr, &type, name) != 3)
+			continue;
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (!strncmp(name, "__pfx_", 6)) {
+			if (n == pcap) {
+				pcap = pcap ? pcap * 2 : 4096;
+				pfx = realloc(pfx, pcap * sizeof(*pfx));
+				assert_non_null(pfx);
+			}
+			pfx[n] = strdup(name + 6);
+			assert_non_null(pfx[n]);
+			n++;
+			continue;
+		}
+		if (nfn == fcap) {
+			fcap = fcap ? fcap * 2 : 4096;
+			fn = realloc(fn, fcap * sizeof(*fn));
+			assert_non_null(fn);
+		}
+		fn[nfn].addr = addr;
+		fn[nfn].name = strdup(name);
+		assert_non_null(fn[nfn].name);
+		nfn++;
+	}
+	free(line);
+	fclose(f);
+	if (n)
+		qsort(pfx, n, sizeof(*pfx), cmp_str);
+	*checked = 0;
+	for (size_t i = 0; i < nfn; i++) {
+		const struct dp_ksym *s;
+
+		if (!n || !bsearch(&fn[i].name, pfx, n, sizeof(*pfx), cmp_str))
+			continue;
+		(*checked)++;
+		s = dp_ksyms_find(ks, fn[i].addr, NULL);
+		if (!s || s->addr != fn[i].addr) {
+			if (missing++ < 10)
+				print_message("function '%s' at 0x%llx resolves to %s\n",
+					      fn[i].name, (unsigned long long)fn[i].addr,
+					      s ? s->name : "nothing");
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(pfx[i]);
+	free(pfx);
+	for (size_t i = 0; i < nfn; i++)
+		free(fn[i].name);
+	free(fn);
+	return missing;
+}
+
 static void test_real_kallsyms(void **state)
 {
 	struct dp_ksyms *ks = NULL;
@@ -524,6 +637,16 @@ static void test_real_kallsyms(void **state)
 	assert_ptr_equal(f, s);
 	assert_int_equal(off, 5);
 	assert_null(dp_ksyms_by_name(ks, "__pfx___udp4_lib_rcv", NULL));
+
+	{
+		size_t checked = 0, missing = check_padded_functions(ks, &checked);
+
+		/* A kernel without CONFIG_FUNCTION_PADDING_BYTES has no
+		 * __pfx_ twins and checks nothing here. */
+		if (missing)
+			fail_msg("%zu of %zu padded functions are not found by their address",
+				 missing, checked);
+	}
 	dp_ksyms_free(ks);
 }
 
@@ -540,12 +663,12 @@ int main(void)
 		cmocka_unit_test(test_find_skips_data),
 		cmocka_unit_test(test_pfx_never_returned),
 		cmocka_unit_test(test_modules),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_format_truncates),
 		cmocka_unit_test(test_by_name),
 	};
 	const struct CMUnitTest file_tests[] = {
 		cmocka_unit_test(test_by_name_prefers_vmlinux),
+		cmocka_unit_test(test_markers),
+		cmocka_unit_test(test_marker_listed_first),
 		cmocka_unit_test(test_restricted),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_no_text),
