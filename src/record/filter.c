@@ -3,162 +3,142 @@
  *   (reason == 3 || reason == 12) && (protocol == 2048)
  * Reason names are looked up in this kernel's own table: numbers differ
  * between kernels, so a name is the only portable way to say a reason.
+ * Protocol words come from the one protocol table (kernel/proto.c).
  */
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "dropprof/record/filter.h"
+#include "dropprof/kernel/proto.h"
 #include "dropprof/kernel/tp_format.h"
+#include "dropprof/record/filter.h"
+#include "dropprof/util/error.h"
+#include "dropprof/util/strbuf.h"
 
-struct sbuf {
-	char *p;
-	size_t len, used;
-	bool full;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void sb_add(struct sbuf *b, const char *fmt, ...)
+static int nomem(struct dp_err *err)
 {
-	va_list ap;
-	int n;
-
-	if (b->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->len - b->used)
-		b->full = true;
-	else
-		b->used += (size_t)n;
+	return dp_err_set(err, -ENOMEM, "out of memory");
 }
 
-static const struct {
-	const char *name;
-	unsigned value;
-} protos[] = {
-	{ "ipv4", 0x0800 }, { "ip", 0x0800 }, { "ipv6", 0x86DD },
-	{ "arp", 0x0806 }, { "vlan", 0x8100 }, { "lldp", 0x88CC },
-	{ "mpls", 0x8847 }, { "pppoe", 0x8864 },
-};
+/* "unknown drop reason 'X' (this kernel has: A,B,...)", every name. */
+static int bad_reason(const struct dp_tp_format *fmt, const char *word,
+		      struct dp_err *err)
+{
+	struct dp_strbuf names = DP_STRBUF_INIT;
+	int ret = 0;
 
-static int proto_value(const char *word, unsigned *v)
+	for (size_t i = 0; !ret && i < fmt->nr_reasons; i++)
+		ret = dp_strbuf_addf(&names, "%s%s", i ? "," : "",
+				     fmt->reasons[i].name);
+	if (ret)
+		ret = nomem(err);
+	else
+		ret = dp_err_set(err, -EINVAL,
+				 "unknown drop reason '%s' (this kernel has: %s)",
+				 word, names.buf);
+	dp_strbuf_release(&names);
+	return ret;
+}
+
+static int bad_proto(const char *word, struct dp_err *err)
+{
+	struct dp_strbuf names = DP_STRBUF_INIT;
+	int ret;
+
+	if (dp_proto_add_names(&names))
+		ret = nomem(err);
+	else
+		ret = dp_err_set(err, -EINVAL, "unknown protocol '%s' (use %s)",
+				 word, names.buf);
+	dp_strbuf_release(&names);
+	return ret;
+}
+
+static char *trim_blanks(char *s)
 {
 	char *end;
-	unsigned long n;
 
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (!strcasecmp(word, protos[i].name)) {
-			*v = protos[i].value;
-			return 0;
-		}
-	if (!isdigit((unsigned char)word[0]))
-		return -EINVAL;
-	n = strtoul(word, &end, 0);
-	if (*end || n > 0xffff)
-		return -EINVAL;
-	*v = (unsigned)n;
-	return 0;
-}
-
-/* The valid reason names, for the error line (cut to fit). */
-static void list_reasons(const struct dp_tp_format *fmt, char *buf, size_t len)
-{
-	struct sbuf b = { buf, len, 0, false };
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < fmt->nr_reasons && !b.full; i++)
-		sb_add(&b, "%s%s", i ? "," : "", fmt->reasons[i].name);
-	if (b.full && len > 4)
-		strcpy(buf + len - 4, "...");
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	return s;
 }
 
 /* One clause: "(field OP v1 JOIN field OP v2 ...)" for a comma list. */
-static int clause(struct sbuf *b, const char *list, const char *field,
+static int clause(struct dp_strbuf *out, const char *list, const char *field,
 		  const char *op, const char *join, const struct dp_tp_format *fmt,
-		  bool is_reason, char *err, size_t errlen)
+		  bool is_reason, struct dp_err *err)
 {
-	char *copy = strdup(list), *save = NULL, *word;
+	char *copy = strdup(list), *save = NULL, *tok;
 	int n = 0, ret = 0;
 
 	if (!copy)
-		return -ENOMEM;
-	sb_add(b, "%s(", b->used ? " && " : "");
-	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+		return nomem(err);
+	if (dp_strbuf_adds(out, out->len ? " && (" : "(")) {
+		ret = nomem(err);
+		goto out;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *word = trim_blanks(tok);
 		uint64_t value;
-		unsigned pv;
+		uint16_t pv;
 
+		if (!*word)
+			continue;
 		if (is_reason) {
 			if (dp_tp_format_reason_value(fmt, word, &value)) {
-				char names[3072];
-
-				list_reasons(fmt, names, sizeof(names));
-				snprintf(err, errlen, "unknown drop reason '%s' (this kernel has: %s)",
-					 word, names);
-				ret = -EINVAL;
-				break;
+				ret = bad_reason(fmt, word, err);
+				goto out;
 			}
 		} else {
-			if (proto_value(word, &pv)) {
-				snprintf(err, errlen, "unknown protocol '%s' (use ipv4, ipv6, arp, vlan, lldp, mpls, pppoe or an EtherType number)",
-					 word);
-				ret = -EINVAL;
-				break;
+			if (dp_proto_parse(word, &pv)) {
+				ret = bad_proto(word, err);
+				goto out;
 			}
 			value = pv;
 		}
-		sb_add(b, "%s%s %s %llu", n++ ? join : "", field, op,
-		       (unsigned long long)value);
+		if (dp_strbuf_addf(out, "%s%s %s %llu", n++ ? join : "", field, op,
+				   (unsigned long long)value)) {
+			ret = nomem(err);
+			goto out;
+		}
 	}
+	if (!n)
+		ret = dp_err_set(err, -EINVAL, "empty list for '%s'", field);
+	else if (dp_strbuf_addch(out, ')'))
+		ret = nomem(err);
+out:
 	free(copy);
-	if (!ret && !n) {
-		snprintf(err, errlen, "empty list for '%s'", field);
-		ret = -EINVAL;
-	}
-	sb_add(b, ")");
 	return ret;
 }
 
 int dp_filter_build(const struct dp_filter_spec *spec,
-		    const struct dp_tp_format *fmt, char *out, size_t len,
-		    char *err, size_t errlen)
+		    const struct dp_tp_format *fmt, struct dp_strbuf *out,
+		    struct dp_err *err)
 {
-	struct sbuf b = { out, len, 0, false };
 	int ret = 0;
 
-	if (!len)
-		return -ENOSPC;
-	out[0] = '\0';
+	dp_strbuf_reset(out);
 	if ((spec->reasons || spec->exclude_reasons) &&
-	    !dp_tp_format_field(fmt, "reason")) {
-		snprintf(err, errlen, "this kernel's skb:kfree_skb has no 'reason' field (added in 5.17): --reason and --exclude-reason cannot work");
-		return -ENOTSUP;
-	}
-	if (spec->protos && !dp_tp_format_field(fmt, "protocol")) {
-		snprintf(err, errlen, "this kernel's skb:kfree_skb has no 'protocol' field: --proto cannot work");
-		return -ENOTSUP;
-	}
+	    !dp_tp_format_field(fmt, "reason"))
+		return dp_err_set(err, -ENOTSUP,
+				  "this kernel's skb:kfree_skb has no 'reason' field (added in 5.17): --reason and --exclude-reason cannot work");
+	if (spec->protos && !dp_tp_format_field(fmt, "protocol"))
+		return dp_err_set(err, -ENOTSUP,
+				  "this kernel's skb:kfree_skb has no 'protocol' field: --proto cannot work");
 	if (spec->reasons)
-		ret = clause(&b, spec->reasons, "reason", "==", " || ", fmt, true,
-			     err, errlen);
+		ret = clause(out, spec->reasons, "reason", "==", " || ", fmt, true, err);
 	if (!ret && spec->exclude_reasons)
-		ret = clause(&b, spec->exclude_reasons, "reason", "!=", " && ", fmt,
-			     true, err, errlen);
+		ret = clause(out, spec->exclude_reasons, "reason", "!=", " && ", fmt,
+			     true, err);
 	if (!ret && spec->protos)
-		ret = clause(&b, spec->protos, "protocol", "==", " || ", fmt, false,
-			     err, errlen);
-	if (!ret && b.full) {
-		snprintf(err, errlen, "the filter is too long");
-		ret = -ENOSPC;
-	}
+		ret = clause(out, spec->protos, "protocol", "==", " || ", fmt, false,
+			     err);
 	if (ret)
-		out[0] = '\0';
+		dp_strbuf_reset(out);
 	return ret;
 }

@@ -6,8 +6,8 @@
 #ifndef DROPPROF_FILTER_H
 #define DROPPROF_FILTER_H
 
-#include <stddef.h>
-
+struct dp_err;
+struct dp_strbuf;
 struct dp_tp_format;
 
 struct dp_filter_spec {
@@ -16,12 +16,15 @@ struct dp_filter_spec {
 	const char *protos;           /* "ipv4,ipv6,arp,0x88cc" or NULL */
 };
 
-/* Write the filter expression into out ("" when the spec is empty).
- * Returns 0; -EINVAL with *err naming the bad word and the valid ones;
- * -ENOTSUP when the kernel's tracepoint lacks the field; -ENOSPC when out
- * is too small. */
+/* Replace the contents of out with the filter expression of spec ("" when
+ * the spec is empty), whatever its length.  Words are comma-separated;
+ * blanks around a word are ignored.  Returns 0, or with err filled and
+ * out empty: -EINVAL for a bad or empty list (err names the word and every
+ * valid one: this kernel's reason names, or the protocol words of
+ * kernel/proto.h), -ENOTSUP when this kernel's tracepoint lacks the field,
+ * -ENOMEM. */
 int dp_filter_build(const struct dp_filter_spec *spec,
-		    const struct dp_tp_format *fmt, char *out, size_t len,
-		    char *err, size_t errlen);
+		    const struct dp_tp_format *fmt, struct dp_strbuf *out,
+		    struct dp_err *err);
 
 #endif
