@@ -1,8 +1,8 @@
-/* tp_format — a tracepoint's tracefs "format" file, and where tracefs lives.
+/* tp_format — a tracepoint's tracefs "format" file.
  *
  * Owns: parsing one format file into struct dp_tp_format (event id, field
- * layout, drop-reason name table), the lookups on it, reading one field out
- * of a raw sample, and finding (as a last resort, mounting) tracefs.
+ * layout, drop-reason name table) and the lookups on it.  Where tracefs is
+ * lives in tracefs.c; reading fields out of raw records in skb_fields.c.
  *
  * The parser trusts only what it has checked.  Offsets and reason numbers
  * change between kernels, so nothing here knows any of them; a truncated or
@@ -15,18 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "dropprof/kernel/tp_format.h"
+#include "dropprof/util/strbuf.h"
 
 /* Today's kfree_skb format is ~4 KB and grows by one table entry per new
  * drop reason; 1 MiB leaves room for decades of that while still refusing
  * to slurp something that is clearly not a format file. */
 #define DP_TP_FORMAT_MAX (1u << 20)
-
-#define DP_TRACEFS_DEFAULT "/sys/kernel/tracing"
-#define DP_DEBUGFS_DEFAULT "/sys/kernel/debug"
 
 /* A slice of the input; the text itself is never modified. */
 struct span {
@@ -526,18 +523,17 @@ static int valid_event_name(const char *s)
 int dp_tp_format_load(struct dp_tp_format *fmt, const char *tracefs,
 		      const char *system, const char *event)
 {
-	char path[PATH_MAX];
+	struct dp_strbuf path = DP_STRBUF_INIT;
 	char *text = NULL;
-	int n, err;
+	int err;
 
 	memset(fmt, 0, sizeof(*fmt));
 	if (!tracefs || !valid_event_name(system) || !valid_event_name(event))
 		return -ENOENT;
-	n = snprintf(path, sizeof(path), "%s/events/%s/%s/format",
-		     tracefs, system, event);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	err = read_text(path, &text);
+	if (dp_strbuf_addf(&path, "%s/events/%s/%s/format", tracefs, system, event))
+		return -ENOMEM;
+	err = read_text(path.buf, &text);
+	dp_strbuf_release(&path);
 	if (err)
 		return err;
 	err = dp_tp_format_parse(fmt, text);
@@ -568,49 +564,6 @@ const struct dp_tp_field *dp_tp_format_field(const struct dp_tp_format *fmt,
 		if (strcmp(fmt->fields[i].name, name) == 0)
 			return &fmt->fields[i];
 	return NULL;
-}
-
-/* Sample records are packed by the kernel with no regard to our
- * alignment, hence memcpy rather than a cast. */
-int dp_tp_field_read(const struct dp_tp_field *f, const void *raw,
-		     size_t raw_len, uint64_t *value)
-{
-	const unsigned char *p;
-	uint64_t v;
-
-	if (f->size > raw_len || f->offset > raw_len - f->size)
-		return -ERANGE;
-	p = (const unsigned char *)raw + f->offset;
-	switch (f->size) {
-	case 1: {
-		uint8_t x;
-
-		memcpy(&x, p, sizeof(x));
-		v = f->is_signed ? (uint64_t)(int64_t)(int8_t)x : x;
-		break;
-	}
-	case 2: {
-		uint16_t x;
-
-		memcpy(&x, p, sizeof(x));
-		v = f->is_signed ? (uint64_t)(int64_t)(int16_t)x : x;
-		break;
-	}
-	case 4: {
-		uint32_t x;
-
-		memcpy(&x, p, sizeof(x));
-		v = f->is_signed ? (uint64_t)(int64_t)(int32_t)x : x;
-		break;
-	}
-	case 8:
-		memcpy(&v, p, sizeof(v));
-		break;
-	default:
-		return -ERANGE;
-	}
-	*value = v;
-	return 0;
 }
 
 static const struct dp_tp_symbol *find_reason(const struct dp_tp_format *fmt,
@@ -674,108 +627,4 @@ int dp_tp_format_reason_value(const struct dp_tp_format *fmt,
 		}
 	}
 	return -ENOENT;
-}
-
-/* /proc/mounts writes ' ', '\t', '\n' and '\\' in paths as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *out = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			char c = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-
-			if (c) {
-				*out++ = c;
-				s += 4;
-				continue;
-			}
-		}
-		*out++ = *s++;
-	}
-	*out = '\0';
-}
-
-/* Keep the first mount seen, unless the standard location turns up. */
-static int remember_mount(char **slot, const char *mp, const char *preferred)
-{
-	char *copy;
-
-	if (*slot && (strcmp(*slot, preferred) == 0 || strcmp(mp, preferred) != 0))
-		return 0;
-	copy = strdup(mp);
-	if (!copy)
-		return -ENOMEM;
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
-int dp_tracefs_find(const char *mounts_path, char *path, size_t len)
-{
-	char *line = NULL, *tracefs = NULL, *debugfs = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int err = 0, n;
-
-	f = fopen(mounts_path, "re");
-	if (!f)
-		return -errno;
-	while (!err && getline(&line, &cap, f) > 0) {
-		char *save = NULL, *mp, *type;
-
-		if (!strtok_r(line, " \t\n", &save))
-			continue;
-		mp = strtok_r(NULL, " \t\n", &save);
-		type = strtok_r(NULL, " \t\n", &save);
-		if (!mp || !type)
-			continue;
-		if (strcmp(type, "tracefs") == 0) {
-			unescape_octal(mp);
-			err = remember_mount(&tracefs, mp, DP_TRACEFS_DEFAULT);
-		} else if (strcmp(type, "debugfs") == 0) {
-			unescape_octal(mp);
-			err = remember_mount(&debugfs, mp, DP_DEBUGFS_DEFAULT);
-		}
-	}
-	if (!err && ferror(f))
-		err = -EIO;
-	free(line);
-	fclose(f);
-	if (err)
-		goto out;
-
-	if (tracefs)
-		n = snprintf(path, len, "%s", tracefs);
-	else if (debugfs)
-		/* Whether tracing/ exists (or automounts) under it is for
-		 * the caller to find out when it opens a file there. */
-		n = snprintf(path, len, "%s/tracing", debugfs);
-	else {
-		err = -ENOENT;
-		goto out;
-	}
-	if (n < 0 || (size_t)n >= len)
-		err = -ENAMETOOLONG;
-out:
-	free(tracefs);
-	free(debugfs);
-	return err;
-}
-
-int dp_tracefs_locate(char *path, size_t len)
-{
-	int err;
-
-	err = dp_tracefs_find("/proc/mounts", path, len);
-	if (err != -ENOENT)
-		return err;
-	if (len < sizeof(DP_TRACEFS_DEFAULT))
-		return -ENAMETOOLONG;
-	if (mount("nodev", DP_TRACEFS_DEFAULT, "tracefs",
-		  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return -errno;
-	memcpy(path, DP_TRACEFS_DEFAULT, sizeof(DP_TRACEFS_DEFAULT));
-	return 0;
 }

@@ -58,12 +58,6 @@ void dp_tp_format_release(struct dp_tp_format *fmt);
 const struct dp_tp_field *dp_tp_format_field(const struct dp_tp_format *fmt,
 					     const char *name);
 
-/* Read a field's value (1, 2, 4 or 8 bytes, host order, sign-extended when
- * signed) from a raw record of raw_len bytes.  Returns 0, or -ERANGE when the
- * field lies outside the record or has an unsupported size. */
-int dp_tp_field_read(const struct dp_tp_field *f, const void *raw,
-		     size_t raw_len, uint64_t *value);
-
 /* Name of a drop reason: the table's name when the value is in the table;
  * "SUBSYS_<s>:<code>" when the upper 16 bits are non-zero; otherwise
  * "REASON_<n>".  Never a wrong name.  The result points either into the
@@ -74,14 +68,5 @@ const char *dp_tp_format_reason_name(const struct dp_tp_format *fmt,
 /* Value of a reason by table name ("NO_SOCKET"); 0 or -ENOENT. */
 int dp_tp_format_reason_value(const struct dp_tp_format *fmt,
 			      const char *name, uint64_t *value);
-
-/* Find where tracefs is mounted: a "tracefs" entry in mounts_path (normally
- * /proc/mounts), else "<debugfs>/tracing" when debugfs is mounted.  Writes
- * the directory into path.  Returns 0 or -ENOENT. */
-int dp_tracefs_find(const char *mounts_path, char *path, size_t len);
-
-/* dp_tracefs_find() on /proc/mounts; when tracefs is not mounted, try to
- * mount it at /sys/kernel/tracing.  Returns 0 or -errno of the mount. */
-int dp_tracefs_locate(char *path, size_t len);
 
 #endif

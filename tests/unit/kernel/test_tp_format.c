@@ -1,7 +1,7 @@
-/* test_tp_format — tracefs format parsing, reason naming, field reads and
- * finding tracefs.  Run from the repository root: the fixtures are
- * tests/fixtures/tp/ (format files of four kernel generations, malformed
- * ones, /proc/mounts excerpts).
+/* test_tp_format — tracefs format parsing, reason naming, and the field
+ * layout the decoder reads with.  Run from the repository root: the
+ * fixtures are tests/fixtures/tp/ (format files of four kernel
+ * generations, malformed ones).  Finding tracefs: test_tracefs.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +18,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "dropprof/kernel/skb_fields.h"
 #include "dropprof/kernel/tp_format.h"
 
 #define FIXTURE(name) "tests/fixtures/tp/" name
@@ -593,108 +594,47 @@ static void test_reason_value_lookup(void **state)
 	assert_int_equal(dp_tp_format_reason_value(NULL, "NO_SOCKET", &v), -ENOENT);
 }
 
-/* ---- field reads ---------------------------------------------------- */
+/* ---- the layout the decoder reads with ---------------------------- */
 
-static void test_field_read(void **state)
-{
-	unsigned char raw[64];
-	struct dp_tp_field f;
-	uint64_t v;
-	uint16_t u16 = 0x8001;
-	uint32_t u32 = 0xfffffffeu;
-	uint64_t u64 = 0x0123456789abcdefULL;
-
-	(void)state;
-	memset(raw, 0, sizeof(raw));
-	memset(&f, 0, sizeof(f));
-	raw[1] = 0xff;
-	memcpy(raw + 3, &u16, sizeof(u16));	/* deliberately unaligned */
-	memcpy(raw + 5, &u32, sizeof(u32));
-	memcpy(raw + 9, &u64, sizeof(u64));
-
-	f.offset = 1;
-	f.size = 1;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
-	assert_int_equal(v, 0xff);
-	f.is_signed = true;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
-	assert_int_equal(v, UINT64_MAX);
-
-	f.offset = 3;
-	f.size = 2;
-	f.is_signed = false;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
-	assert_int_equal(v, 0x8001);
-	f.is_signed = true;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
-	assert_int_equal(v, UINT64_C(0xffffffffffff8001));
-
-	f.offset = 5;
-	f.size = 4;
-	f.is_signed = false;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
-	assert_int_equal(v, 0xfffffffeu);
-	f.is_signed = true;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
-	assert_int_equal((int64_t)v, -2);
-
-	f.offset = 9;
-	f.size = 8;
-	f.is_signed = false;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
-	assert_int_equal(v, u64);
-
-	/* Exactly at the end is inside; one byte further is not. */
-	f.offset = sizeof(raw) - 8;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), 0);
-	v = 42;
-	f.offset = sizeof(raw) - 7;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
-	assert_int_equal(v, 42);
-	f.offset = UINT_MAX;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
-	f.offset = 0;
-	assert_int_equal(dp_tp_field_read(&f, raw, 7, &v), -ERANGE);
-	assert_int_equal(dp_tp_field_read(&f, NULL, 0, &v), -ERANGE);
-
-	f.size = 3;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
-	f.size = 16;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
-	f.size = 0;
-	assert_int_equal(dp_tp_field_read(&f, raw, sizeof(raw), &v), -ERANGE);
-	assert_int_equal(v, 42);
-}
-
-/* A kfree_skb record as 6.18 lays it out, read through the parsed format. */
+/* A kfree_skb record as 6.18 lays it out, read the way the decoder reads
+ * it: the parsed format gives the layout (skb_fields.c), the layout reads
+ * the raw bytes, the format names the reason. */
 static void test_field_read_record(void **state)
 {
 	struct dp_tp_format fmt;
+	struct dp_skb_layout layout;
+	struct dp_skb_fields f;
 	unsigned char rec[44];
 	uint16_t proto = 0x0800;
 	uint32_t reason = 12;
-	uint64_t skb = 0xffff888012345678ULL, v;
+	uint64_t loc = 0xffffffff81abcdefULL;
 	char buf[32];
 
 	(void)state;
 	parse_fixture(&fmt, FIXTURE("kfree_skb-6.18.format"));
+	assert_int_equal(dp_skb_layout_init(&layout, &fmt), 0);
+	assert_true(layout.has_reason);
+	assert_true(layout.has_protocol);
 	memset(rec, 0xaa, sizeof(rec));
-	memcpy(rec + 8, &skb, sizeof(skb));
+	memcpy(rec + 16, &loc, sizeof(loc));
 	memcpy(rec + 32, &proto, sizeof(proto));
 	memcpy(rec + 36, &reason, sizeof(reason));
-	assert_int_equal(dp_tp_field_read(dp_tp_format_field(&fmt, "skbaddr"),
-					  rec, sizeof(rec), &v), 0);
-	assert_int_equal(v, skb);
-	assert_int_equal(dp_tp_field_read(dp_tp_format_field(&fmt, "protocol"),
-					  rec, sizeof(rec), &v), 0);
-	assert_int_equal(v, 0x0800);
-	assert_int_equal(dp_tp_field_read(dp_tp_format_field(&fmt, "reason"),
-					  rec, sizeof(rec), &v), 0);
-	assert_string_equal(dp_tp_format_reason_name(&fmt, v, buf, sizeof(buf)),
+	assert_int_equal(dp_skb_fields_read(&layout, rec, sizeof(rec), &f), 0);
+	assert_int_equal(f.location, loc);
+	assert_int_equal(f.protocol, 0x0800);
+	assert_string_equal(dp_tp_format_reason_name(&fmt, f.reason, buf, sizeof(buf)),
 			    "NETFILTER_DROP");
-	/* A record cut before the reason. */
-	assert_int_equal(dp_tp_field_read(dp_tp_format_field(&fmt, "reason"),
-					  rec, 39, &v), -ERANGE);
+	/* The record ends exactly after the reason: still whole. */
+	assert_int_equal(dp_skb_fields_read(&layout, rec, 40, &f), 0);
+	/* A record cut before the end of the reason. */
+	assert_int_equal(dp_skb_fields_read(&layout, rec, 39, &f), -EINVAL);
+	assert_int_equal(dp_skb_fields_read(&layout, NULL, 0, &f), -EINVAL);
+	dp_tp_format_release(&fmt);
+
+	/* Before 5.17: location and protocol, no reason. */
+	parse_fixture(&fmt, FIXTURE("kfree_skb-4.19.format"));
+	assert_int_equal(dp_skb_layout_init(&layout, &fmt), 0);
+	assert_false(layout.has_reason);
 	dp_tp_format_release(&fmt);
 }
 
@@ -858,39 +798,6 @@ static void test_load_permission_denied(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* ---- finding tracefs ------------------------------------------------ */
-
-static void assert_found(const char *mounts, const char *want)
-{
-	char path[PATH_MAX];
-
-	memset(path, 'z', sizeof(path));
-	if (dp_tracefs_find(mounts, path, sizeof(path)) != 0)
-		fail_msg("%s: dp_tracefs_find failed", mounts);
-	assert_string_equal(path, want);
-}
-
-static void test_tracefs_find(void **state)
-{
-	char path[PATH_MAX], small[20];
-
-	(void)state;
-	assert_found(FIXTURE("mounts-tracefs"), "/sys/kernel/tracing");
-	/* Several tracefs mounts: the standard one wins wherever it is. */
-	assert_found(FIXTURE("mounts-tracefs-multi"), "/sys/kernel/tracing");
-	/* tracefs automounted under debugfs is still tracefs. */
-	assert_found(FIXTURE("mounts-tracefs-other"), "/sys/kernel/debug/tracing");
-	assert_found(FIXTURE("mounts-debugfs"), "/sys/kernel/debug/tracing");
-	assert_found(FIXTURE("mounts-escaped"), "/mnt/my trace\tdir");
-	assert_found(FIXTURE("mounts-debugfs-escaped"), "/mnt/debug fs/tracing");
-	assert_int_equal(dp_tracefs_find(FIXTURE("mounts-none"), path, sizeof(path)), -ENOENT);
-	assert_int_equal(dp_tracefs_find(FIXTURE("empty.format"), path, sizeof(path)), -ENOENT);
-	assert_int_equal(dp_tracefs_find(FIXTURE("no-such-mounts"), path, sizeof(path)), -ENOENT);
-	assert_int_equal(dp_tracefs_find(FIXTURE("mounts-tracefs"), small, sizeof(small)), 0);
-	assert_string_equal(small, "/sys/kernel/tracing");
-	assert_int_equal(dp_tracefs_find(FIXTURE("mounts-tracefs"), small, 19), -ENAMETOOLONG);
-}
-
 static void test_release_is_idempotent(void **state)
 {
 	struct dp_tp_format fmt;
@@ -929,7 +836,6 @@ int main(void)
 		cmocka_unit_test(test_field_declarations),
 		cmocka_unit_test(test_reason_name_fallbacks),
 		cmocka_unit_test(test_reason_value_lookup),
-		cmocka_unit_test(test_field_read),
 		cmocka_unit_test(test_field_read_record),
 		cmocka_unit_test_setup_teardown(test_load, tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_load_large_file, tree_setup, tree_teardown),
@@ -937,7 +843,6 @@ int main(void)
 						tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_load_permission_denied,
 						tree_setup, tree_teardown),
-		cmocka_unit_test(test_tracefs_find),
 		cmocka_unit_test(test_release_is_idempotent),
 	};
 
