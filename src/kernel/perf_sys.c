@@ -1,16 +1,25 @@
 /* perf_sys — thin, syscall-only wrappers around perf_event_open(2), the perf
  * ioctls and the ring mapping.  Kept apart so tests can replace them with
- * -Wl,--wrap and nothing else in the tree touches the syscall ABI.
+ * -Wl,--wrap and nothing else in the tree touches the syscall ABI.  Also
+ * the advice for their failures, which depends on what this process is
+ * allowed (capabilities, perf_event_paranoid, rlimits).
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <linux/perf_event.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "dropprof/kernel/perf_sys.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38          /* Linux 5.8 */
+#endif
 
 int dp_perf_open_tp(const struct dp_perf_tp_attr *a)
 {
@@ -138,12 +147,56 @@ int dp_perf_read_count(int fd, uint64_t *value)
 	return ret;
 }
 
-const char *dp_perf_open_hint(int err)
+/* Effective capability bit cap of this process (capget(2) without
+ * libcap).  False when it cannot be read. */
+static bool has_cap(unsigned int cap)
 {
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (cap >= 64 || syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+void dp_perf_env_read(struct dp_perf_env *env)
+{
+	struct rlimit rl;
+	FILE *f;
+
+	memset(env, 0, sizeof(*env));
+	/* Every kernel since 4.6 defaults to 2. */
+	env->paranoid = 2;
+	f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	if (f) {
+		if (fscanf(f, "%d", &env->paranoid) != 1)
+			env->paranoid = 2;
+		fclose(f);
+	}
+	env->cap_perfmon = has_cap(CAP_PERFMON) || has_cap(CAP_SYS_ADMIN);
+	env->cap_ipc_lock = has_cap(CAP_IPC_LOCK);
+	env->as_limited = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+}
+
+/* Measured on 6.18 as an unprivileged user: system-wide tracepoint
+ * samples with raw data need CAP_PERFMON (or CAP_SYS_ADMIN) or
+ * perf_event_paranoid -1 (0 and 1 still give EPERM, 2 gives EACCES).
+ * Rings beyond kernel.perf_event_mlock_kb per CPU are charged to
+ * RLIMIT_MEMLOCK, and going over it is EPERM from mmap(2) unless the
+ * process has CAP_IPC_LOCK or paranoid is -1; RLIMIT_AS is ENOMEM. */
+const char *dp_perf_hint(int err, const struct dp_perf_env *env)
+{
+	bool perf_ok = env->cap_perfmon || env->paranoid <= -1;
+
 	switch (err) {
 	case -EACCES:
 	case -EPERM:
-		return "run as root, or give CAP_PERFMON, or set kernel.perf_event_paranoid=-1; if root already, raise 'ulimit -l' or lower -m";
+		if (!perf_ok)
+			return "run as root, or give CAP_PERFMON, or set kernel.perf_event_paranoid=-1";
+		if (err == -EPERM && env->paranoid > -1 && !env->cap_ipc_lock)
+			return "the rings exceed the locked memory allowed (kernel.perf_event_mlock_kb per CPU, then 'ulimit -l'): lower -m, raise 'ulimit -l', or give CAP_IPC_LOCK";
+		return "refused although perf events are allowed: a container without CAP_PERFMON on the host, a security module or kernel lockdown forbids them";
 	case -ENOENT:
 	case -ENODEV:
 		return "the kernel has no such tracepoint (needs CONFIG_TRACEPOINTS and CONFIG_NET)";
@@ -151,7 +204,9 @@ const char *dp_perf_open_hint(int err)
 	case -ENFILE:
 		return "too many open files: raise 'ulimit -n'";
 	case -ENOMEM:
-		return "out of locked memory: lower -m or raise 'ulimit -l' / kernel.perf_event_mlock_kb";
+		if (env->as_limited)
+			return "out of address space for the rings: raise 'ulimit -v' (RLIMIT_AS) or lower -m";
+		return "out of memory for the rings: lower -m";
 	case -EINVAL:
 		return "the kernel rejected the event attributes (kernel too old?)";
 	case -ENOSYS:
@@ -159,4 +214,12 @@ const char *dp_perf_open_hint(int err)
 	default:
 		return "see perf_event_open(2)";
 	}
+}
+
+const char *dp_perf_open_hint(int err)
+{
+	struct dp_perf_env env;
+
+	dp_perf_env_read(&env);
+	return dp_perf_hint(err, &env);
 }

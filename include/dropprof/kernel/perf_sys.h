@@ -7,6 +7,7 @@
 #define DROPPROF_PERF_SYS_H
 
 #include <stdbool.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,7 +62,31 @@ int dp_perf_read_count(int fd, uint64_t *value);
 /* Event id (PERF_EVENT_IOC_ID), to match PERF_SAMPLE_IDENTIFIER. */
 int dp_perf_event_id(int fd, uint64_t *id);
 
-/* The one-line advice for an errno from dp_perf_open_tp(): what to change. */
+/* What decides whether this process may open and map perf events: the
+ * facts a failure's advice depends on.  An EPERM from perf_event_open(2)
+ * (no privilege) and one from mmap(2) (locked memory) look the same; the
+ * privileges tell them apart. */
+struct dp_perf_env {
+	int paranoid;          /* kernel.perf_event_paranoid (2 if unreadable) */
+	bool cap_perfmon;      /* effective CAP_PERFMON or CAP_SYS_ADMIN */
+	bool cap_ipc_lock;     /* effective CAP_IPC_LOCK */
+	bool as_limited;       /* RLIMIT_AS (ulimit -v) is not unlimited */
+};
+
+/* Read the facts for the calling process. */
+void dp_perf_env_read(struct dp_perf_env *env);
+
+/* The one-line advice (static) for an errno of dp_perf_open_tp() or
+ * dp_perf_mmap() given env: what to change.  Pure, for tests:
+ *   -EACCES/-EPERM without CAP_PERFMON and paranoid > -1: the privilege;
+ *   -EPERM with it (mmap): the locked-memory allowance
+ *     (kernel.perf_event_mlock_kb per CPU, then RLIMIT_MEMLOCK; lifted by
+ *     CAP_IPC_LOCK or paranoid -1);
+ *   -ENOMEM: the address-space limit (RLIMIT_AS) when there is one, else
+ *     memory. */
+const char *dp_perf_hint(int err, const struct dp_perf_env *env);
+
+/* dp_perf_hint() for the calling process. */
 const char *dp_perf_open_hint(int err);
 
 #endif
