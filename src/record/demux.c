@@ -39,6 +39,8 @@ static int on_sample(struct dp_demux *d, struct dp_demux_cpu *c,
 	n = dp_callchain_kernel(s.ips, s.nr_ips, d->plumbing, d->nr_plumbing,
 				d->frames, DP_MAX_FRAMES);
 	if (stack)
+		c->stack_delivered++;
+	if (stack)
 		return dp_profile_add_stack(d->prof, f.reason, d->frames, n);
 	return dp_profile_add_drop_stack(d->prof, (uint32_t)c->cpu, &f,
 					 d->frames, n);
@@ -58,8 +60,12 @@ int dp_demux_record(struct dp_demux *d, struct dp_demux_cpu *c,
 	case PERF_RECORD_LOST:
 		if (dp_sample_decode_lost(rec, &id, &lost))
 			c->bad++;
-		else if (c->stack_id && id == c->stack_id)
-			c->stack_lost += lost;   /* the drops were counted */
+		else if (c->stack_id && id == c->stack_id) {
+			/* the drops were counted; only stacks are missing */
+			c->stack_lost_records += lost;
+			if (c->stack_lost_records > c->stack_lost)
+				c->stack_lost = c->stack_lost_records;
+		}
 		else
 			c->lost_records += lost;
 		return 0;
@@ -98,8 +104,9 @@ int dp_demux_ftrace_entry(struct dp_demux *d, struct dp_demux_cpu *c,
 	}
 	c->ftrace_read++;
 	/* No callchain in the ftrace ring: with --all-stacks such a drop is
-	 * counted as having no stack rather than left out of the stacks. */
-	if (d->all_stacks)
+	 * counted as having no stack rather than left out of the stacks,
+	 * unless a stack event takes the idle task's stacks. */
+	if (d->all_stacks && !d->idle_stacks)
 		return dp_profile_add_drop_stack(d->prof, (uint32_t)c->cpu, &f,
 						 NULL, 0);
 	return dp_profile_add_drop(d->prof, (uint32_t)c->cpu, &f);
@@ -120,8 +127,9 @@ void dp_demux_hits(struct dp_demux_cpu *c, uint64_t hits, bool known,
 		c->hits += hits;
 	else
 		c->hits_known = false;
-	if (stack_lost > c->stack_lost)
-		c->stack_lost = stack_lost;
+	c->stack_lost_counted += stack_lost;
+	if (c->stack_lost_counted > c->stack_lost_records)
+		c->stack_lost = c->stack_lost_counted;
 }
 
 uint64_t dp_demux_cpu_lost(const struct dp_demux_cpu *c)

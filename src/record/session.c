@@ -1,7 +1,10 @@
 /* session — glue between the system and a recording: finds tracefs (and
  * mounts it when needed, unmounting it again on close), loads the
- * tracepoint formats, the online CPU list and /proc/kallsyms once, and
- * owns the signal handling of a recording.
+ * tracepoint formats, the online CPU list and /proc/kallsyms once, makes
+ * dropprof's own tracefs instance for the idle task's drops, and takes
+ * the kernel counters around the recording.  Whatever it changes in the
+ * system is also registered with util/cleanup, so a fatal signal undoes
+ * it too.
  */
 #include <errno.h>
 #include <signal.h>
@@ -9,62 +12,75 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/signalfd.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "dropprof/kernel/procnet.h"
+#include "dropprof/kernel/trace_instance.h"
+#include "dropprof/kernel/tracefs.h"
+#include "dropprof/profile/counters.h"
 #include "dropprof/profile/names.h"
-#include "dropprof/kernel/counters.h"
-#include "dropprof/util/cpumask.h"
 #include "dropprof/record/filter.h"
-#include "dropprof/symbols/ksym.h"
-#include "dropprof/symbols/plumbing.h"
 #include "dropprof/record/record.h"
 #include "dropprof/record/sample.h"
 #include "dropprof/record/session.h"
+#include "dropprof/symbols/ksym.h"
+#include "dropprof/symbols/plumbing.h"
 #include "dropprof/symbols/symmap.h"
+#include "dropprof/util/cleanup.h"
+#include "dropprof/util/cpumask.h"
+#include "dropprof/util/error.h"
+#include "dropprof/util/strbuf.h"
 
 #define ONLINE_CPUS "/sys/devices/system/cpu/online"
 #define POSSIBLE_CPUS "/sys/devices/system/cpu/possible"
 #define KALLSYMS "/proc/kallsyms"
 #define PROCNET "/proc/net"
 
-static int find_tracefs(struct dp_session *s, char *err, size_t errlen)
+static int find_tracefs(struct dp_session *s, struct dp_err *err)
 {
-	int ret = dp_tracefs_find("/proc/mounts", s->tracefs, sizeof(s->tracefs));
+	sigset_t old;
+	int ret = dp_tracefs_find(DP_PROC_MOUNTS, s->tracefs, sizeof(s->tracefs));
 
 	if (ret == 0)
 		return 0;
-	ret = dp_tracefs_locate(s->tracefs, sizeof(s->tracefs));
-	if (ret) {
-		snprintf(err, errlen,
-			 "cannot mount tracefs at /sys/kernel/tracing: %s (run as root, or 'mount -t tracefs nodev /sys/kernel/tracing')",
-			 strerror(-ret));
-		return ret;
+	if (ret != -ENODEV)
+		return dp_err_set(err, ret, "cannot read '%s' to find tracefs: %s%s%s",
+				  DP_PROC_MOUNTS, strerror(-ret),
+				  *dp_tracefs_access_hint(ret) ? " " : "",
+				  dp_tracefs_access_hint(ret));
+	/* Mounted nowhere: mount it, and make sure even a fatal signal
+	 * unmounts it again. */
+	dp_cleanup_block(&old);
+	ret = dp_tracefs_mount(s->tracefs, sizeof(s->tracefs));
+	if (ret == 0) {
+		s->mounted_tracefs = true;
+		s->mount_cleanup = dp_cleanup_add(DP_CLEANUP_UMOUNT, s->tracefs, -1);
 	}
-	s->mounted_tracefs = true;
+	dp_cleanup_unblock(&old);
+	if (ret)
+		return dp_err_set(err, ret, "cannot mount tracefs at '%s': %s (%s)",
+				  DP_TRACEFS_DEFAULT, strerror(-ret),
+				  dp_tracefs_mount_hint(ret));
 	return 0;
 }
 
-static int load_formats(struct dp_session *s, char *err, size_t errlen)
+static int load_formats(struct dp_session *s, struct dp_err *err)
 {
 	int ret = dp_tp_format_load(&s->kfree, s->tracefs, "skb", "kfree_skb");
 
 	if (ret == -ENOENT) {
-		snprintf(err, errlen,
-			 "no tracepoint 'skb:kfree_skb' under '%s/events': the kernel needs CONFIG_TRACEPOINTS and CONFIG_NET",
+		dp_err_set(err, ret, "no tracepoint 'skb:kfree_skb' under '%s/events': the kernel needs CONFIG_TRACEPOINTS and CONFIG_NET",
 			 s->tracefs);
 		return ret;
 	}
 	if (ret == -EACCES || ret == -EPERM) {
-		snprintf(err, errlen,
-			 "cannot read '%s/events/skb/kfree_skb/format': permission denied (run as root)",
+		dp_err_set(err, ret, "cannot read '%s/events/skb/kfree_skb/format': permission denied (run as root)",
 			 s->tracefs);
 		return ret;
 	}
 	if (ret) {
-		snprintf(err, errlen,
-			 "cannot parse '%s/events/skb/kfree_skb/format': %s",
+		dp_err_set(err, ret, "cannot parse '%s/events/skb/kfree_skb/format': %s",
 			 s->tracefs, strerror(-ret));
 		return ret;
 	}
@@ -89,29 +105,34 @@ static size_t cpu_slots(const struct dp_session *s)
 	return slots;
 }
 
-int dp_session_open(struct dp_session *s, char *err, size_t errlen)
+int dp_session_open(struct dp_session *s, struct dp_err *err)
 {
 	struct utsname u;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	ret = find_tracefs(s, err, errlen);
+	s->mount_cleanup = -1;
+	dp_strbuf_init(&s->cpu_list);
+	dp_strbuf_init(&s->filter);
+	ret = find_tracefs(s, err);
 	if (ret)
 		return ret;
-	ret = load_formats(s, err, errlen);
+	ret = load_formats(s, err);
 	if (ret)
 		goto fail;
 	ret = dp_cpulist_read(ONLINE_CPUS, &s->cpus, &s->nr_cpus);
 	if (ret) {
-		snprintf(err, errlen, "cannot read the online CPU list '%s': %s",
+		dp_err_set(err, ret, "cannot read the online CPU list '%s': %s",
 			 ONLINE_CPUS, strerror(-ret));
 		goto fail;
 	}
-	dp_cpulist_format(s->cpus, s->nr_cpus, s->cpu_list, sizeof(s->cpu_list));
+	ret = dp_cpulist_format(s->cpus, s->nr_cpus, &s->cpu_list);
+	if (ret)
+		goto fail;
 	ret = dp_ksyms_load(&s->ksyms, KALLSYMS);
 	if (ret) {
 		/* Raw addresses are still a useful report. */
-		fprintf(stderr, "dropprof: cannot load '%s': %s; addresses will be printed raw\n",
+		dp_warn("cannot load '%s': %s; addresses will be printed raw",
 			KALLSYMS, strerror(-ret));
 		s->ksyms = NULL;
 	}
@@ -121,7 +142,9 @@ int dp_session_open(struct dp_session *s, char *err, size_t errlen)
 	ret = dp_profile_init(&s->prof, cpu_slots(s), DP_DEFAULT_MAX_STACKS);
 	if (ret)
 		goto fail;
-	snprintf(s->prof.cpu_list, sizeof(s->prof.cpu_list), "%s", s->cpu_list);
+	ret = dp_profile_set_cpu_list(&s->prof, s->cpu_list.buf);
+	if (ret)
+		goto fail;
 	if (uname(&u) == 0)
 		snprintf(s->prof.kernel, sizeof(s->prof.kernel), "%s", u.release);
 	if (gethostname(s->prof.hostname, sizeof(s->prof.hostname) - 1))
@@ -129,26 +152,28 @@ int dp_session_open(struct dp_session *s, char *err, size_t errlen)
 	return 0;
 fail:
 	if (ret == -ENOMEM)
-		snprintf(err, errlen, "out of memory");
+		dp_err_set(err, ret, "out of memory");
 	dp_session_close(s);
 	return ret;
 }
 
-static int block_signals(sigset_t *set, int *sfd)
+/* Remove the instance (fds first: they keep it busy) and forget its
+ * cleanup registrations. */
+static void close_instance(struct dp_session *s)
 {
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, set, NULL) < 0)
-		return -errno;
-	*sfd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (*sfd < 0) {
-		int ret = -errno;
+	sigset_t old;
 
-		sigprocmask(SIG_UNBLOCK, set, NULL);
-		return ret;
-	}
-	return 0;
+	if (!s->ti)
+		return;
+	dp_cleanup_block(&old);
+	for (size_t i = 0; i < s->nr_fd_cleanups; i++)
+		dp_cleanup_remove(s->fd_cleanups[i]);
+	s->nr_fd_cleanups = 0;
+	dp_trace_instance_free(s->ti);
+	s->ti = NULL;
+	dp_cleanup_remove(s->ti_cleanup);
+	s->ti_cleanup = -1;
+	dp_cleanup_unblock(&old);
 }
 
 /* Keep the counters that moved, in the order counters.c gives them. */
@@ -156,7 +181,7 @@ static int store_counter_deltas(struct dp_session *s,
 				const struct dp_counters *before,
 				const struct dp_counters *after)
 {
-	struct dp_counter_delta *d = NULL;
+	struct dp_counter_row *d = NULL;
 	size_t nr = 0;
 	int ret = dp_counters_delta(before, after, &d, &nr);
 
@@ -164,93 +189,127 @@ static int store_counter_deltas(struct dp_session *s,
 		ret = dp_profile_add_counter(&s->prof, d[i].name, d[i].before,
 					     d[i].after, d[i].delta,
 					     d[i].drop_related);
-	dp_counter_deltas_free(d, nr);
+	dp_counter_rows_free(d, nr);
 	return ret;
 }
 
+/* dropprof's own tracefs instance, for the drops in the idle task that
+ * some kernels count on perf events but never deliver.  Without one the
+ * recording still works; those drops then show as lost. */
+static void open_instance(struct dp_session *s, const struct dp_record_opts *o)
+{
+	struct dp_err e = DP_ERR_INIT;
+	unsigned long kb = o->ring_pages * (unsigned long)sysconf(_SC_PAGESIZE) / 1024;
+	sigset_t old;
+	int ret;
+
+	dp_cleanup_block(&old);
+	ret = dp_trace_instance_create(&s->ti, s->tracefs, "dropprof", &e);
+	if (ret == 0)
+		s->ti_cleanup = dp_cleanup_add(DP_CLEANUP_RMDIR,
+					       dp_trace_instance_path(s->ti), -1);
+	dp_cleanup_unblock(&old);
+	if (ret == 0)
+		ret = dp_trace_instance_set_buffer_kb(s->ti, kb < 64 ? 64 : kb, &e);
+	if (ret) {
+		dp_warn("no tracefs instance for drops in idle context (%s): where perf does not deliver them they are counted as lost",
+			dp_err_msg(&e));
+		close_instance(s);
+	}
+	dp_err_release(&e);
+}
+
+/* The recorder opened the instance's per-CPU fds: register them, so a
+ * fatal signal closes them before it removes the instance (an open
+ * trace_pipe_raw keeps the directory busy). */
+static void register_instance_fds(struct dp_session *s)
+{
+	size_t nr = 0;
+	const int *fds = dp_trace_instance_fds(s->ti, &nr);
+	sigset_t old;
+
+	dp_cleanup_block(&old);
+	for (size_t i = 0; i < nr && s->nr_fd_cleanups < DP_SESSION_MAX_FD_CLEANUPS; i++)
+		if (fds[i] >= 0)
+			s->fd_cleanups[s->nr_fd_cleanups++] =
+				dp_cleanup_add(DP_CLEANUP_CLOSE, NULL, fds[i]);
+	dp_cleanup_unblock(&old);
+}
+
 int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
-		      char *err, size_t errlen)
+		      struct dp_err *err)
 {
 	struct dp_counters before = { 0 }, after = { 0 };
 	bool have_counters;
-	struct dp_record_opts ro;
 	struct dp_recorder *rec = NULL;
-	struct signalfd_siginfo si;
-	sigset_t set;
-	int sfd = -1, ret;
+	char errbuf[4096];
+	int ret;
 
-	ret = block_signals(&set, &sfd);
-	if (ret) {
-		snprintf(err, errlen, "cannot set up signal handling: %s",
-			 strerror(-ret));
-		return ret;
-	}
-	ro = *o;
-	if (ro.stop_fd < 0)
-		ro.stop_fd = sfd;
-	ret = dp_recorder_open(&rec, &ro, s->filter[0] ? s->filter : NULL, &s->prof, &s->kfree,
+	open_instance(s, o);
+	ret = dp_recorder_open(&rec, o, s->filter.len ? s->filter.buf : NULL,
+			       s->ti, &s->prof, &s->kfree,
 			       s->have_consume ? &s->consume : NULL,
 			       s->plumbing, s->nr_plumbing, s->cpus, s->nr_cpus,
-			       err, errlen);
-	if (ret)
+			       errbuf, sizeof(errbuf));
+	if (ret) {
+		dp_err_set(err, ret, "%s", errbuf);
 		goto out;
+	}
+	if (s->ti)
+		register_instance_fds(s);
 	/* Counters are context: without /proc/net the report just has no
 	 * counter section. */
 	have_counters = dp_counters_snapshot(&before, PROCNET) == 0;
 	ret = dp_recorder_start(rec);
 	if (ret) {
-		snprintf(err, errlen, "cannot enable the perf events: %s",
-			 strerror(-ret));
+		if (ret == -EMFILE || ret == -ENFILE)
+			dp_err_set(err, ret, "cannot start the recording: %s (raise 'ulimit -n')",
+				   strerror(-ret));
+		else
+			dp_err_set(err, ret, "cannot enable the perf events: %s",
+				   strerror(-ret));
 		goto out;
 	}
 	if (!o->quiet) {
 		if (o->duration > 0)
-			fprintf(stderr, "dropprof: recording on %zu CPUs (%s) for %g s; Ctrl-C stops early\n",
-				s->nr_cpus, s->cpu_list, o->duration);
+			dp_info("recording on %zu CPUs (%s) for %g s; Ctrl-C stops early",
+				s->nr_cpus, s->cpu_list.buf, o->duration);
 		else
-			fprintf(stderr, "dropprof: recording on %zu CPUs (%s); Ctrl-C stops and reports\n",
-				s->nr_cpus, s->cpu_list);
+			dp_info("recording on %zu CPUs (%s); Ctrl-C stops and reports",
+				s->nr_cpus, s->cpu_list.buf);
 	}
 	ret = dp_recorder_run(rec);
-	/* Consume the signal that stopped us (if one did): still pending at
-	 * the unblock below, it would kill us before the report.  From here
-	 * on a second Ctrl-C must end the process at once. */
-	if (read(sfd, &si, sizeof(si)) < 0)
-		(void)0;   /* EAGAIN: the timer stopped us, nothing pending */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	if (ret) {
-		snprintf(err, errlen, "recording failed: %s", strerror(-ret));
+		dp_err_set(err, ret, "recording failed: %s", strerror(-ret));
 		goto out;
 	}
 	ret = dp_recorder_stop(rec);
 	if (ret) {
-		snprintf(err, errlen, "recording failed: %s", strerror(-ret));
+		dp_err_set(err, ret, "recording failed: %s", strerror(-ret));
 		goto out;
 	}
 	if (have_counters && dp_counters_snapshot(&after, PROCNET) == 0) {
 		ret = store_counter_deltas(s, &before, &after);
 		if (ret)
-			snprintf(err, errlen, "out of memory");
+			dp_err_set(err, ret, "out of memory");
 	}
 out:
 	dp_counters_release(&before);
 	dp_counters_release(&after);
 	dp_recorder_free(rec);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	close(sfd);
+	close_instance(s);
 	return ret;
 }
 
 int dp_session_set_filter(struct dp_session *s, const struct dp_filter_spec *spec,
-			  char *err, size_t errlen)
+			  struct dp_err *err)
 {
-	int ret = dp_filter_build(spec, &s->kfree, s->filter, sizeof(s->filter),
-				  err, errlen);
+	int ret;
 
-	if (!ret)
-		snprintf(s->prof.filter, sizeof(s->prof.filter), "%s", s->filter);
+	dp_strbuf_reset(&s->filter);
+	ret = dp_filter_build(spec, &s->kfree, &s->filter, err);
+	if (!ret && dp_profile_set_filter(&s->prof, s->filter.buf))
+		ret = dp_err_set(err, -ENOMEM, "out of memory");
 	return ret;
 }
 
@@ -270,9 +329,18 @@ void dp_session_close(struct dp_session *s)
 	s->cpus = NULL;
 	dp_tp_format_release(&s->kfree);
 	dp_tp_format_release(&s->consume);
+	dp_strbuf_release(&s->cpu_list);
+	dp_strbuf_release(&s->filter);
+	close_instance(s);
 	if (s->mounted_tracefs) {
+		sigset_t old;
+
 		/* Leave the system as we found it. */
+		dp_cleanup_block(&old);
 		umount2(s->tracefs, MNT_DETACH);
+		dp_cleanup_remove(s->mount_cleanup);
+		s->mount_cleanup = -1;
 		s->mounted_tracefs = false;
+		dp_cleanup_unblock(&old);
 	}
 }

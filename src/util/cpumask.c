@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dropprof/util/cpumask.h"
+#include "dropprof/util/strbuf.h"
 
 #define DP_CPU_MAX 65536
 
@@ -85,29 +86,22 @@ int dp_cpulist_read(const char *path, int **cpus, size_t *nr)
 	return dp_cpulist_parse(buf, cpus, nr);
 }
 
-char *dp_cpulist_format(const int *cpus, size_t nr, char *buf, size_t len)
+int dp_cpulist_format(const int *cpus, size_t nr, struct dp_strbuf *out)
 {
-	size_t used = 0;
-
-	if (!len)
-		return buf;
-	buf[0] = '\0';
 	for (size_t i = 0; i < nr;) {
 		size_t j = i;
-		int w;
+		int ret;
 
 		while (j + 1 < nr && cpus[j + 1] == cpus[j] + 1)
 			j++;
 		if (j == i)
-			w = snprintf(buf + used, len - used, "%s%d",
-				     used ? "," : "", cpus[i]);
+			ret = dp_strbuf_addf(out, "%s%d", out->len ? "," : "", cpus[i]);
 		else
-			w = snprintf(buf + used, len - used, "%s%d-%d",
-				     used ? "," : "", cpus[i], cpus[j]);
-		if (w < 0 || (size_t)w >= len - used)
-			break;
-		used += (size_t)w;
+			ret = dp_strbuf_addf(out, "%s%d-%d", out->len ? "," : "",
+					     cpus[i], cpus[j]);
+		if (ret)
+			return ret;
 		i = j + 1;
 	}
-	return buf;
+	return 0;
 }

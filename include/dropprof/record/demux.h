@@ -48,8 +48,11 @@ struct dp_demux_cpu {
 				      end of each incarnation */
 	bool hits_known;           /* every incarnation's count was read */
 	/* stack event */
-	uint64_t stack_lost;       /* PERF_RECORD_LOST, or the event's own
-				      lost count when larger */
+	uint64_t stack_delivered;  /* stack samples decoded (all incarnations) */
+	uint64_t stack_lost;       /* the larger of the two below */
+	uint64_t stack_lost_records;  /* PERF_RECORD_LOST for stacks */
+	uint64_t stack_lost_counted;  /* what the incarnations' own counts
+					 say never arrived */
 	/* ftrace ring (idle-context drops) */
 	uint64_t ftrace_read;      /* entries decoded into the profile */
 	uint64_t ftrace_missed;    /* entries the ring overwrote or dropped */
@@ -65,6 +68,9 @@ struct dp_demux {
 	uint64_t drop_type;        /* sample_type of the drop events */
 	uint64_t stack_type;       /* sample_type of the stack events */
 	bool all_stacks;           /* drop samples carry the callchain */
+	bool idle_stacks;          /* --all-stacks with an ftrace instance: a
+				      stack event has every idle-task drop's
+				      stack, so ftrace entries are drops only */
 	int kfree_id;              /* common_type of kfree_skb ftrace entries */
 	uint64_t frames[DP_MAX_FRAMES];
 };
@@ -85,8 +91,9 @@ int dp_demux_ftrace_entry(struct dp_demux *d, struct dp_demux_cpu *c,
 void dp_demux_ftrace_missed(struct dp_demux_cpu *c, uint64_t n, bool known);
 
 /* The end of an incarnation of c's drop event: its own hit count
- * (known false when it could not be read) and the stack event's own
- * lost count (0 when unknown). */
+ * (known false when it could not be read) and the stack samples of the
+ * incarnation that never arrived (0 when unknown); the larger of that sum
+ * and the LOST records wins. */
 void dp_demux_hits(struct dp_demux_cpu *c, uint64_t hits, bool known,
 		   uint64_t stack_lost);
 

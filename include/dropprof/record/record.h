@@ -30,12 +30,15 @@ struct dp_record_opts {
 struct dp_recorder;
 
 /* Open every event (disabled).  filter is the tracepoint filter built
- * from o->filter (NULL: none).  kfree is the kfree_skb format; consume may
+ * from o->filter (NULL: none).  ti (borrowed, may be NULL) is a tracefs
+ * instance of dropprof's own: its kfree_skb event then takes the drops of
+ * the idle task, which the perf events leave out (see record.c).  kfree is the kfree_skb format; consume may
  * be NULL.  plumbing (borrowed, must outlive the recorder) lists the
  * functions stripped from the leaf end of stacks.  On failure *err gets one
  * line saying what failed and what to do.  Returns 0 or -errno. */
+struct dp_trace_instance;
 int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
-		     const char *filter,
+		     const char *filter, struct dp_trace_instance *ti,
 		     struct dp_profile *prof, const struct dp_tp_format *kfree,
 		     const struct dp_tp_format *consume,
 		     const struct dp_addr_range *plumbing, size_t nr_plumbing,

@@ -11,6 +11,8 @@
 
 #include "dropprof/profile/profile.h"
 #include "dropprof/record/record.h"
+#include "dropprof/util/error.h"
+#include "dropprof/util/strbuf.h"
 #include "dropprof/kernel/tp_format.h"
 
 struct dp_ksyms;
@@ -18,38 +20,47 @@ struct dp_addr_range;
 struct dp_report;
 struct dp_report_opts;
 struct dp_symmap;
+struct dp_trace_instance;
 
+
+#define DP_SESSION_MAX_FD_CLEANUPS 1024
 
 struct dp_session {
-	char tracefs[4096];
+	char tracefs[4096];       /* PATH_MAX: a longer one is an error */
 	bool mounted_tracefs;     /* we mounted it: unmount on close */
+	int mount_cleanup;        /* its util/cleanup registration */
 	struct dp_tp_format kfree;
 	struct dp_tp_format consume;
 	bool have_consume;
 	int *cpus;
 	size_t nr_cpus;
-	char cpu_list[256];
+	struct dp_strbuf cpu_list; /* "0-3,8" */
 	struct dp_ksyms *ksyms;
 	struct dp_addr_range *plumbing;
 	size_t nr_plumbing;
 	struct dp_profile prof;
-	char filter[1024];        /* tracepoint filter, "" for none */
+	struct dp_strbuf filter;  /* tracepoint filter, "" for none */
+	struct dp_trace_instance *ti;  /* dropprof's tracefs instance while
+					  recording, NULL when none */
+	int ti_cleanup;           /* its registrations with util/cleanup */
+	int fd_cleanups[DP_SESSION_MAX_FD_CLEANUPS];
+	size_t nr_fd_cleanups;
 };
 
-/* Prepare everything short of opening perf events.  On failure *err gets
+/* Prepare everything short of opening perf events.  On failure err gets
  * one line that says what failed and what to do.  Returns 0 or -errno. */
-int dp_session_open(struct dp_session *s, char *err, size_t errlen);
+int dp_session_open(struct dp_session *s, struct dp_err *err);
 
 /* Set the in-kernel filter (see filter.h) for the next recording; the
  * profile remembers it.  -EINVAL/-ENOTSUP with *err: a usage error. */
 int dp_session_set_filter(struct dp_session *s, const struct dp_filter_spec *spec,
-			  char *err, size_t errlen);
+			  struct dp_err *err);
 
-/* Record until the duration ends or SIGINT/SIGTERM arrives.  After the
- * first signal the default disposition is restored, so a second Ctrl-C
- * ends the process at once.  Returns 0 or -errno with *err set. */
+/* Record until the duration ends or o->stop_fd becomes readable (the
+ * command's signal pipe, see cmd/signals.h).  Returns 0 or -errno with
+ * err set. */
 int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
-		      char *err, size_t errlen);
+		      struct dp_err *err);
 
 /* Resolve the names of what was recorded (for saving or reporting). */
 int dp_session_names(struct dp_session *s, struct dp_symmap *names);

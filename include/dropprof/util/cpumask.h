@@ -12,7 +12,9 @@ int dp_cpulist_parse(const char *text, int **cpus, size_t *nr);
 /* Read /sys/devices/system/cpu/online (path for tests). */
 int dp_cpulist_read(const char *path, int **cpus, size_t *nr);
 
-/* Format CPU numbers (sorted) back as a list: "0-3,8".  Returns buf. */
-char *dp_cpulist_format(const int *cpus, size_t nr, char *buf, size_t len);
+/* Append CPU numbers (sorted) to out as a list: "0-3,8".  Returns 0 or
+ * -ENOMEM. */
+struct dp_strbuf;
+int dp_cpulist_format(const int *cpus, size_t nr, struct dp_strbuf *out);
 
 #endif

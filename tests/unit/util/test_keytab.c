@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "dropprof/util/cpumask.h"
+#include "dropprof/util/strbuf.h"
 #include "dropprof/util/keytab.h"
 
 static void test_add_get(void **state)
@@ -81,7 +82,13 @@ static void test_cpulist(void **state)
 	assert_int_equal(n, 7);
 	assert_int_equal(cpus[4], 8);
 	assert_int_equal(cpus[6], 11);
-	assert_string_equal(dp_cpulist_format(cpus, n, buf, sizeof(buf)), "0-3,8,10-11");
+	{
+		struct dp_strbuf sb = DP_STRBUF_INIT;
+
+		assert_int_equal(dp_cpulist_format(cpus, n, &sb), 0);
+		assert_string_equal(sb.buf, "0-3,8,10-11");
+		dp_strbuf_release(&sb);
+	}
 	free(cpus);
 	assert_int_equal(dp_cpulist_parse("1", &cpus, &n), 0);
 	assert_int_equal(n, 1);
