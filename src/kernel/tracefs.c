@@ -133,19 +133,23 @@ int dp_tracefs_locate(char *path, size_t len)
 	return dp_tracefs_mount(path, len);
 }
 
-/* Measured on 6.18 as an unprivileged user: CAP_DAC_READ_SEARCH (or
- * CAP_DAC_OVERRIDE) reads tracefs; CAP_PERFMON, CAP_SYS_ADMIN or
- * kernel.perf_event_paranoid=-1 do not.  The perf events need CAP_PERFMON
- * or paranoid -1 as well, so the advice names the whole set. */
+/* Measured on 6.18 as an unprivileged user: CAP_DAC_READ_SEARCH or
+ * CAP_DAC_OVERRIDE reads tracefs, only CAP_DAC_OVERRIDE creates an
+ * instance; CAP_PERFMON, CAP_SYS_ADMIN or kernel.perf_event_paranoid=-1
+ * do neither.  The perf events need CAP_PERFMON or paranoid -1 as well, so
+ * the advice names the whole set. */
 const char *dp_tracefs_access_hint(int err)
 {
-	switch (err) {
-	case -EACCES:
-	case -EPERM:
-		return "tracefs is readable by root only: run as root, or give CAP_DAC_READ_SEARCH together with CAP_PERFMON (or kernel.perf_event_paranoid=-1)";
-	default:
+	if (err != -EACCES && err != -EPERM)
 		return "";
-	}
+	return "tracefs is readable by root only: run as root, or give CAP_DAC_OVERRIDE (or CAP_DAC_READ_SEARCH) together with CAP_PERFMON or kernel.perf_event_paranoid=-1";
+}
+
+const char *dp_tracefs_write_hint(int err)
+{
+	if (err != -EACCES && err != -EPERM)
+		return "";
+	return "tracefs is writable by root only: run as root, or give CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH only reads) together with CAP_PERFMON or kernel.perf_event_paranoid=-1";
 }
 
 const char *dp_tracefs_mount_hint(int err)

@@ -43,9 +43,14 @@ int dp_tracefs_mount(char *path, size_t len);
 int dp_tracefs_locate(char *path, size_t len);
 
 /* One line of advice (static) for an errno of opening a file under
- * tracefs, e.g. -EACCES: tracefs is mode 0700 root, so reading it needs
- * root or CAP_DAC_READ_SEARCH.  "" when there is nothing to advise. */
+ * tracefs to read it (events/.../format): tracefs is mode 0700 root, so
+ * -EACCES needs root, CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH.  "" when
+ * there is nothing to advise. */
 const char *dp_tracefs_access_hint(int err);
+
+/* The same for creating or writing under tracefs (instances/, enable):
+ * root or CAP_DAC_OVERRIDE; CAP_DAC_READ_SEARCH only reads. */
+const char *dp_tracefs_write_hint(int err);
 
 /* One line of advice (static) for an errno of dp_tracefs_mount(). */
 const char *dp_tracefs_mount_hint(int err);

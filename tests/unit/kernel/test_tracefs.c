@@ -106,14 +106,23 @@ static void test_unreadable_mounts(void **state)
 
 static void test_hints(void **state)
 {
+	const char *r = dp_tracefs_access_hint(-EACCES);
+	const char *w = dp_tracefs_write_hint(-EACCES);
+	const char *m = dp_tracefs_mount_hint(-EPERM);
+
 	(void)state;
 	/* What was measured to work, in the error line itself. */
-	assert_non_null(strstr(dp_tracefs_access_hint(-EACCES), "CAP_DAC_READ_SEARCH"));
-	assert_non_null(strstr(dp_tracefs_access_hint(-EACCES), "CAP_PERFMON"));
-	assert_non_null(strstr(dp_tracefs_access_hint(-EACCES), "root"));
+	assert_non_null(strstr(r, "CAP_DAC_READ_SEARCH"));
+	assert_non_null(strstr(r, "CAP_DAC_OVERRIDE"));
+	assert_non_null(strstr(r, "CAP_PERFMON"));
+	assert_non_null(strstr(r, "root"));
+	/* CAP_DAC_READ_SEARCH reads but cannot create an instance. */
+	assert_non_null(strstr(w, "CAP_DAC_OVERRIDE"));
+	assert_non_null(strstr(w, "only reads"));
 	assert_string_equal(dp_tracefs_access_hint(-ENOENT), "");
-	assert_non_null(strstr(dp_tracefs_mount_hint(-EPERM), "CAP_SYS_ADMIN"));
-	assert_non_null(strstr(dp_tracefs_mount_hint(-EPERM), "mount -t tracefs"));
+	assert_string_equal(dp_tracefs_write_hint(-ENOENT), "");
+	assert_non_null(strstr(m, "CAP_SYS_ADMIN"));
+	assert_non_null(strstr(m, "mount -t tracefs"));
 	assert_non_null(strstr(dp_tracefs_mount_hint(-ENODEV), "CONFIG_TRACING"));
 	assert_true(strlen(dp_tracefs_mount_hint(-EBUSY)) > 0);
 }
