@@ -1,11 +1,30 @@
 #!/bin/sh
-# Install what dropprof needs to build and test on Debian/Ubuntu, only when
-# something is missing (so it is quick and offline-safe on a ready machine).
-# Run as root.
+# Install what dropprof needs on Debian/Ubuntu, only when something is
+# missing (so it is quick and offline-safe on a ready machine).  Run as root.
+#
+#   sh contrib/install-deps.sh          to build and run dropprof (make)
+#   sh contrib/install-deps.sh --test   also the optional libraries and the
+#                                       tools every test needs (make check)
 set -eu
 
-PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev zlib1g-dev libcmocka-dev
-      iproute2 nftables jq valgrind clang libclang-rt-14-dev"
+# Building and running: a compiler, make, pkg-config and the required
+# libraries (the build stops naming any of them that is missing).
+BUILD_PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev zlib1g-dev"
+# Building with every feature and testing: the optional libraries (without
+# them the build leaves their features out and says so), cmocka for the
+# unit tests, valgrind, clang with libFuzzer, and what the integration tests
+# drive the kernel with.
+TEST_PKGS="libdebuginfod-dev libunwind-dev libcmocka-dev valgrind clang
+      libclang-rt-14-dev iproute2 nftables jq"
+
+case "${1:-}" in
+"") PKGS=$BUILD_PKGS ;;
+--test) PKGS="$BUILD_PKGS $TEST_PKGS" ;;
+*)
+	echo "usage: sh contrib/install-deps.sh [--test]" >&2
+	exit 2
+	;;
+esac
 
 missing=""
 for p in $PKGS; do
