@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dropprof/util/error.h"
+
 #include "dropprof/cmd/cmd.h"
 #include "dropprof/model/diff.h"
 #include "dropprof/output/output.h"
@@ -53,14 +55,14 @@ static int load_side(struct side *s, const char *path)
 
 	ret = dp_profile_load(path, &s->prof, &s->names, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "dropprof: %s\n", err);
+		dp_cmd_error("%s", err);
 		return ret;
 	}
 	s->loaded = 1;
 	ret = dp_report_build(&s->rep, &s->prof, &s->names, &ro);
 	if (ret) {
-		fprintf(stderr, "dropprof: cannot build the report of '%s': %s\n",
-			path, strerror(-ret));
+		dp_cmd_error("cannot build the report of '%s': %s", path,
+			     strerror(-ret));
 		return ret;
 	}
 	s->built = 1;
@@ -90,28 +92,23 @@ int dp_cmd_diff(int argc, char **argv)
 		return ret;
 	if (cli.nr_args != 2)
 		return dp_usage_error(&text, "%s", "give two profile files: BEFORE AFTER");
+	if (!dp_cli_check_inputs(&text, cli.output, cli.args, 2, &ret) ||
+	    !dp_cli_open_output(cli.output, 0666, &out, &ret))
+		return ret;
 	ret = DP_EXIT_FAIL;
-	if (load_side(&a, cli.args[0]) || load_side(&b, cli.args[1]))
+	if (load_side(&a, cli.args[0]) || load_side(&b, cli.args[1])) {
+		dp_outfile_close(&out, 0);
 		goto out;
+	}
 	if (strcmp(a.rep.kernel, b.rep.kernel))
-		fprintf(stderr, "dropprof: warning: '%s' is from kernel %s, '%s' from %s; sites and stacks may not match\n",
+		dp_warn("'%s' is from kernel %s, '%s' from %s; sites and stacks may not match",
 			cli.args[0], a.rep.kernel, cli.args[1], b.rep.kernel);
 	if (dp_diff_build(&d, &a.rep, &b.rep, cli.args[0], cli.args[1], cli.top)) {
-		fprintf(stderr, "dropprof: cannot build the diff: out of memory\n");
+		dp_outfile_close(&out, 0);
+		dp_cmd_error("cannot build the diff: out of memory");
 		goto out;
 	}
-	if (dp_outfile_open(&out, cli.output)) {
-		fprintf(stderr, "dropprof: cannot create '%s'\n", cli.output);
-	} else {
-		int err = dp_out_diff_write(&d, cli.format, out.f);
-
-		err = dp_outfile_close(&out, err == 0) ?: err;
-		if (err)
-			fprintf(stderr, "dropprof: cannot write '%s': %s\n",
-				cli.output ? cli.output : "stdout", strerror(-err));
-		else
-			ret = DP_EXIT_OK;
-	}
+	ret = dp_cli_close_output(&out, dp_out_diff_write(&d, cli.format, out.f));
 	dp_diff_release(&d);
 out:
 	release_side(&a);

@@ -8,6 +8,7 @@
 #include "dropprof/output/output.h"
 #include "dropprof/record/session.h"
 #include "dropprof/symbols/symmap.h"
+#include "dropprof/util/outfile.h"
 
 #define DEFAULT_TOP 5
 
@@ -30,7 +31,9 @@ static const char help_text[] =
 "then reports drops by reason (as the running kernel names them), by drop\n"
 "site (the function that freed the packet), by kernel stack, by protocol\n"
 "and by CPU.  Normal frees (skb:consume_skb) are counted for the drop share.\n"
-"Needs root (or CAP_PERFMON, or kernel.perf_event_paranoid=-1).\n"
+"Needs root, or CAP_PERFMON (or kernel.perf_event_paranoid=-1) together with\n"
+"CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH: no idle-context instance) for tracefs,\n"
+"plus CAP_SYSLOG for function names; see PERMISSIONS in dropprof(1).\n"
 "\n"
 "Options:\n"
 "  -d, --duration SECONDS  record for SECONDS (decimals allowed), then report;\n"
@@ -88,6 +91,7 @@ int dp_cmd_live(int argc, char **argv)
 	};
 	struct dp_session s;
 	struct dp_symmap names;
+	struct dp_outfile out;
 	int ret;
 
 	if (!dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_REPORT | DP_CLI_VERSION,
@@ -95,9 +99,14 @@ int dp_cmd_live(int argc, char **argv)
 		return ret;
 	if (cli.nr_args)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
-	if (!dp_cli_record(&cli, &s, &names, &ret))
+	/* A path that cannot be written fails now, not after the recording. */
+	if (!dp_cli_open_output(cli.output, 0666, &out, &ret))
 		return ret;
-	ret = dp_emit_report(&s.prof, &names, cli.top, cli.format, cli.output);
+	if (!dp_cli_record(&cli, &s, &names, &ret)) {
+		dp_outfile_close(&out, 0);
+		return ret;
+	}
+	ret = dp_emit_report(&s.prof, &names, cli.top, cli.format, &out);
 	dp_symmap_release(&names);
 	dp_session_close(&s);
 	return ret;

@@ -2,13 +2,21 @@
  * command, then save the whole profile (names resolved, counters
  * included) instead of printing it.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dropprof/cmd/cmd.h"
 #include "dropprof/profile/profile_io.h"
 #include "dropprof/record/session.h"
 #include "dropprof/symbols/symmap.h"
+#include "dropprof/util/error.h"
+#include "dropprof/util/outfile.h"
+
+#ifndef DP_PROFILE_FILE_MODE
+#define DP_PROFILE_FILE_MODE 0600   /* until profile_io.h names it */
+#endif
 
 static const char usage_text[] =
 "usage: dropprof record -o FILE [-d SECONDS] [-m PAGES] [-q]\n";
@@ -41,35 +49,57 @@ static const char help_text[] =
 "  dropprof record -d 30 -o after.dprof\n"
 "  dropprof diff before.dprof after.dprof\n";
 
+/* Encode the recording and write it to out (closed here). */
+static int save(struct dp_outfile *out, const struct dp_session *s,
+		const struct dp_symmap *names)
+{
+	unsigned char *buf;
+	size_t len;
+	int ret;
+
+	ret = dp_profile_encode(&s->prof, names, &buf, &len);
+	if (ret) {
+		dp_outfile_close(out, 0);
+		dp_cmd_error("cannot encode the profile: %s", strerror(-ret));
+		return DP_EXIT_FAIL;
+	}
+	ret = fwrite(buf, 1, len, out->f) == len ? 0 : -EIO;
+	free(buf);
+	return dp_cli_close_output(out, ret);
+}
+
 int dp_cmd_record(int argc, char **argv)
 {
 	static const struct dp_cli_text text = { "dropprof record", usage_text, help_text };
 	struct dp_cli cli = { .rec = { .stack_budget = DP_DEFAULT_STACK_RATE, .stop_fd = -1 } };
 	struct dp_session s;
 	struct dp_symmap names;
-	char err[512];
+	struct dp_outfile out;
 	int ret;
 
 	if (!dp_cli_parse(argc, argv, DP_CLI_RECORD, &text, &cli, &ret))
 		return ret;
 	if (cli.nr_args)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
-	if (!cli.output || !*cli.output || !strcmp(cli.output, "-"))
+	if (!cli.output || !strcmp(cli.output, "-"))
 		return dp_usage_error(&text, "%s", "give the profile file with -o FILE");
-	if (!dp_cli_record(&cli, &s, &names, &ret))
+	/* The temporary file exists before the recording starts: a path
+	 * that cannot be written fails now, not after -d seconds.  Raw
+	 * kernel addresses are what kernel.kptr_restrict hides: a created
+	 * profile is for its owner only (DP_PROFILE_FILE_MODE). */
+	if (!dp_cli_open_output(cli.output, DP_PROFILE_FILE_MODE, &out, &ret))
 		return ret;
-	ret = dp_profile_save(cli.output, &s.prof, &names, err, sizeof(err));
-	dp_symmap_release(&names);
-	if (ret) {
-		fprintf(stderr, "dropprof: %s\n", err);
-		dp_session_close(&s);
-		return DP_EXIT_FAIL;
+	if (!dp_cli_record(&cli, &s, &names, &ret)) {
+		dp_outfile_close(&out, 0);
+		return ret;
 	}
-	if (!cli.rec.quiet)
-		fprintf(stderr, "dropprof: saved %llu drops in %.2f s (%zu stacks, %zu counters moved, %llu lost) to '%s'\n",
+	ret = save(&out, &s, &names);
+	dp_symmap_release(&names);
+	if (ret == DP_EXIT_OK && !cli.rec.quiet)
+		dp_info("saved %llu drops in %.2f s (%zu stacks, %zu counters moved, %llu lost) to '%s'",
 			(unsigned long long)s.prof.drops, s.prof.duration,
 			s.prof.stacks.nr_used, s.prof.nr_counters,
 			(unsigned long long)s.prof.lost, cli.output);
 	dp_session_close(&s);
-	return DP_EXIT_OK;
+	return ret;
 }

@@ -8,6 +8,7 @@
 #include "dropprof/profile/profile.h"
 #include "dropprof/profile/profile_io.h"
 #include "dropprof/symbols/symmap.h"
+#include "dropprof/util/outfile.h"
 
 static const char usage_text[] =
 "usage: dropprof report FILE [-n N] [--folded | --json] [-o OUTPUT]\n";
@@ -32,6 +33,7 @@ int dp_cmd_report(int argc, char **argv)
 	struct dp_cli cli = { .top = 5 };
 	struct dp_profile prof;
 	struct dp_symmap names;
+	struct dp_outfile out;
 	char err[512];
 	int ret;
 
@@ -40,12 +42,16 @@ int dp_cmd_report(int argc, char **argv)
 	if (cli.nr_args != 1)
 		return dp_usage_error(&text, "%s", cli.nr_args ? "give exactly one profile file" :
 				      "give the profile file to report");
+	if (!dp_cli_check_inputs(&text, cli.output, cli.args, 1, &ret) ||
+	    !dp_cli_open_output(cli.output, 0666, &out, &ret))
+		return ret;
 	ret = dp_profile_load(cli.args[0], &prof, &names, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "dropprof: %s\n", err);
+		dp_outfile_close(&out, 0);
+		dp_cmd_error("%s", err);
 		return DP_EXIT_FAIL;
 	}
-	ret = dp_emit_report(&prof, &names, cli.top, cli.format, cli.output);
+	ret = dp_emit_report(&prof, &names, cli.top, cli.format, &out);
 	dp_symmap_release(&names);
 	dp_profile_release(&prof);
 	return ret;

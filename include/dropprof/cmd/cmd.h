@@ -7,11 +7,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "dropprof/output/output.h"
 #include "dropprof/record/record.h"
+#include "dropprof/util/error.h"
 
+struct dp_outfile;
 struct dp_profile;
+struct dp_strbuf;
 struct dp_symmap;
 
 #define DP_EXIT_OK 0
@@ -35,6 +39,10 @@ int dp_cmd_diff(int argc, char **argv);
 #define DP_DEFAULT_RING_PAGES 256
 #define DP_DEFAULT_RING_PAGES_ALL_STACKS 1024
 
+/* -d bounds: under a millisecond the timer would not be armed at all. */
+#define DP_MIN_DURATION 0.001
+#define DP_MAX_DURATION (31 * 24 * 3600.0)
+
 #define DP_CLI_REPORT  0x2   /* -n N, --folded, --json */
 #define DP_CLI_VERSION 0x4   /* -V, --version */
 
@@ -55,7 +63,8 @@ struct dp_cli {
 /* Parse argv with the options in what; out must hold the defaults.
  * Returns true to go on; false when the command must return *status at
  * once (0 after --help/--version, DP_EXIT_USAGE after an error, already
- * printed). */
+ * printed).  With DP_CLI_RECORD, out->rec.stop_fd is the stop fd of
+ * cmd/signals.h (-1 before dp_signals_init()). */
 bool dp_cli_parse(int argc, char **argv, unsigned int what,
 		  const struct dp_cli_text *text, struct dp_cli *out, int *status);
 
@@ -67,19 +76,58 @@ struct dp_session;
 bool dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
 		   struct dp_symmap *names, int *status);
 
-/* Print "CMD: message", the usage and return DP_EXIT_USAGE. */
+/* Print "CMD: message" (escaped, see dp_cmd_escape), the usage and
+ * return DP_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3)))
 int dp_usage_error(const struct dp_cli_text *text, const char *fmt, ...);
 
-/* Helpers shared by the commands' option parsing. */
+/* Helpers shared by the commands' option parsing.  Durations are plain
+ * decimal seconds ("10", "2.5", "1e-3") from DP_MIN_DURATION to
+ * DP_MAX_DURATION; -EINVAL otherwise. */
 int dp_parse_seconds(const char *s, double *out);
 int dp_parse_count(const char *s, unsigned long min, unsigned long max,
 		   unsigned long *out);
 
-/* Build the report of prof and write it (stdout when output is NULL or
- * "-", else atomically to the file).  Returns an exit status; errors are
+/* Output files (util/outfile.h), with the errors printed here.
+ * dp_cli_open_output: open path (NULL or "-": stdout; a created file gets
+ * mode & ~umask) before any work is done; false with the error printed
+ * and *status set.  dp_cli_close_output: commit when ret (the result of
+ * writing) is 0, else remove the temporary; print the first error and
+ * return the exit status. */
+bool dp_cli_open_output(const char *path, mode_t mode, struct dp_outfile *out,
+			int *status);
+int dp_cli_close_output(struct dp_outfile *out, int ret);
+
+/* Refuse (usage error, *status = DP_EXIT_USAGE) an output that is one of
+ * the nr input files: the same file by device and inode, whatever the
+ * spelling or symlinks.  True when output is none of them. */
+bool dp_cli_check_inputs(const struct dp_cli_text *text, const char *output,
+			 char *const *inputs, int nr, int *status);
+
+/* Build the report of prof and write it to out (opened by
+ * dp_cli_open_output; closed here).  Returns an exit status; errors are
  * printed. */
 int dp_emit_report(const struct dp_profile *prof, const struct dp_symmap *names,
-		   size_t top_n, enum dp_format format, const char *output);
+		   size_t top_n, enum dp_format format, struct dp_outfile *out);
+
+/* Messages (cmd/message.c).  Every line cmd/ prints about a failure goes
+ * through these, so user input (file names, arguments, names from a
+ * profile) cannot put control characters on the terminal. */
+
+/* Append s to sb with control characters escaped: \t \n \r, other C0
+ * controls and DEL as \xNN, C1 controls as \u00NN, bytes that are not
+ * UTF-8 as \xNN; printable UTF-8 unchanged.  0 or -ENOMEM. */
+int dp_cmd_escape(struct dp_strbuf *sb, const char *s);
+
+/* "dropprof: MESSAGE" on stderr, escaped.  dp_cmd_error_code also adds
+ * the hint for the errno code (-EMFILE: "raise 'ulimit -n'"). */
+__attribute__((format(printf, 1, 2)))
+void dp_cmd_error(const char *fmt, ...);
+__attribute__((format(printf, 2, 3)))
+void dp_cmd_error_code(int code, const char *fmt, ...);
+
+/* The dp_warn()/dp_info() hook of the commands (dp_set_print): the
+ * default lines, escaped. */
+void dp_cmd_print(enum dp_print_level level, const char *msg, void *ctx);
 
 #endif
