@@ -124,15 +124,6 @@ int dp_tracefs_mount(char *path, size_t len)
 	return 0;
 }
 
-int dp_tracefs_locate(char *path, size_t len)
-{
-	int err = dp_tracefs_find(DP_PROC_MOUNTS, path, len);
-
-	if (err != -ENODEV)
-		return err;
-	return dp_tracefs_mount(path, len);
-}
-
 /* Measured on 6.18 as an unprivileged user: CAP_DAC_READ_SEARCH or
  * CAP_DAC_OVERRIDE reads tracefs, only CAP_DAC_OVERRIDE creates an
  * instance; CAP_PERFMON, CAP_SYS_ADMIN or kernel.perf_event_paranoid=-1

@@ -37,11 +37,6 @@ int dp_tracefs_find(const char *mounts_path, char *path, size_t len);
  * -ENOENT when the mount point is missing; -ENAMETOOLONG for a short len. */
 int dp_tracefs_mount(char *path, size_t len);
 
-/* dp_tracefs_find() on DP_PROC_MOUNTS, then dp_tracefs_mount() when it
- * says -ENODEV.  Returns 0 or the -errno of whichever step failed: to say
- * which one, call the two steps (above). */
-int dp_tracefs_locate(char *path, size_t len);
-
 /* One line of advice (static) for an errno of opening a file under
  * tracefs to read it (events/.../format): tracefs is mode 0700 root, so
  * -EACCES needs root, CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH.  "" when
