@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "dropprof/kernel/trace_instance.h"
+#include "dropprof/kernel/tracefs.h"
 #include "dropprof/util/strbuf.h"
 
 /* header_page, header_event, stats, a filter read back: all a few hundred
@@ -102,9 +104,15 @@ static int check_component(const char *s)
 	return s && *s && *s != '.' && !strchr(s, '/') ? 0 : -EINVAL;
 }
 
+/* " (what to do)" for a permission error, "" otherwise. */
 static const char *hint(int ret)
 {
-	return ret == -EACCES || ret == -EPERM ? " (run as root)" : "";
+	static char buf[512];   /* one thread; the hint is a constant */
+
+	if (!*dp_tracefs_write_hint(ret))
+		return "";
+	snprintf(buf, sizeof(buf), " (%s)", dp_tracefs_write_hint(ret));
+	return buf;
 }
 
 /* <dir>/events/<system>/<event>/<file> into sb. */

@@ -42,6 +42,11 @@ for ((i = 0; i < 40; i++)); do
 	sleep 0.1
 done
 sleep 1
+dp_find_tracefs
+for run in all only text; do
+	[ -d "$DP_TRACEFS/instances/dropprof-${DP_RUN_PID[$run]}" ] ||
+		dp_log "$run: no instance dropprof-${DP_RUN_PID[$run]} while recording"
+done
 dp_stop all
 dp_stop only
 dp_stop text
@@ -58,6 +63,8 @@ done
 dp_eq "only: NEIGH_FAILED is all that was recorded" "$(dp_json '.drops' "$DP_TMP/only.out")" "$N"
 dp_ge "text: NEIGH_FAILED in By reason" "$(dp_text_reason_count "$DP_TMP/text.out" NEIGH_FAILED)" "$N"
 dp_find_tracefs
-left=$(ls "$DP_TRACEFS/instances" 2>/dev/null | grep '^dropprof-' || true)
-[ -z "$left" ] || dp_fail "tracefs instances left behind: $left"
+for run in all only text; do
+	left=$(ls "$DP_TRACEFS/instances" 2>/dev/null | grep "^dropprof-${DP_RUN_PID[$run]}\(-\|\$\)" || true)
+	[ -z "$left" ] || dp_fail "$run: tracefs instance left behind: $left"
+done
 dp_finish
