@@ -46,14 +46,31 @@ void dp_profile_release(struct dp_profile *p)
 	free(p->cpu_hits);
 	free(p->cpu_recovered);
 	free(p->cpu_offline);
-	p->cpu_hits = p->cpu_recovered = p->cpu_offline = NULL;
-	p->cpu_drops = p->cpu_lost = p->cpu_frees = NULL;
-	p->cpu_recorded = NULL;
-	for (size_t i = 0; i < p->nr_counters; i++)
-		free(p->counters[i].name);
-	free(p->counters);
-	p->counters = NULL;
-	p->nr_counters = 0;
+	free(p->cpu_list);
+	free(p->filter);
+	dp_counter_rows_free(p->counters, p->nr_counters);
+	memset(p, 0, sizeof(*p));
+}
+
+static int set_string(char **dst, const char *s)
+{
+	char *copy = NULL;
+
+	if (s && *s && !(copy = strdup(s)))
+		return -ENOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int dp_profile_set_cpu_list(struct dp_profile *p, const char *s)
+{
+	return set_string(&p->cpu_list, s);
+}
+
+int dp_profile_set_filter(struct dp_profile *p, const char *s)
+{
+	return set_string(&p->filter, s);
 }
 
 int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
@@ -130,7 +147,7 @@ int dp_profile_add_counter(struct dp_profile *p, const char *name,
 			   uint64_t before, uint64_t after, int64_t delta,
 			   bool drop_related)
 {
-	struct dp_profile_counter *c;
+	struct dp_counter_row *c;
 	char *n = strdup(name);
 
 	if (!n)

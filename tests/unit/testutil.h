@@ -1,12 +1,17 @@
-/* testutil — what several unit tests need: whole fixture files, golden
- * output comparison (DP_UPDATE_GOLDEN=1 rewrites the expected file), and
- * tracepoint formats parsed from fixtures.  Include after cmocka.h. */
+/* testutil — what several unit tests need: whole fixture files read and
+ * written, golden output comparison (DP_UPDATE_GOLDEN=1 rewrites the
+ * expected file), a scratch directory, tracepoint formats and /proc/net
+ * counter snapshots read from fixtures.  Include after cmocka.h. */
 #ifndef DROPPROF_TESTUTIL_H
 #define DROPPROF_TESTUTIL_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "dropprof/kernel/procnet.h"
 #include "dropprof/kernel/tp_format.h"
 
 /* The whole file, NUL-terminated (*len, when not NULL, gets its size);
@@ -33,18 +38,59 @@ static inline char *dp_test_slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* Write len bytes of buf to path (created or replaced). */
+static inline void dp_test_spill(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A new empty directory under $TMPDIR (or /tmp); free() the name. */
+static inline char *dp_test_tmpdir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = NULL;
+
+	assert_true(asprintf(&dir, "%s/dropprof-test-XXXXXX",
+			     tmp && tmp[0] ? tmp : "/tmp") > 0);
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+/* Remove dir, the files and empty directories in it, and free the name.
+ * No-op on NULL. */
+static inline void dp_test_rmdir(char *dir)
+{
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *path = NULL;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		assert_true(asprintf(&path, "%s/%s", dir, e->d_name) > 0);
+		if (unlink(path) < 0)
+			rmdir(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	if (dir)
+		rmdir(dir);
+	free(dir);
+}
+
 /* out must equal the file at path; DP_UPDATE_GOLDEN=1 writes it first. */
 static inline void dp_test_golden(const char *out, const char *path)
 {
 	char *want;
 
-	if (getenv("DP_UPDATE_GOLDEN")) {
-		FILE *f = fopen(path, "w");
-
-		assert_non_null(f);
-		fputs(out, f);
-		fclose(f);
-	}
+	if (getenv("DP_UPDATE_GOLDEN"))
+		dp_test_spill(path, out, strlen(out));
 	want = dp_test_slurp(path, NULL);
 	assert_non_null(want);
 	assert_string_equal(out, want);
@@ -61,6 +107,21 @@ static inline void dp_test_load_format(struct dp_tp_format *fmt, const char *nam
 	assert_non_null(text);
 	assert_int_equal(dp_tp_format_parse(fmt, text), 0);
 	free(text);
+}
+
+/* Snapshot the counter files of dir (a fixture) into *c, which must work. */
+static inline void dp_test_snapshot(struct dp_counters *c, const char *dir)
+{
+	*c = (struct dp_counters){ 0 };
+	assert_int_equal(dp_counters_snapshot(c, dir), 0);
+}
+
+/* A snapshot is sorted by name, names unique. */
+static inline void dp_test_assert_sorted(const struct dp_counters *c)
+{
+	for (size_t i = 1; i < c->nr; i++)
+		if (strcmp(c->v[i - 1].name, c->v[i].name) >= 0)
+			fail_msg("'%s' before '%s'", c->v[i - 1].name, c->v[i].name);
 }
 
 #endif

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dropprof/profile/counters.h"
 #include "dropprof/util/keytab.h"
 
 #define DP_MAX_FRAMES 127
@@ -21,15 +22,6 @@
 
 struct dp_skb_fields;
 
-/* A kernel counter over the recording window (see counters.h). */
-struct dp_profile_counter {
-	char *name;                  /* owned, as the kernel names it */
-	uint64_t before, after;
-	int64_t delta;               /* not always after - before: 32-bit
-					counters wrap */
-	bool drop_related;
-};
-
 struct dp_profile {
 	struct dp_keytab stacks;     /* [reason, ip0 (leaf), ip1, ...] */
 	struct dp_keytab sites;      /* [location, reason] */
@@ -37,7 +29,7 @@ struct dp_profile {
 	struct dp_keytab unstacked;  /* [reason, DP_UNSTACKED_*]: drops with
 					no stack of their own */
 
-	size_t nr_cpu_slots;         /* highest cpu number + 1 */
+	size_t nr_cpu_slots;         /* highest possible cpu number + 1 */
 	uint64_t *cpu_drops;         /* indexed by cpu number */
 	uint64_t *cpu_lost;
 	uint64_t *cpu_frees;
@@ -80,17 +72,27 @@ struct dp_profile {
 	int64_t start_time;          /* unix seconds */
 	double duration;             /* seconds actually recorded */
 	bool has_reason;             /* tracepoint has a 'reason' field */
-	char cpu_list[256];          /* CPUs recorded, kernel list format */
-	char filter[1024];           /* in-kernel filter, "" when none */
+	char *cpu_list;              /* owned; CPUs recorded, kernel list
+					format ("0-3,8"); NULL reads as "" */
+	char *filter;                /* owned; in-kernel filter, NULL or ""
+					when none */
 
-	/* kernel counters that moved during the window (owned) */
-	struct dp_profile_counter *counters;
+	/* kernel counters that moved during the window (owned), in report
+	 * order (see dp_counters_delta) */
+	struct dp_counter_row *counters;
 	size_t nr_counters;
 };
 
 int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
 		    size_t max_stacks);
+/* Free everything (a zeroed profile is fine) and leave p zeroed. */
 void dp_profile_release(struct dp_profile *p);
+
+/* Replace cpu_list / filter with a copy of s (NULL or "": none, stored
+ * as NULL).  Never truncates.  Returns 0, or -ENOMEM with the old value
+ * kept. */
+int dp_profile_set_cpu_list(struct dp_profile *p, const char *s);
+int dp_profile_set_filter(struct dp_profile *p, const char *s);
 
 /* Count one drop exactly (sites, reasons, protocols, CPUs). */
 int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,

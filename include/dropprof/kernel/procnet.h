@@ -1,6 +1,7 @@
-/* counters — the kernel's own network counters (/proc/net/snmp, netstat,
- * snmp6, dev, softnet_stat), snapshotted at the start and the end of a
- * recording, and the deltas between two snapshots.
+/* procnet — the kernel's own network counters (/proc/net/snmp, netstat,
+ * snmp6, dev, softnet_stat) read into one name-sorted snapshot, taken at
+ * the start and the end of a recording.  The deltas between two snapshots
+ * and which counters mean drops are profile/counters.h.
  *
  * Names:
  *   snmp, netstat   PREFIX+NAME as nstat prints them: "UdpNoPorts",
@@ -10,7 +11,9 @@
  *   snmp6           as in the file: "Ip6InReceives", "Udp6NoPorts"
  *   dev             "dev:<ifname>:rx_<field>", "dev:<ifname>:tx_<field>",
  *                   fields as the file's own header names them
- *                   ("dev:eth0:rx_drop", "dev:eth0:tx_carrier")
+ *                   ("dev:eth0:rx_drop", "dev:eth0:tx_carrier"); an
+ *                   interface name may hold any byte but white space,
+ *                   '/' and ':' (UTF-8 included)
  *   softnet_stat    "softnet:cpu<N>:processed", ":dropped", ":time_squeeze",
  *                   ":received_rps", ":flow_limit_count"; N is the CPU id
  *                   column (5.10+), else the line index
@@ -18,8 +21,8 @@
  * The files describe the reader's network namespace, except softnet_stat,
  * which is per CPU for the whole machine.
  */
-#ifndef DROPPROF_COUNTERS_H
-#define DROPPROF_COUNTERS_H
+#ifndef DROPPROF_KERNEL_PROCNET_H
+#define DROPPROF_KERNEL_PROCNET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,34 +57,5 @@ void dp_counters_release(struct dp_counters *c);
 /* The counter of that exact name (borrowed from c), or NULL. */
 const struct dp_counter *dp_counters_find(const struct dp_counters *c,
 					  const char *name);
-
-struct dp_counter_delta {
-	char *name;          /* owned by the delta array */
-	uint64_t before, after;
-	int64_t delta;       /* after - before, saturated to int64; negative
-	                      * for a counter that went away or was reset
-	                      * (an interface deleted and made again) */
-	bool drop_related;
-};
-
-/* The non-zero deltas from before to after (both as dp_counters_snapshot
- * leaves them: sorted, unique; else -EINVAL).  A counter in one snapshot
- * only (an interface that came or went, an IcmpMsg type first seen)
- * counts from 0 on the other side.  Order: drop-related first, then
- * |delta| descending, then name, so the output is deterministic.
- * *out is NULL when nothing changed.  Returns 0 or -ENOMEM, -EINVAL;
- * free *out with dp_counter_deltas_free(). */
-int dp_counters_delta(const struct dp_counters *before,
-		      const struct dp_counters *after,
-		      struct dp_counter_delta **out, size_t *nr);
-
-/* No-op on NULL. */
-void dp_counter_deltas_free(struct dp_counter_delta *d, size_t nr);
-
-/* True for the counters that mean a packet was lost or refused: a curated
- * list of snmp/netstat/snmp6 names, dev:*:{rx,tx}_{drop,errs,fifo} with
- * rx_frame and tx_carrier, and softnet:*:{dropped,time_squeeze,
- * flow_limit_count}. */
-bool dp_counter_is_drop_related(const char *name);
 
 #endif

@@ -1,0 +1,226 @@
+/* counters — the counters of a recording window: the deltas between two
+ * /proc/net snapshots (kernel/procnet.c reads them) as counter rows, and
+ * the curated list of the counters that mean a packet was lost.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dropprof/kernel/procnet.h"
+#include "dropprof/profile/counters.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define IN_LIST(s, list) in_list(s, list, ARRAY_SIZE(list))
+
+static bool in_list(const char *s, const char *const *list, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}
+
+/* ---- drop-related names ----------------------------------------------- */
+
+/* Counters whose every increment is a packet lost, refused or discarded.
+ * Totals that include good packets (InReceives, InSegs) and gauges are
+ * not here; neither are ICMP rate limits (a reply not sent is not a
+ * packet lost).  dev rx_drop is rx_dropped + rx_missed_errors. */
+static const char *const drop_names[] = {
+	/* Ip and IpExt */
+	"IpInHdrErrors", "IpInAddrErrors", "IpInUnknownProtos", "IpInDiscards",
+	"IpOutDiscards", "IpOutNoRoutes", "IpReasmFails", "IpFragFails",
+	"IpExtInNoRoutes", "IpExtInTruncatedPkts", "IpExtInCsumErrors",
+	"IpExtReasmOverlaps",
+	/* Ip6 */
+	"Ip6InHdrErrors", "Ip6InTooBigErrors", "Ip6InNoRoutes",
+	"Ip6InAddrErrors", "Ip6InUnknownProtos", "Ip6InTruncatedPkts",
+	"Ip6InDiscards", "Ip6OutDiscards", "Ip6OutNoRoutes", "Ip6ReasmFails",
+	"Ip6FragFails",
+	/* Icmp, Icmp6 */
+	"IcmpInErrors", "IcmpInCsumErrors", "IcmpOutErrors",
+	"Icmp6InErrors", "Icmp6InCsumErrors", "Icmp6OutErrors",
+	/* Tcp and TcpExt */
+	"TcpInErrs", "TcpInCsumErrors",
+	"TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPBacklogDrop",
+	"TcpExtPFMemallocDrop", "TcpExtTCPMinTTLDrop", "TcpExtTCPRcvQDrop",
+	"TcpExtTCPZeroWindowDrop", "TcpExtTCPOFODrop", "TcpExtTCPReqQFullDrop",
+	"TcpExtRcvPruned", "TcpExtOfoPruned", "TcpExtPAWSActive",
+	"TcpExtPAWSEstab", "TcpExtPAWSOldAck", "TcpExtPAWSTimewait",
+	"TcpExtBeyondWindow", "TcpExtTSEcrRejected", "TcpExtSyncookiesFailed",
+	"TcpExtLockDroppedIcmps", "TcpExtOutOfWindowIcmps",
+	"TcpExtTCPMD5NotFound", "TcpExtTCPMD5Unexpected", "TcpExtTCPMD5Failure",
+	"TcpExtTCPAORequired", "TcpExtTCPAOBad", "TcpExtTCPAOKeyNotFound",
+	"TcpExtTCPAODroppedIcmps",
+};
+
+/* The same six for Udp, UdpLite, Udp6 and UdpLite6. */
+static const char *const udp_prefixes[] = { "Udp", "UdpLite", "Udp6", "UdpLite6" };
+static const char *const udp_drops[] = {
+	"InErrors", "NoPorts", "RcvbufErrors", "SndbufErrors", "InCsumErrors",
+	"MemErrors",
+};
+
+static const char *const dev_drops[] = {
+	"rx_drop", "rx_errs", "rx_fifo", "rx_frame",
+	"tx_drop", "tx_errs", "tx_fifo", "tx_carrier",
+};
+
+/* flow_limit_count: packets the flow limiter dropped (also in dropped);
+ * time_squeeze: budget ran out with work left, the step before drops. */
+static const char *const softnet_drops[] = {
+	"dropped", "time_squeeze", "flow_limit_count",
+};
+
+/* "<prefix><something>:<field>" with something non-empty. */
+static bool match_scoped(const char *name, const char *prefix,
+			 const char *const *fields, size_t nr)
+{
+	size_t plen = strlen(prefix);
+	const char *last;
+
+	if (strncmp(name, prefix, plen))
+		return false;
+	last = strrchr(name + plen, ':');
+	return last && last > name + plen && in_list(last + 1, fields, nr);
+}
+
+bool dp_counter_is_drop_related(const char *name)
+{
+	if (match_scoped(name, "dev:", dev_drops, ARRAY_SIZE(dev_drops)) ||
+	    match_scoped(name, "softnet:", softnet_drops,
+			 ARRAY_SIZE(softnet_drops)))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(udp_prefixes); i++) {
+		size_t plen = strlen(udp_prefixes[i]);
+
+		if (!strncmp(name, udp_prefixes[i], plen) &&
+		    IN_LIST(name + plen, udp_drops))
+			return true;
+	}
+	return IN_LIST(name, drop_names);
+}
+
+/* ---- deltas ----------------------------------------------------------- */
+
+static bool is_sorted_set(const struct dp_counters *c)
+{
+	if (c->nr && !c->v)
+		return false;
+	for (size_t i = 0; i < c->nr; i++) {
+		if (!c->v[i].name)
+			return false;
+		if (i && strcmp(c->v[i - 1].name, c->v[i].name) >= 0)
+			return false;
+	}
+	return true;
+}
+
+/* b or a may be NULL: the counter was not there, so it counts from 0. */
+static int64_t delta_of(const struct dp_counter *b, const struct dp_counter *a)
+{
+	uint64_t bv = b ? b->value : 0, av = a ? a->value : 0;
+
+	/* A 32-bit counter seen on both sides that went down wrapped (once:
+	 * more than 2^32 events in one window cannot be told apart).  One
+	 * that vanished really went. */
+	if (a && b && a->width == 32 && b->width == 32 && av < bv &&
+	    bv <= UINT32_MAX)
+		return (uint32_t)(av - bv);
+	if (av >= bv)
+		return av - bv > INT64_MAX ? INT64_MAX : (int64_t)(av - bv);
+	return bv - av > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)(bv - av);
+}
+
+static uint64_t magnitude(int64_t d)
+{
+	return d < 0 ? -(uint64_t)d : (uint64_t)d;
+}
+
+static int cmp_delta(const void *a, const void *b)
+{
+	const struct dp_counter_row *x = a, *y = b;
+	uint64_t mx = magnitude(x->delta), my = magnitude(y->delta);
+
+	if (x->drop_related != y->drop_related)
+		return x->drop_related ? -1 : 1;
+	if (mx != my)
+		return mx > my ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+void dp_counter_rows_free(struct dp_counter_row *d, size_t nr)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < nr; i++)
+		free(d[i].name);
+	free(d);
+}
+
+int dp_counters_delta(const struct dp_counters *before,
+		      const struct dp_counters *after,
+		      struct dp_counter_row **out, size_t *nr)
+{
+	struct dp_counter_row *d = NULL, *grown;
+	size_t n = 0, cap = 0, i = 0, j = 0;
+	int err;
+
+	*out = NULL;
+	*nr = 0;
+	if (!is_sorted_set(before) || !is_sorted_set(after))
+		return -EINVAL;
+
+	/* Both sides are sorted: one merge pass pairs them up. */
+	while (i < before->nr || j < after->nr) {
+		const struct dp_counter *b = NULL, *a = NULL, *which;
+		int cmp;
+		int64_t delta;
+
+		if (i == before->nr)
+			cmp = 1;
+		else if (j == after->nr)
+			cmp = -1;
+		else
+			cmp = strcmp(before->v[i].name, after->v[j].name);
+		which = cmp <= 0 ? &before->v[i] : &after->v[j];
+		if (cmp <= 0)
+			b = &before->v[i++];
+		if (cmp >= 0)
+			a = &after->v[j++];
+		delta = delta_of(b, a);
+		if (!delta)
+			continue;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = reallocarray(d, cap, sizeof(*d));
+			if (!grown) {
+				err = -ENOMEM;
+				goto out_free_deltas;
+			}
+			d = grown;
+		}
+		d[n].name = strdup(which->name);
+		if (!d[n].name) {
+			err = -ENOMEM;
+			goto out_free_deltas;
+		}
+		d[n].before = b ? b->value : 0;
+		d[n].after = a ? a->value : 0;
+		d[n].delta = delta;
+		d[n].drop_related = dp_counter_is_drop_related(which->name);
+		n++;
+	}
+	if (n)
+		qsort(d, n, sizeof(*d), cmp_delta);
+	*out = d;
+	*nr = n;
+	return 0;
+
+out_free_deltas:
+	dp_counter_rows_free(d, n);
+	return err;
+}
