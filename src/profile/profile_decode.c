@@ -1,0 +1,570 @@
+/* profile_decode — read the section list of a .dprof payload into a
+ * profile and its names (layout and growth rules in profile_io.h).
+ *
+ * Every byte is hostile: each read is bounds-checked against its section,
+ * every count is checked against the bytes that could hold it, every
+ * string is printable ASCII within its limit, and the totals stored twice
+ * must agree.  It never refuses what the encoder writes: a check that a
+ * real recording can fail (more stack samples than delivered drops, when
+ * the drops were lost and the stacks were not) is not made.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dropprof/profile/profile.h"
+#include "dropprof/profile/profile_io.h"
+#include "dropprof/profile/profile_sections.h"
+#include "dropprof/symbols/symmap.h"
+#include "dropprof/util/error.h"
+#include "dropprof/util/strbuf.h"
+
+/* Bytes of one CPUS and one LOSS entry. */
+#define CPU_ENTRY 25
+#define LOSS_ENTRY 24
+
+struct rbuf {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static size_t left(const struct rbuf *r)
+{
+	return (size_t)(r->end - r->p);
+}
+
+static uint64_t get_le(struct rbuf *r, size_t bytes)
+{
+	uint64_t v = 0;
+
+	if (r->bad || left(r) < bytes) {
+		r->bad = true;
+		return 0;
+	}
+	for (size_t i = 0; i < bytes; i++)
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += bytes;
+	return v;
+}
+
+static uint8_t get_u8(struct rbuf *r) { return (uint8_t)get_le(r, 1); }
+static uint32_t get_u32(struct rbuf *r) { return (uint32_t)get_le(r, 4); }
+static uint64_t get_u64(struct rbuf *r) { return get_le(r, 8); }
+
+static double get_f64(struct rbuf *r)
+{
+	uint64_t v = get_u64(r);
+	double d;
+
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+/* A string in place: *s points into the section, n bytes, not
+ * terminated.  Anything but printable ASCII (without spaces for names)
+ * or over max bytes is corruption: names end up in terminals, folded
+ * files and JSON, and a control byte or invalid UTF-8 from a crafted file
+ * must never reach them. */
+static bool get_span(struct rbuf *r, const unsigned char **s, uint32_t *n,
+		     bool spaces, size_t max)
+{
+	uint32_t len = get_u32(r);
+
+	if (r->bad || len > max || left(r) < len) {
+		r->bad = true;
+		return false;
+	}
+	for (uint32_t i = 0; i < len; i++) {
+		if (!dp_profile_text_byte(r->p[i], spaces)) {
+			r->bad = true;
+			return false;
+		}
+	}
+	*s = r->p;
+	*n = len;
+	r->p += len;
+	return true;
+}
+
+/* Into a fixed field of cap bytes (the string must fit with its NUL). */
+static void get_fixed(struct rbuf *r, char *dst, size_t cap, bool spaces)
+{
+	const unsigned char *s;
+	uint32_t n;
+
+	dst[0] = '\0';
+	if (get_span(r, &s, &n, spaces, cap - 1)) {
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+	}
+}
+
+/* Into sb (replacing what it held).  0, or -ENOMEM; a bad string only
+ * marks r. */
+static int get_sb(struct rbuf *r, struct dp_strbuf *sb, bool spaces)
+{
+	const unsigned char *s;
+	uint32_t n;
+
+	dp_strbuf_reset(sb);
+	if (!get_span(r, &s, &n, spaces, DP_PROFILE_MAX_STR))
+		return 0;
+	return dp_strbuf_add(sb, (const char *)s, n);
+}
+
+/* A count of items of at least min_size bytes each must fit what is left. */
+static uint32_t get_count(struct rbuf *r, size_t min_size)
+{
+	uint32_t n = get_u32(r);
+
+	if (!r->bad && left(r) / min_size < n)
+		r->bad = true;
+	return r->bad ? 0 : n;
+}
+
+struct decoder {
+	struct dp_profile *p;
+	struct dp_symmap *m;
+	struct dp_err *err;
+	unsigned minor;              /* the file's */
+	bool newer;                  /* a newer minor: skip what is unknown */
+	bool seen_samp;
+	struct dp_strbuf a, b;       /* names on their way into the tables */
+	int ret;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct decoder *d, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	int n;
+
+	if (d->ret)
+		return d->ret;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	d->ret = -EINVAL;
+	dp_err_set(d->err, d->ret, "corrupted profile: %s", n < 0 ? fmt : msg);
+	free(msg);
+	return d->ret;
+}
+
+static int oom(struct decoder *d)
+{
+	if (!d->ret)
+		d->ret = dp_err_set(d->err, -ENOMEM, "out of memory");
+	return d->ret;
+}
+
+static int read_meta(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+	char kernel[DP_PROFILE_FIXED_NAME], hostname[DP_PROFILE_FIXED_NAME];
+	struct dp_strbuf cpus = DP_STRBUF_INIT;
+	const unsigned char *version;
+	struct dp_profile m = { 0 };   /* the scalars, until p exists */
+	uint32_t n, slots;
+	bool restricted;
+	int ret;
+
+	get_fixed(r, kernel, sizeof(kernel), false);
+	get_fixed(r, hostname, sizeof(hostname), false);
+	get_span(r, &version, &n, false, DP_PROFILE_MAX_STR);
+	m.start_time = (int64_t)get_u64(r);
+	m.duration = get_f64(r);
+	if (get_sb(r, &cpus, false))
+		return oom(d);
+	m.has_reason = get_u8(r) != 0;
+	m.frees_known = get_u8(r) != 0;
+	restricted = get_u8(r) != 0;
+	m.drops = get_u64(r);
+	m.frees = get_u64(r);
+	m.lost = get_u64(r);
+	m.bad_records = get_u64(r);
+	m.no_stack = get_u64(r);
+	m.stacks_other = get_u64(r);
+	slots = get_u32(r);
+	ret = -EINVAL;
+	if (r->bad)
+		fail(d, "metadata section is malformed or truncated");
+	else if (!(m.duration >= 0 && m.duration < 1e9))
+		fail(d, "metadata has an impossible duration");
+	else if (slots == 0 || slots > DP_PROFILE_MAX_CPU_SLOTS)
+		fail(d, "metadata has an impossible CPU count %u", slots);
+	/* Only now is the size of the per-CPU tables known. */
+	else if ((ret = dp_profile_init(p, slots, 0)) ||
+		 (ret = dp_profile_set_cpu_list(p, cpus.buf)))
+		oom(d);
+	dp_strbuf_release(&cpus);
+	if (ret)
+		return d->ret;
+	memcpy(p->kernel, kernel, sizeof(p->kernel));
+	memcpy(p->hostname, hostname, sizeof(p->hostname));
+	p->start_time = m.start_time;
+	p->duration = m.duration;
+	p->has_reason = m.has_reason;
+	p->frees_known = m.frees_known;
+	p->drops = m.drops;
+	p->frees = m.frees;
+	p->lost = m.lost;
+	p->bad_records = m.bad_records;
+	p->no_stack = m.no_stack;
+	p->stacks_other = m.stacks_other;
+	d->m->restricted = restricted;
+	return 0;
+}
+
+static int read_cpus(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+	size_t want = p->nr_cpu_slots * CPU_ENTRY;
+
+	if (left(r) < want || (!d->newer && left(r) != want))
+		return fail(d, "CPU section does not match the CPU count");
+	for (size_t i = 0; i < p->nr_cpu_slots; i++) {
+		p->cpu_recorded[i] = get_u8(r) != 0;
+		p->cpu_drops[i] = get_u64(r);
+		p->cpu_frees[i] = get_u64(r);
+		p->cpu_lost[i] = get_u64(r);
+	}
+	return 0;
+}
+
+static int read_loss(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+	bool known = get_u8(r) != 0;
+	uint64_t recovered = get_u64(r), added = get_u64(r);
+	uint32_t n = get_count(r, LOSS_ENTRY);
+
+	if (r->bad)
+		return 0;
+	if (n != p->nr_cpu_slots)
+		return fail(d, "loss section does not match the CPU count");
+	p->hits_known = known;
+	p->recovered = recovered;
+	p->cpus_added = added;
+	for (uint32_t i = 0; i < n; i++) {
+		p->cpu_hits[i] = get_u64(r);
+		p->cpu_recovered[i] = get_u64(r);
+		p->cpu_offline[i] = get_u64(r);
+	}
+	return 0;
+}
+
+static int read_reasons(struct decoder *d, struct rbuf *r)
+{
+	uint32_t n = get_count(r, 12);
+
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		uint64_t v = get_u64(r);
+
+		if (get_sb(r, &d->a, false))
+			return oom(d);
+		if (r->bad)
+			break;
+		if (!d->a.len)
+			return fail(d, "a reason has an empty name");
+		if (dp_symmap_add_reason(d->m, v, d->a.buf))
+			return oom(d);
+	}
+	return 0;
+}
+
+static int read_addrs(struct decoder *d, struct rbuf *r)
+{
+	uint32_t n = get_count(r, 9);
+
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		uint64_t addr = get_u64(r), off = 0;
+		uint8_t kind = get_u8(r);
+
+		if (kind > 2)
+			return fail(d, "symbol entry %u has an unknown kind", i);
+		if (kind) {
+			if (get_sb(r, &d->a, false) ||
+			    (kind == 2 && get_sb(r, &d->b, false)))
+				return oom(d);
+			off = get_u64(r);
+			if (!r->bad && !d->a.len)
+				return fail(d, "symbol entry %u has an empty name", i);
+		}
+		if (r->bad)
+			break;
+		if (dp_symmap_add_addr(d->m, addr, kind ? d->a.buf : NULL,
+				       kind == 2 ? d->b.buf : NULL, off))
+			return oom(d);
+	}
+	return 0;
+}
+
+/* Fixed-length keys (SITE, UNST, PROT) or length-prefixed (STAK). */
+static int read_keytab(struct decoder *d, struct rbuf *r, struct dp_keytab *t,
+		       uint32_t fixed_len, const char *what)
+{
+	uint32_t n = get_count(r, fixed_len ? (fixed_len + 1) * 8 : 4 + 16);
+	uint64_t key[DP_MAX_FRAMES + 1];
+
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		uint32_t len = fixed_len ? fixed_len : get_u32(r);
+		uint64_t count;
+		int ret;
+
+		if (r->bad)
+			break;
+		if (len < 1 || len > DP_MAX_FRAMES + 1)
+			return fail(d, "%s entry %u has an impossible length %u",
+				    what, i, len);
+		for (uint32_t k = 0; k < len; k++)
+			key[k] = get_u64(r);
+		count = get_u64(r);
+		if (r->bad)
+			break;
+		if (!count)
+			return fail(d, "%s entry %u has a zero count", what, i);
+		ret = dp_keytab_add(t, key, len, count);
+		if (ret)
+			return ret == -ENOMEM ? oom(d) :
+			       fail(d, "%s entry %u does not fit", what, i);
+	}
+	return 0;
+}
+
+static int read_sites(struct decoder *d, struct rbuf *r)
+{
+	return read_keytab(d, r, &d->p->sites, 2, "site");
+}
+
+static int read_stacks(struct decoder *d, struct rbuf *r)
+{
+	return read_keytab(d, r, &d->p->stacks, 0, "stack");
+}
+
+static int read_unstacked(struct decoder *d, struct rbuf *r)
+{
+	return read_keytab(d, r, &d->p->unstacked, 2, "unstacked");
+}
+
+static int read_protos(struct decoder *d, struct rbuf *r)
+{
+	return read_keytab(d, r, &d->p->protos, 1, "protocol");
+}
+
+static int read_counters(struct decoder *d, struct rbuf *r)
+{
+	uint32_t n = get_count(r, 29);
+
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		uint64_t before, after, delta;
+		uint8_t drop;
+
+		if (get_sb(r, &d->a, false))
+			return oom(d);
+		before = get_u64(r);
+		after = get_u64(r);
+		delta = get_u64(r);
+		drop = get_u8(r);
+		if (r->bad)
+			break;
+		if (!d->a.len || drop > 1)
+			return fail(d, "counter %u is malformed", i);
+		if (dp_profile_add_counter(d->p, d->a.buf, before, after,
+					   (int64_t)delta, drop))
+			return oom(d);
+	}
+	return 0;
+}
+
+static int read_throttled(struct decoder *d, struct rbuf *r)
+{
+	d->p->throttled = get_u64(r);
+	return 0;
+}
+
+static int read_filter(struct decoder *d, struct rbuf *r)
+{
+	if (get_sb(r, &d->a, true))
+		return oom(d);
+	if (!r->bad && dp_profile_set_filter(d->p, d->a.buf))
+		return oom(d);
+	return 0;
+}
+
+/* Stack samples may outnumber the delivered drops (a stopped reader
+ * loses drop records while stack records of the same hits arrive): that
+ * is not checked.  A period of 0 or a budget out of range no recorder
+ * writes. */
+static int read_sampling(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+
+	p->stack_samples = get_u64(r);
+	p->stack_lost = get_u64(r);
+	p->stack_period_max = get_u64(r);
+	p->stack_budget = get_f64(r);
+	p->all_stacks = get_u8(r) != 0;
+	d->seen_samp = true;
+	if (!r->bad && (!p->stack_period_max ||
+			!(p->stack_budget >= 0 && p->stack_budget < 1e12)))
+		return fail(d, "sampling section has impossible values");
+	return 0;
+}
+
+static const struct section {
+	uint32_t tag;
+	int (*read)(struct decoder *d, struct rbuf *r);
+} sections[] = {
+	{ DP_TAG_META, read_meta },      /* first: it sizes the profile */
+	{ DP_TAG_CPUS, read_cpus },
+	{ DP_TAG_RSNS, read_reasons },
+	{ DP_TAG_ADDR, read_addrs },
+	{ DP_TAG_SITE, read_sites },
+	{ DP_TAG_STAK, read_stacks },
+	{ DP_TAG_UNST, read_unstacked },
+	{ DP_TAG_PROT, read_protos },
+	{ DP_TAG_THRT, read_throttled },
+	{ DP_TAG_SAMP, read_sampling },
+	{ DP_TAG_FILT, read_filter },
+	{ DP_TAG_CNTR, read_counters },
+	{ DP_TAG_LOSS, read_loss },
+};
+
+#define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+static const char *tag_name(uint32_t tag, char buf[5])
+{
+	for (int i = 0; i < 4; i++) {
+		char c = (char)(tag >> (8 * i));
+
+		buf[i] = c >= 0x20 && c < 0x7f ? c : '?';
+	}
+	buf[4] = '\0';
+	return buf;
+}
+
+static uint64_t sum_counts(const struct dp_keytab *t)
+{
+	uint64_t sum = 0;
+
+	for (const struct dp_keytab_entry *e = dp_keytab_next(t, NULL); e;
+	     e = dp_keytab_next(t, e))
+		sum += e->count;
+	return sum;
+}
+
+/* The totals are stored twice (meta and the tables): they must agree.
+ * Every one holds by construction in dp_profile_add_*(), so a recording
+ * cannot break them. */
+static int check_totals(struct decoder *d)
+{
+	struct dp_profile *p = d->p;
+	uint64_t cpu_sum = 0;
+
+	if (sum_counts(&p->sites) != p->drops)
+		return fail(d, "drop sites do not add up to the drop total");
+	if (sum_counts(&p->protos) != p->drops)
+		return fail(d, "protocols do not add up to the drop total");
+	/* Files without a sampling section had a stack with every drop. */
+	if (!d->seen_samp) {
+		p->stack_samples = p->drops;
+		p->all_stacks = true;
+	}
+	if (sum_counts(&p->stacks) + sum_counts(&p->unstacked) != p->stack_samples)
+		return fail(d, "stacks do not add up to the stack samples");
+	for (size_t i = 0; i < p->nr_cpu_slots; i++)
+		cpu_sum += p->cpu_drops[i];
+	if (cpu_sum != p->drops)
+		return fail(d, "per-CPU drops do not add up to the drop total");
+	if (dp_symmap_sort(d->m))
+		return fail(d, "the name tables hold duplicate entries");
+	return 0;
+}
+
+/* One section; r is its body. */
+static int read_section(struct decoder *d, uint32_t tag, struct rbuf *r,
+			bool seen[NR_SECTIONS], bool first)
+{
+	const struct section *s = NULL;
+	char tb[5];
+
+	for (size_t i = 0; i < NR_SECTIONS; i++)
+		if (sections[i].tag == tag)
+			s = &sections[i];
+	if (first != (tag == DP_TAG_META))
+		return tag == DP_TAG_META ? fail(d, "two metadata sections") :
+		       fail(d, "section '%s' comes before the metadata",
+			    tag_name(tag, tb));
+	if (!s) {
+		if (d->newer)
+			return 0;   /* a newer minor version's section */
+		return fail(d, "unknown section '%s' in a version 1.%u file",
+			    tag_name(tag, tb), d->minor);
+	}
+	if (seen[s - sections])
+		return fail(d, "two '%s' sections", tag_name(tag, tb));
+	seen[s - sections] = true;
+	if (s->read(d, r) || d->ret)
+		return d->ret;
+	if (r->bad)
+		return fail(d, "section '%s' is malformed", tag_name(tag, tb));
+	/* A newer minor appends what this reader does not know. */
+	if (left(r) && !d->newer)
+		return fail(d, "section '%s' is malformed (%zu bytes too many)",
+			    tag_name(tag, tb), left(r));
+	return 0;
+}
+
+static int decode(struct decoder *d, const unsigned char *pay, size_t len)
+{
+	struct rbuf all = { pay, pay + len, false };
+	bool seen[NR_SECTIONS] = { false };
+	bool first = true;
+
+	while (all.p < all.end && !d->ret) {
+		uint32_t tag = get_u32(&all), slen = get_u32(&all);
+		struct rbuf r;
+
+		if (all.bad || left(&all) < slen)
+			return fail(d, "section list is truncated");
+		r.p = all.p;
+		r.end = all.p + slen;
+		r.bad = false;
+		all.p += slen;
+		read_section(d, tag, &r, seen, first);
+		first = false;
+	}
+	if (d->ret)
+		return d->ret;
+	if (first)
+		return fail(d, "no metadata section");
+	return check_totals(d);
+}
+
+int dp_profile_sections_decode(const unsigned char *pay, size_t len,
+			       unsigned minor, struct dp_profile *p,
+			       struct dp_symmap *m, struct dp_err *err)
+{
+	struct decoder d = {
+		.p = p, .m = m, .err = err, .minor = minor,
+		.newer = minor > DP_PROFILE_MINOR,
+		.a = DP_STRBUF_INIT, .b = DP_STRBUF_INIT,
+	};
+
+	/* Until the metadata sizes it, the profile is all zeroes, which
+	 * release accepts. */
+	memset(p, 0, sizeof(*p));
+	dp_symmap_init(m);
+	decode(&d, pay, len);
+	dp_strbuf_release(&d.a);
+	dp_strbuf_release(&d.b);
+	if (d.ret) {
+		dp_profile_release(p);
+		dp_symmap_release(m);
+	}
+	return d.ret;
+}

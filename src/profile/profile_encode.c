@@ -1,0 +1,277 @@
+/* profile_encode — write a profile and its names as the section list of
+ * a .dprof payload (layout in profile_io.h).  Deterministic: the same
+ * profile gives the same bytes.  Every string is written as the decoder
+ * accepts it, so no recording can produce a file that does not load.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dropprof/profile/profile.h"
+#include "dropprof/profile/profile_io.h"
+#include "dropprof/profile/profile_sections.h"
+#include "dropprof/symbols/symmap.h"
+#include "dropprof/util/strbuf.h"
+
+struct wbuf {
+	unsigned char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct wbuf *w, const void *src, size_t n)
+{
+	if (w->oom || !n)
+		return;
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		unsigned char *q;
+
+		while (cap < w->len + n)
+			cap *= 2;
+		q = realloc(w->p, cap);
+		if (!q) {
+			w->oom = true;
+			return;
+		}
+		w->p = q;
+		w->cap = cap;
+	}
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+
+/* Integers are written little-endian whatever the host. */
+static void put_le(struct wbuf *w, uint64_t v, int bytes)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < bytes; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	put(w, b, (size_t)bytes);
+}
+
+static void put_u8(struct wbuf *w, uint8_t v) { put_le(w, v, 1); }
+static void put_u32(struct wbuf *w, uint32_t v) { put_le(w, v, 4); }
+static void put_u64(struct wbuf *w, uint64_t v) { put_le(w, v, 8); }
+
+static void put_f64(struct wbuf *w, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, 8);
+	put_u64(w, v);
+}
+
+/* A string as the decoder accepts it: a byte it would refuse becomes
+ * "\xNN" (a hostname, an interface name in a counter may hold any byte),
+ * and a string longer than max ends in "..." where it was cut, at a whole
+ * character or escape. */
+static void put_text(struct wbuf *w, const char *s, bool spaces, size_t max)
+{
+	struct dp_strbuf sb = DP_STRBUF_INIT;
+
+	for (; s && *s && !w->oom; s++) {
+		unsigned char c = (unsigned char)*s;
+		size_t before = sb.len;
+		int err = dp_profile_text_byte(c, spaces) ? dp_strbuf_addch(&sb, (char)c) :
+			  dp_strbuf_addf(&sb, "\\x%02x", c);
+
+		if (err) {
+			w->oom = true;
+		} else if (sb.len > max) {
+			while (before > max - 3) {
+				/* Drop whole escapes, never half of one. */
+				size_t cut = before - 1;
+
+				if (cut >= 3 && sb.buf[cut - 3] == '\\' &&
+				    sb.buf[cut - 2] == 'x')
+					cut -= 3;
+				before = cut;
+			}
+			sb.len = before;
+			if (dp_strbuf_adds(&sb, "..."))
+				w->oom = true;
+			break;
+		}
+	}
+	put_u32(w, (uint32_t)sb.len);
+	put(w, sb.buf, sb.len);
+	dp_strbuf_release(&sb);
+}
+
+static void put_str(struct wbuf *w, const char *s)
+{
+	put_text(w, s, true, DP_PROFILE_MAX_STR);
+}
+
+static void put_name(struct wbuf *w, const char *s)
+{
+	put_text(w, s, false, DP_PROFILE_MAX_STR);
+}
+
+/* Sections: the length is patched in once the body is written. */
+static size_t section_begin(struct wbuf *w, uint32_t tag)
+{
+	put_u32(w, tag);
+	put_u32(w, 0);
+	return w->len;
+}
+
+static void section_end(struct wbuf *w, size_t start)
+{
+	uint32_t n = (uint32_t)(w->len - start);
+
+	if (w->oom)
+		return;
+	for (int i = 0; i < 4; i++)
+		w->p[start - 4 + i] = (unsigned char)(n >> (8 * i));
+}
+
+static void put_keytab(struct wbuf *w, uint32_t tag, const struct dp_keytab *t,
+		       bool with_len)
+{
+	size_t s = section_begin(w, tag);
+
+	put_u32(w, (uint32_t)t->nr_used);
+	for (const struct dp_keytab_entry *e = dp_keytab_next(t, NULL); e;
+	     e = dp_keytab_next(t, e)) {
+		const uint64_t *k = dp_keytab_key(t, e);
+
+		if (with_len)
+			put_u32(w, e->key_len);
+		for (uint32_t i = 0; i < e->key_len; i++)
+			put_u64(w, k[i]);
+		put_u64(w, e->count);
+	}
+	section_end(w, s);
+}
+
+static void put_meta(struct wbuf *w, const struct dp_profile *p,
+		     const struct dp_symmap *m)
+{
+	size_t s = section_begin(w, DP_TAG_META);
+
+	put_text(w, p->kernel, false, DP_PROFILE_FIXED_NAME - 1);
+	put_text(w, p->hostname, false, DP_PROFILE_FIXED_NAME - 1);
+	put_name(w, DP_VERSION);
+	put_u64(w, (uint64_t)p->start_time);
+	put_f64(w, p->duration);
+	put_name(w, p->cpu_list);
+	put_u8(w, p->has_reason);
+	put_u8(w, p->frees_known);
+	put_u8(w, m->restricted);
+	put_u64(w, p->drops);
+	put_u64(w, p->frees);
+	put_u64(w, p->lost);
+	put_u64(w, p->bad_records);
+	put_u64(w, p->no_stack);
+	put_u64(w, p->stacks_other);
+	put_u32(w, (uint32_t)p->nr_cpu_slots);
+	section_end(w, s);
+}
+
+static void put_names(struct wbuf *w, const struct dp_symmap *m)
+{
+	size_t s = section_begin(w, DP_TAG_RSNS);
+
+	put_u32(w, (uint32_t)m->nr_reasons);
+	for (size_t i = 0; i < m->nr_reasons; i++) {
+		put_u64(w, m->reasons[i].value);
+		put_name(w, m->reasons[i].name);
+	}
+	section_end(w, s);
+
+	s = section_begin(w, DP_TAG_ADDR);
+	put_u32(w, (uint32_t)m->nr_addrs);
+	for (size_t i = 0; i < m->nr_addrs; i++) {
+		const struct dp_symmap_entry *e = &m->addrs[i];
+
+		put_u64(w, e->addr);
+		put_u8(w, e->name ? (e->module ? 2 : 1) : 0);
+		if (e->name) {
+			put_name(w, e->name);
+			if (e->module)
+				put_name(w, e->module);
+			put_u64(w, e->offset);
+		}
+	}
+	section_end(w, s);
+}
+
+static void put_counters(struct wbuf *w, const struct dp_profile *p)
+{
+	size_t s = section_begin(w, DP_TAG_CNTR);
+
+	put_u32(w, (uint32_t)p->nr_counters);
+	for (size_t i = 0; i < p->nr_counters; i++) {
+		put_name(w, p->counters[i].name);
+		put_u64(w, p->counters[i].before);
+		put_u64(w, p->counters[i].after);
+		put_u64(w, (uint64_t)p->counters[i].delta);
+		put_u8(w, p->counters[i].drop_related);
+	}
+	section_end(w, s);
+}
+
+static void put_loss(struct wbuf *w, const struct dp_profile *p)
+{
+	size_t s = section_begin(w, DP_TAG_LOSS);
+
+	put_u8(w, p->hits_known);
+	put_u64(w, p->recovered);
+	put_u64(w, p->cpus_added);
+	put_u32(w, (uint32_t)p->nr_cpu_slots);
+	for (size_t i = 0; i < p->nr_cpu_slots; i++) {
+		put_u64(w, p->cpu_hits[i]);
+		put_u64(w, p->cpu_recovered[i]);
+		put_u64(w, p->cpu_offline[i]);
+	}
+	section_end(w, s);
+}
+
+int dp_profile_sections_encode(const struct dp_profile *p,
+			       const struct dp_symmap *m,
+			       unsigned char **pay, size_t *len)
+{
+	struct wbuf w = { 0 };
+	size_t s;
+
+	put_meta(&w, p, m);
+	s = section_begin(&w, DP_TAG_CPUS);
+	for (size_t i = 0; i < p->nr_cpu_slots; i++) {
+		put_u8(&w, p->cpu_recorded[i]);
+		put_u64(&w, p->cpu_drops[i]);
+		put_u64(&w, p->cpu_frees[i]);
+		put_u64(&w, p->cpu_lost[i]);
+	}
+	section_end(&w, s);
+	put_names(&w, m);
+	put_keytab(&w, DP_TAG_SITE, &p->sites, false);
+	put_keytab(&w, DP_TAG_STAK, &p->stacks, true);
+	put_keytab(&w, DP_TAG_UNST, &p->unstacked, false);
+	put_keytab(&w, DP_TAG_PROT, &p->protos, false);
+	s = section_begin(&w, DP_TAG_THRT);
+	put_u64(&w, p->throttled);
+	section_end(&w, s);
+	s = section_begin(&w, DP_TAG_SAMP);
+	put_u64(&w, p->stack_samples);
+	put_u64(&w, p->stack_lost);
+	put_u64(&w, p->stack_period_max);
+	put_f64(&w, p->stack_budget);
+	put_u8(&w, p->all_stacks);
+	section_end(&w, s);
+	s = section_begin(&w, DP_TAG_FILT);
+	put_str(&w, p->filter);
+	section_end(&w, s);
+	put_counters(&w, p);
+	put_loss(&w, p);
+	if (w.oom) {
+		free(w.p);
+		return -ENOMEM;
+	}
+	*pay = w.p;
+	*len = w.len;
+	return 0;
+}

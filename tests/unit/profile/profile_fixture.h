@@ -1,0 +1,367 @@
+/* profile_fixture — what both profile file tests (test_profile_roundtrip,
+ * test_profile_hostile) start from: a hand-built profile with every kind
+ * of entry (fixture kallsyms and tracepoint format), encoded once, and the
+ * checks a decoded profile must pass.  Include after cmocka.h.
+ */
+#ifndef DROPPROF_TEST_PROFILE_FIXTURE_H
+#define DROPPROF_TEST_PROFILE_FIXTURE_H
+
+#define DP_BUILDER_ASSERT(c) assert_true(c)
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dropprof/kernel/skb_fields.h"
+#include "dropprof/kernel/tp_format.h"
+#include "dropprof/model/report.h"
+#include "dropprof/output/output.h"
+#include "dropprof/profile/names.h"
+#include "dropprof/profile/profile.h"
+#include "dropprof/profile/profile_io.h"
+#include "dropprof/symbols/ksym.h"
+#include "dropprof/symbols/symmap.h"
+#include "dropprof/util/strbuf.h"
+#include "profile_builder.h"
+#include "testutil.h"
+
+#define PROFILES "tests/fixtures/profiles/"
+#define CORPUS "tests/fuzz/corpus/profile/"
+
+/* Fixture addresses (tests/fixtures/ksym/kallsyms). */
+#define UDP_RCV      0xffffffff81000610ULL
+#define IP_RCV       0xffffffff81000110ULL
+#define IP_RCV_CORE  0xffffffff81000210ULL
+#define NFT_DO_CHAIN 0xffffffffc0200010ULL
+#define STEXT        0xffffffff81000000ULL
+#define NOWHERE      0xffffffffa0000000ULL
+
+/* The every-offset loops run in full on files this small (the fixture is);
+ * a larger file would be sampled so valgrind stays quick. */
+#define FULL_SCAN_MAX 4096
+
+struct fixture {
+	struct dp_tp_format fmt;
+	struct dp_ksyms *ks;
+	struct dp_profile prof;
+	struct dp_symmap names;
+	unsigned char *file;         /* dp_profile_encode() of prof + names */
+	size_t len;
+	char *out[3];                /* text, JSON, folded of the original */
+	char *tmpdir;
+};
+
+static const enum dp_format formats[3] = {
+	DP_FORMAT_TEXT, DP_FORMAT_JSON, DP_FORMAT_FOLDED,
+};
+
+static inline void add(struct dp_profile *p, uint32_t cpu, uint32_t reason,
+		       uint64_t loc, uint16_t proto, const uint64_t *ips,
+		       size_t n, int times)
+{
+	struct dp_skb_fields f = { .location = loc, .reason = reason,
+				   .protocol = proto };
+
+	for (int i = 0; i < times; i++)
+		assert_int_equal(dp_profile_add_drop_stack(p, cpu, &f, ips, n), 0);
+}
+
+/* One format of the report of (p, m), as a string. */
+static inline char *render(const struct dp_profile *p, const struct dp_symmap *m,
+			   enum dp_format fmt)
+{
+	struct dp_report_opts o = { .top_n = 20 };
+	struct dp_report rep;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(dp_report_build(&rep, p, m, &o), 0);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	assert_int_equal(dp_out_write(&rep, fmt, f), 0);
+	assert_int_equal(fclose(f), 0);
+	dp_report_release(&rep);
+	return out;
+}
+
+/* An error message is one non-empty line. */
+static inline void assert_one_line(const char *err)
+{
+	if (!err[0] || strchr(err, '\n'))
+		fail_msg("error message is not one non-empty line: '%s'", err);
+}
+
+static inline void assert_mentions(const char *err, const char *want)
+{
+	if (want && !strstr(err, want))
+		fail_msg("error '%s' does not mention '%s'", err, want);
+}
+
+/* "On failure nothing is left to release." */
+static inline void assert_nothing_held(const struct dp_profile *p,
+				       const struct dp_symmap *m)
+{
+	assert_null(p->cpu_drops);
+	assert_null(p->cpu_lost);
+	assert_null(p->cpu_frees);
+	assert_null(p->cpu_recorded);
+	assert_null(p->cpu_hits);
+	assert_null(p->cpu_recovered);
+	assert_null(p->cpu_offline);
+	assert_null(p->cpu_list);
+	assert_null(p->filter);
+	assert_null(p->counters);
+	assert_null(p->stacks.slots);
+	assert_null(p->stacks.arena);
+	assert_null(p->sites.slots);
+	assert_null(p->protos.slots);
+	assert_null(p->unstacked.slots);
+	assert_null(m->addrs);
+	assert_null(m->reasons);
+}
+
+/* Decode must fail with ret and one line that mentions want. */
+static inline void expect_reject(const unsigned char *buf, size_t len, int ret,
+				 const char *want)
+{
+	struct dp_profile p;
+	struct dp_symmap m;
+	char err[512] = "";
+	int got = dp_profile_decode(buf, len, &p, &m, err, sizeof(err));
+
+	if (got != ret)
+		fail_msg("decode returned %d (want %d), error '%s'", got, ret, err);
+	assert_one_line(err);
+	assert_mentions(err, want);
+	assert_nothing_held(&p, &m);
+}
+
+/* Decode must succeed. */
+static inline void expect_load(const unsigned char *buf, size_t len,
+			       struct dp_profile *p, struct dp_symmap *m)
+{
+	char err[512] = "";
+
+	if (dp_profile_decode(buf, len, p, m, err, sizeof(err)))
+		fail_msg("decode failed: %s", err);
+}
+
+/* The payload wrapped in a valid header and CRC (this minor) must be
+ * refused with an error line that mentions want.  The payload is
+ * released. */
+static inline void expect_payload_reject(struct payload *pl, const char *want)
+{
+	struct tbuf file;
+
+	payload_file(pl, DP_PROFILE_MAJOR, DP_PROFILE_MINOR, &file);
+	expect_reject(file.p, file.len, -EINVAL, want);
+	tfree(&file);
+	payload_free(pl);
+}
+
+/* A decoded profile holds together: the totals it reports agree with
+ * each other, as the decoder's checks promise, and every output works. */
+static inline void check_sane(const struct dp_profile *p, const struct dp_symmap *m)
+{
+	struct dp_report_opts o = { .top_n = 5 };
+	struct dp_report rep;
+	uint64_t reasons = 0, folded = 0, cpus = 0;
+	FILE *f = fopen("/dev/null", "w");
+
+	assert_non_null(f);
+	assert_int_equal(dp_report_build(&rep, p, m, &o), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(dp_out_write(&rep, formats[i], f), 0);
+	for (size_t i = 0; i < rep.nr_reasons; i++)
+		reasons += rep.reasons[i].count;
+	for (size_t i = 0; i < rep.nr_folded; i++)
+		folded += rep.folded[i].count;
+	for (size_t i = 0; i < rep.nr_cpu_rows; i++)
+		cpus += rep.cpus[i].drops;
+	assert_int_equal(reasons, p->drops);
+	assert_int_equal(folded, p->stack_samples);
+	assert_int_equal(cpus, p->drops);
+	assert_int_equal(rep.drops, p->drops);
+	dp_report_release(&rep);
+	fclose(f);
+}
+
+static inline void assert_same_keytab(const struct dp_keytab *a,
+				      const struct dp_keytab *b)
+{
+	assert_int_equal(a->nr_used, b->nr_used);
+	for (const struct dp_keytab_entry *e = dp_keytab_next(a, NULL); e;
+	     e = dp_keytab_next(a, e))
+		assert_int_equal(dp_keytab_get(b, dp_keytab_key(a, e), e->key_len),
+				 e->count);
+}
+
+static inline void assert_same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static inline void assert_same_profile(const struct dp_profile *a,
+				       const struct dp_symmap *ma,
+				       const struct dp_profile *b,
+				       const struct dp_symmap *mb)
+{
+	assert_string_equal(a->kernel, b->kernel);
+	assert_string_equal(a->hostname, b->hostname);
+	assert_same_str(a->cpu_list, b->cpu_list);
+	assert_int_equal(a->start_time, b->start_time);
+	assert_true(a->duration == b->duration);
+	assert_int_equal(a->has_reason, b->has_reason);
+	assert_int_equal(a->frees_known, b->frees_known);
+	assert_int_equal(a->drops, b->drops);
+	assert_int_equal(a->frees, b->frees);
+	assert_int_equal(a->lost, b->lost);
+	assert_int_equal(a->hits_known, b->hits_known);
+	assert_int_equal(a->recovered, b->recovered);
+	assert_int_equal(a->cpus_added, b->cpus_added);
+	assert_int_equal(a->throttled, b->throttled);
+	assert_int_equal(a->bad_records, b->bad_records);
+	assert_int_equal(a->no_stack, b->no_stack);
+	assert_int_equal(a->stacks_other, b->stacks_other);
+	assert_int_equal(a->stack_samples, b->stack_samples);
+	assert_int_equal(a->stack_lost, b->stack_lost);
+	assert_int_equal(a->stack_period_max, b->stack_period_max);
+	assert_true(a->stack_budget == b->stack_budget);
+	assert_int_equal(a->all_stacks, b->all_stacks);
+	assert_same_str(a->filter, b->filter);
+	assert_int_equal(a->nr_cpu_slots, b->nr_cpu_slots);
+	for (size_t i = 0; i < a->nr_cpu_slots; i++) {
+		assert_int_equal(a->cpu_recorded[i], b->cpu_recorded[i]);
+		assert_int_equal(a->cpu_drops[i], b->cpu_drops[i]);
+		assert_int_equal(a->cpu_frees[i], b->cpu_frees[i]);
+		assert_int_equal(a->cpu_lost[i], b->cpu_lost[i]);
+		assert_int_equal(a->cpu_hits[i], b->cpu_hits[i]);
+		assert_int_equal(a->cpu_recovered[i], b->cpu_recovered[i]);
+		assert_int_equal(a->cpu_offline[i], b->cpu_offline[i]);
+	}
+	assert_same_keytab(&a->stacks, &b->stacks);
+	assert_same_keytab(&a->sites, &b->sites);
+	assert_same_keytab(&a->protos, &b->protos);
+	assert_same_keytab(&a->unstacked, &b->unstacked);
+	assert_int_equal(a->nr_counters, b->nr_counters);
+	for (size_t i = 0; i < a->nr_counters; i++) {
+		assert_string_equal(a->counters[i].name, b->counters[i].name);
+		assert_int_equal(a->counters[i].before, b->counters[i].before);
+		assert_int_equal(a->counters[i].after, b->counters[i].after);
+		assert_int_equal(a->counters[i].delta, b->counters[i].delta);
+		assert_int_equal(a->counters[i].drop_related, b->counters[i].drop_related);
+	}
+	assert_int_equal(ma->restricted, mb->restricted);
+	assert_int_equal(ma->nr_addrs, mb->nr_addrs);
+	for (size_t i = 0; i < ma->nr_addrs; i++) {
+		const struct dp_symmap_entry *x = &ma->addrs[i];
+		const struct dp_symmap_entry *y = dp_symmap_addr(mb, x->addr);
+
+		assert_non_null(y);
+		assert_same_str(x->name, y->name);
+		assert_same_str(x->module, y->module);
+		assert_int_equal(x->offset, y->offset);
+	}
+	assert_int_equal(ma->nr_reasons, mb->nr_reasons);
+	for (size_t i = 0; i < ma->nr_reasons; i++)
+		assert_same_str(ma->reasons[i].name,
+				dp_symmap_reason(mb, ma->reasons[i].value));
+}
+
+/* Four CPU slots, CPU 2 offline; every kind of entry; drops lost on
+ * CPU 1 and recovered on CPU 3; a cap of 6 unique stacks so the last drop
+ * lands in "[stacks over the cap]". */
+static inline void fixture_profile(struct dp_profile *p)
+{
+	const uint64_t udp_a[] = { UDP_RCV + 0x20, IP_RCV + 0x5, STEXT + 0x40 };
+	const uint64_t udp_b[] = { UDP_RCV + 0x20, IP_RCV + 0x8, STEXT + 0x40 };
+	const uint64_t nft[] = { NFT_DO_CHAIN + 0x30, IP_RCV + 0x5, STEXT + 0x40 };
+	const uint64_t other[] = { IP_RCV_CORE + 0x40, IP_RCV + 0x5 };
+	const uint64_t late[] = { UDP_RCV + 0x24, IP_RCV + 0x5 };
+
+	assert_int_equal(dp_profile_init(p, 4, 6), 0);
+	p->cpu_recorded[0] = p->cpu_recorded[1] = p->cpu_recorded[3] = true;
+	p->has_reason = true;
+	p->frees_known = true;
+	p->frees = 95;
+	p->cpu_frees[0] = 60;
+	p->cpu_frees[1] = 25;
+	p->cpu_frees[3] = 10;
+	p->duration = 2.0;
+	p->start_time = 1795300000;
+	p->throttled = 2;
+	p->bad_records = 1;
+	strcpy(p->kernel, "6.18.0-test");
+	strcpy(p->hostname, "fixture");
+	assert_int_equal(dp_profile_set_cpu_list(p, "0-1,3"), 0);
+
+	add(p, 0, 3, UDP_RCV + 0x20, 0x0800, udp_a, 3, 5);      /* NO_SOCKET */
+	add(p, 1, 3, UDP_RCV + 0x20, 0x0800, udp_b, 3, 2);
+	add(p, 0, 12, NFT_DO_CHAIN + 0x30, 0x86DD, nft, 3, 3);  /* module frame */
+	add(p, 1, 13, IP_RCV_CORE + 0x40, 0x0800, other, 2, 2); /* OTHERHOST */
+	add(p, 3, 14, IP_RCV_CORE + 0x40, 0x0800, other, 2, 1); /* IP_CSUM */
+	add(p, 0, 0x30005, IP_RCV_CORE + 0x50, 0x0806, NULL, 0, 1); /* subsystem, no stack */
+	add(p, 0, 500, NOWHERE, 0x1234, other, 2, 1);           /* unknown reason and site */
+	add(p, 1, 3, UDP_RCV + 0x24, 0x0800, late, 2, 1);       /* over the cap */
+	assert_int_equal(p->stacks_other, 1);
+	/* The recorder's reconciliation: hits = drops + lost per CPU; the
+	 * IP_CSUM drop on CPU 3 came from the ftrace ring; CPU 3 went
+	 * offline once and CPU 2's slot is a CPU that came online. */
+	dp_profile_add_lost(p, 1, 4);
+	p->hits_known = true;
+	p->cpu_hits[0] = 10;
+	p->cpu_hits[1] = 9;
+	p->cpu_hits[3] = 1;
+	p->cpu_recovered[3] = 1;
+	p->recovered = 1;
+	p->cpu_offline[3] = 1;
+	p->cpus_added = 1;
+	assert_int_equal(dp_profile_add_counter(p, "UdpNoPorts", 100, 107, 7, true), 0);
+	assert_int_equal(dp_profile_add_counter(p, "IpInReceives", 1000, 1500, 500, false), 0);
+	assert_int_equal(dp_profile_add_counter(p, "TcpCurrEstab", 5, 3, -2, false), 0);
+	/* A 32-bit counter that wrapped: the delta is not after - before. */
+	assert_int_equal(dp_profile_add_counter(p, "InOctets", 4294967290ULL, 5, 11, false), 0);
+}
+
+static inline int fixture_setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	dp_test_load_format(&fx->fmt, "kfree_skb-6.18.format");
+	assert_int_equal(dp_ksyms_load(&fx->ks, "tests/fixtures/ksym/kallsyms"), 0);
+	fixture_profile(&fx->prof);
+	assert_int_equal(dp_profile_names(&fx->names, &fx->prof, fx->ks, &fx->fmt), 0);
+	assert_int_equal(dp_profile_encode(&fx->prof, &fx->names, &fx->file,
+					   &fx->len), 0);
+	for (size_t i = 0; i < 3; i++)
+		fx->out[i] = render(&fx->prof, &fx->names, formats[i]);
+	fx->tmpdir = dp_test_tmpdir();
+	*state = fx;
+	return 0;
+}
+
+static inline int fixture_teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* Tests check that they remove what they create; this only sweeps
+	 * up after a test that failed half way. */
+	dp_test_rmdir(fx->tmpdir);
+	for (size_t i = 0; i < 3; i++)
+		free(fx->out[i]);
+	free(fx->file);
+	dp_symmap_release(&fx->names);
+	dp_profile_release(&fx->prof);
+	dp_ksyms_free(fx->ks);
+	dp_tp_format_release(&fx->fmt);
+	free(fx);
+	return 0;
+}
+
+#endif
