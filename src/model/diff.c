@@ -104,9 +104,9 @@ static struct cell *cells_of(const struct dp_report *r, enum what w, size_t *n)
 			c[i].value = (int64_t)r->folded[i].count;
 			break;
 		case COUNTERS:
-			c[i].name = r->counters[i].name;
-			c[i].value = r->counters[i].delta;
-			c[i].drop_related = r->counters[i].drop_related;
+			c[i].name = r->counters[i].row.name;
+			c[i].value = r->counters[i].row.delta;
+			c[i].drop_related = r->counters[i].row.drop_related;
 			break;
 		}
 	}

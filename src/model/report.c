@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dropprof/profile/profile.h"
+#include "dropprof/kernel/proto.h"
+#include "dropprof/model/addr.h"
 #include "dropprof/model/report.h"
+#include "dropprof/profile/profile.h"
 #include "dropprof/symbols/symmap.h"
+#include "dropprof/util/strbuf.h"
 
 struct builder {
 	const struct dp_profile *prof;
@@ -61,36 +64,29 @@ static char *reason_name(struct builder *b, uint64_t value)
 	return b_strdup(b, name);
 }
 
-/* "func+0x1a", "func+0x1a [mod]" (with_offset) or "func", "func_[mod]"
- * (folded frames: no offsets so samples at different offsets merge, no
- * spaces so every folded-stack reader splits the line right); the raw
- * address when unknown. */
-static char *addr_name(struct builder *b, uint64_t addr, bool with_offset)
+/* An address in one of the forms of model/addr.h, owned. */
+static char *addr_name(struct builder *b, uint64_t addr,
+		       enum dp_addr_style style)
 {
-	const struct dp_symmap_entry *e = dp_symmap_addr(b->names, addr);
-	char buf[320];
+	struct dp_strbuf sb = DP_STRBUF_INIT;
+	char *s = NULL;
 
-	if (!e || !e->name)
-		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)addr);
-	else if (with_offset)
-		snprintf(buf, sizeof(buf), "%s+0x%llx%s%s%s", e->name,
-			 (unsigned long long)e->offset, e->module ? " [" : "",
-			 e->module ? e->module : "", e->module ? "]" : "");
-	else if (e->module)
-		snprintf(buf, sizeof(buf), "%s_[%s]", e->name, e->module);
-	else
-		snprintf(buf, sizeof(buf), "%s", e->name);
-	return b_strdup(b, buf);
+	if (dp_addr_format(&sb, b->names, addr, style) == 0)
+		s = dp_strbuf_detach(&sb);
+	if (!s)
+		b->oom = 1;
+	dp_strbuf_release(&sb);
+	return s;
 }
 
 static char *site_name(struct builder *b, uint64_t addr)
 {
-	return addr_name(b, addr, true);
+	return addr_name(b, addr, DP_ADDR_SITE);
 }
 
 static char *function_name(struct builder *b, uint64_t addr)
 {
-	return addr_name(b, addr, false);
+	return addr_name(b, addr, DP_ADDR_FUNCTION);
 }
 
 static int cmp_u64_desc(uint64_t a, uint64_t b)
@@ -184,6 +180,7 @@ static void build_sites(struct builder *b, struct dp_report *rep,
 			j++;
 		s->addr = rows[i].addr;
 		s->site = site_name(b, s->addr);
+		s->address = addr_name(b, s->addr, DP_ADDR_RAW);
 		sym = dp_symmap_addr(b->names, s->addr);
 		if (sym && sym->name) {
 			s->function = b_strdup(b, sym->name);
@@ -410,29 +407,6 @@ static void build_folded(struct builder *b, struct dp_report *rep)
 
 /* ---- protocols and CPUs ---- */
 
-const char *dp_proto_name(uint16_t proto)
-{
-	switch (proto) {
-	case 0x0800: return "IPv4";
-	case 0x86DD: return "IPv6";
-	case 0x0806: return "ARP";
-	case 0x8100: return "VLAN";
-	case 0x88A8: return "QinQ";
-	case 0x8035: return "RARP";
-	case 0x8847: return "MPLS";
-	case 0x8848: return "MPLS-mc";
-	case 0x8863: return "PPPoE-disc";
-	case 0x8864: return "PPPoE";
-	case 0x88CC: return "LLDP";
-	case 0x888E: return "EAPOL";
-	case 0x88F7: return "PTP";
-	case 0x0004: return "802.2";  /* ETH_P_802_2: 802.3 frames with LLC */
-	case 0x0003: return "ALL";
-	case 0x0000: return "none";
-	default: return NULL;
-	}
-}
-
 static int cmp_proto(const void *pa, const void *pb)
 {
 	const struct dp_report_proto *a = pa, *b = pb;
@@ -478,7 +452,9 @@ static void build_cpus(struct builder *b, struct dp_report *rep)
 	for (size_t i = 0; i < p->nr_cpu_slots; i++) {
 		struct dp_report_cpu *c;
 
-		if (!p->cpu_recorded[i] && !p->cpu_drops[i])
+		/* Every CPU recorded, and any other the kernel counted on. */
+		if (!p->cpu_recorded[i] && !p->cpu_drops[i] && !p->cpu_lost[i] &&
+		    !p->cpu_hits[i] && !p->cpu_offline[i])
 			continue;
 		c = &rep->cpus[rep->nr_cpu_rows++];
 		c->cpu = (int)i;
@@ -486,6 +462,11 @@ static void build_cpus(struct builder *b, struct dp_report *rep)
 		c->share = ratio(c->drops, p->drops);
 		c->frees = p->cpu_frees[i];
 		c->lost = p->cpu_lost[i];
+		c->hits = p->cpu_hits[i];
+		c->recovered = p->cpu_recovered[i];
+		c->offline = p->cpu_offline[i];
+		rep->hits += c->hits;
+		rep->offline += c->offline;
 	}
 }
 
@@ -500,12 +481,9 @@ static void build_counters(struct builder *b, struct dp_report *rep)
 	for (size_t i = 0; i < p->nr_counters && !b->oom; i++) {
 		struct dp_report_counter *c = &rep->counters[rep->nr_counters++];
 
-		c->name = b_strdup(b, p->counters[i].name);
-		c->before = p->counters[i].before;
-		c->after = p->counters[i].after;
-		c->delta = p->counters[i].delta;
-		c->drop_related = p->counters[i].drop_related;
-		c->rate = p->duration > 0 ? (double)c->delta / p->duration : 0.0;
+		c->row = p->counters[i];
+		c->row.name = b_strdup(b, p->counters[i].name);
+		c->rate = p->duration > 0 ? (double)c->row.delta / p->duration : 0.0;
 	}
 }
 
@@ -521,8 +499,8 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->tool_version = b_strdup(&b, DP_VERSION);
 	rep->kernel = b_strdup(&b, prof->kernel);
 	rep->hostname = b_strdup(&b, prof->hostname);
-	rep->cpu_list = b_strdup(&b, prof->cpu_list);
-	rep->filter = b_strdup(&b, prof->filter);
+	rep->cpu_list = b_strdup(&b, prof->cpu_list ? prof->cpu_list : "");
+	rep->filter = b_strdup(&b, prof->filter ? prof->filter : "");
 	rep->start_time = prof->start_time;
 	rep->duration = prof->duration;
 	rep->nr_cpus = dp_profile_nr_recorded_cpus(prof);
@@ -533,6 +511,9 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->frees = prof->frees;
 	rep->drop_share = ratio(prof->drops, prof->drops + prof->frees);
 	rep->lost = prof->lost;
+	rep->hits_known = prof->hits_known;
+	rep->recovered = prof->recovered;
+	rep->cpus_added = prof->cpus_added;
 	rep->throttled = prof->throttled;
 	rep->bad_records = prof->bad_records;
 	rep->no_stack = prof->no_stack;
@@ -590,6 +571,7 @@ void dp_report_release(struct dp_report *rep)
 		struct dp_report_site *s = &rep->sites[i];
 
 		free(s->site);
+		free(s->address);
 		free(s->function);
 		free(s->module);
 		for (size_t k = 0; k < s->nr_reasons; k++)
@@ -615,7 +597,7 @@ void dp_report_release(struct dp_report *rep)
 	free(rep->protos);
 	free(rep->cpus);
 	for (size_t i = 0; i < rep->nr_counters; i++)
-		free(rep->counters[i].name);
+		free(rep->counters[i].row.name);
 	free(rep->counters);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -20,10 +20,14 @@ static const char *status_word(enum dp_diff_status s)
 static void side(FILE *f, const char *label, const char *name,
 		 const struct dp_report *r)
 {
-	fprintf(f, "%-7s %s: kernel %s, host %s, %.2f s, %llu drops (%.1f/s), %llu lost\n",
+	fprintf(f, "%-7s %s: kernel %s, host %s, %.2f s, %llu drops (%.1f/s), %llu lost",
 		label, name, r->kernel, r->hostname, r->duration,
 		(unsigned long long)r->drops, r->drop_rate,
 		(unsigned long long)r->lost);
+	if (r->recovered)
+		fprintf(f, ", %llu recovered from the ftrace ring",
+			(unsigned long long)r->recovered);
+	fprintf(f, "\n");
 }
 
 static void table_text(FILE *f, const char *title, const struct dp_diff_table *t,
@@ -61,7 +65,7 @@ int dp_out_diff_text(const struct dp_diff *d, FILE *f)
 		fprintf(f, "warning: the profiles come from different kernels (%s, %s): sites and stacks may not match\n",
 			d->before->kernel, d->after->kernel);
 	if (d->before->lost || d->after->lost)
-		fprintf(f, "warning: samples were lost (before %llu, after %llu): rates are lower bounds\n",
+		fprintf(f, "warning: drops were lost (before %llu, after %llu): rates are lower bounds\n",
 			(unsigned long long)d->before->lost,
 			(unsigned long long)d->after->lost);
 	fprintf(f, "drops/s %.2f -> %.2f (%+.2f", d->rate_before, d->rate_after,
@@ -89,6 +93,11 @@ static void side_json(struct dp_json *j, const char *key, const char *name,
 	dp_json_u64(j, "drops", r->drops);
 	dp_json_double(j, "drop_rate", r->drop_rate, 3);
 	dp_json_u64(j, "lost", r->lost);
+	if (r->hits_known)
+		dp_json_u64(j, "hits", r->hits);
+	else
+		dp_json_string(j, "hits", NULL);
+	dp_json_u64(j, "recovered", r->recovered);
 	dp_json_object_end(j);
 }
 

@@ -27,8 +27,6 @@ static void reasons(struct dp_json *j, const struct dp_report *r)
 
 static void sites(struct dp_json *j, const struct dp_report *r)
 {
-	char addr[32];
-
 	dp_json_array_begin(j, "sites");
 	for (size_t i = 0; i < r->nr_sites; i++) {
 		const struct dp_report_site *s = &r->sites[i];
@@ -37,8 +35,7 @@ static void sites(struct dp_json *j, const struct dp_report *r)
 		dp_json_string(j, "site", s->site);
 		dp_json_string(j, "function", s->function);
 		dp_json_string(j, "module", s->module);
-		snprintf(addr, sizeof(addr), "0x%016llx", (unsigned long long)s->addr);
-		dp_json_string(j, "address", addr);
+		dp_json_string(j, "address", s->address);
 		dp_json_u64(j, "count", s->count);
 		dp_json_double(j, "share", s->share, 6);
 		dp_json_array_begin(j, "reasons");
@@ -93,6 +90,12 @@ static void protos_cpus(struct dp_json *j, const struct dp_report *r)
 		dp_json_double(j, "share", r->cpus[i].share, 6);
 		dp_json_u64(j, "frees", r->cpus[i].frees);
 		dp_json_u64(j, "lost", r->cpus[i].lost);
+		if (r->hits_known)
+			dp_json_u64(j, "hits", r->cpus[i].hits);
+		else
+			dp_json_string(j, "hits", NULL);
+		dp_json_u64(j, "recovered", r->cpus[i].recovered);
+		dp_json_u64(j, "offline", r->cpus[i].offline);
 		dp_json_object_end(j);
 	}
 	dp_json_array_end(j);
@@ -101,12 +104,12 @@ static void protos_cpus(struct dp_json *j, const struct dp_report *r)
 		const struct dp_report_counter *c = &r->counters[i];
 
 		dp_json_object_begin(j, NULL);
-		dp_json_string(j, "name", c->name);
-		dp_json_u64(j, "before", c->before);
-		dp_json_u64(j, "after", c->after);
-		dp_json_i64(j, "delta", c->delta);
+		dp_json_string(j, "name", c->row.name);
+		dp_json_u64(j, "before", c->row.before);
+		dp_json_u64(j, "after", c->row.after);
+		dp_json_i64(j, "delta", c->row.delta);
 		dp_json_double(j, "rate", c->rate, 3);
-		dp_json_bool(j, "drop_related", c->drop_related);
+		dp_json_bool(j, "drop_related", c->row.drop_related);
 		dp_json_object_end(j);
 	}
 	dp_json_array_end(j);
@@ -138,6 +141,13 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 		dp_json_string(&j, "drop_share", NULL);
 	}
 	dp_json_u64(&j, "lost", r->lost);
+	if (r->hits_known)
+		dp_json_u64(&j, "hits", r->hits);
+	else
+		dp_json_string(&j, "hits", NULL);
+	dp_json_u64(&j, "recovered", r->recovered);
+	dp_json_u64(&j, "cpus_added", r->cpus_added);
+	dp_json_u64(&j, "cpus_offline", r->offline);
 	dp_json_u64(&j, "throttled", r->throttled);
 	dp_json_u64(&j, "bad_records", r->bad_records);
 	dp_json_u64(&j, "no_stack", r->no_stack);

@@ -2,11 +2,75 @@
  * report model.  Columns are whitespace-separated so awk can read them.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "dropprof/output/output.h"
 #include "dropprof/model/report.h"
+
+/* 30000 as "30,000": the counts of the loss line are read at a glance. */
+static const char *grouped(uint64_t v, char buf[32])
+{
+	char digits[24];
+	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	char *p = buf;
+
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			*p++ = ',';
+		*p++ = digits[i];
+	}
+	*p = '\0';
+	return buf;
+}
+
+/* Every drop is delivered, recovered or counted as lost: say which. */
+static void loss(const struct dp_report *r, FILE *f)
+{
+	char a[32], b[32];
+
+	if (!r->lost) {
+		fprintf(f, "0 lost%s\n", r->hits_known ? "" :
+			" (the kernel's own drop counts were not read)");
+	} else {
+		if (r->hits_known)
+			fprintf(f, "lost %s of %s drops (counted by the kernel, not delivered; ",
+				grouped(r->lost, a), grouped(r->hits, b));
+		else
+			fprintf(f, "lost %s drops (reported lost by the kernel; ",
+				grouped(r->lost, a));
+		for (size_t i = 0, n = 0; i < r->nr_cpu_rows; i++) {
+			if (!r->cpus[i].lost)
+				continue;
+			fprintf(f, "%scpu%d %s", n++ ? ", " : "", r->cpus[i].cpu,
+				grouped(r->cpus[i].lost, a));
+		}
+		fprintf(f, "): counts are lower bounds, raise -m\n");
+	}
+	if (r->recovered)
+		fprintf(f, "recovered %s idle-context drops from the ftrace ring (perf did not deliver them; they are in the counts)\n",
+			grouped(r->recovered, a));
+	if (r->offline) {
+		fprintf(f, "note: CPUs went offline during the recording (");
+		for (size_t i = 0, n = 0; i < r->nr_cpu_rows; i++) {
+			if (!r->cpus[i].offline)
+				continue;
+			if (r->cpus[i].offline == 1)
+				fprintf(f, "%scpu%d once", n++ ? ", " : "",
+					r->cpus[i].cpu);
+			else
+				fprintf(f, "%scpu%d %llu times", n++ ? ", " : "",
+					r->cpus[i].cpu,
+					(unsigned long long)r->cpus[i].offline);
+		}
+		fprintf(f, "): recorded again when they came back\n");
+	}
+	if (r->cpus_added)
+		fprintf(f, "note: %llu CPU%s came online during the recording: recorded from then on\n",
+			(unsigned long long)r->cpus_added,
+			r->cpus_added == 1 ? "" : "s");
+}
 
 static void header(const struct dp_report *r, FILE *f)
 {
@@ -22,18 +86,7 @@ static void header(const struct dp_report *r, FILE *f)
 	else
 		fprintf(f, "   normal frees unknown");
 	fprintf(f, "\n");
-	if (!r->lost) {
-		fprintf(f, "0 samples lost\n");
-	} else {
-		fprintf(f, "%llu samples lost (", (unsigned long long)r->lost);
-		for (size_t i = 0, n = 0; i < r->nr_cpu_rows; i++) {
-			if (!r->cpus[i].lost)
-				continue;
-			fprintf(f, "%scpu%d %llu", n++ ? ", " : "", r->cpus[i].cpu,
-				(unsigned long long)r->cpus[i].lost);
-		}
-		fprintf(f, "); counts above are lower bounds: raise -m\n");
-	}
+	loss(r, f);
 	if (r->throttled)
 		fprintf(f, "warning: the kernel throttled sampling %llu times (kernel.perf_event_max_sample_rate); drops while throttled were not seen\n",
 			(unsigned long long)r->throttled);
@@ -133,14 +186,20 @@ static void protos(const struct dp_report *r, FILE *f)
 static void cpus(const struct dp_report *r, FILE *f)
 {
 	fprintf(f, "By CPU\n");
-	fprintf(f, "%10s %7s  %-5s %12s %10s\n", "COUNT", "SHARE", "CPU",
-		"FREES", "LOST");
+	fprintf(f, "%10s %7s  %-5s %12s %10s %12s %10s %8s\n", "COUNT", "SHARE",
+		"CPU", "FREES", "LOST", "HITS", "RECOVERED", "OFFLINE");
 	for (size_t i = 0; i < r->nr_cpu_rows; i++) {
 		const struct dp_report_cpu *c = &r->cpus[i];
+		char hits[24] = "-";
 
-		fprintf(f, "%10llu %6.2f%%  %-5d %12llu %10llu\n",
+		if (r->hits_known)
+			snprintf(hits, sizeof(hits), "%llu",
+				 (unsigned long long)c->hits);
+		fprintf(f, "%10llu %6.2f%%  %-5d %12llu %10llu %12s %10llu %8llu\n",
 			(unsigned long long)c->drops, c->share * 100.0, c->cpu,
-			(unsigned long long)c->frees, (unsigned long long)c->lost);
+			(unsigned long long)c->frees, (unsigned long long)c->lost,
+			hits, (unsigned long long)c->recovered,
+			(unsigned long long)c->offline);
 	}
 }
 
@@ -155,8 +214,8 @@ static void counters(const struct dp_report *r, FILE *f)
 	for (size_t i = 0; i < r->nr_counters; i++) {
 		const struct dp_report_counter *c = &r->counters[i];
 
-		fprintf(f, "%12lld %10.1f/s  %-40s %s\n", (long long)c->delta,
-			c->rate, c->name, c->drop_related ? "yes" : "-");
+		fprintf(f, "%12lld %10.1f/s  %-40s %s\n", (long long)c->row.delta,
+			c->rate, c->row.name, c->row.drop_related ? "yes" : "-");
 	}
 }
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dropprof/profile/counters.h"
+
 struct dp_profile;
 struct dp_symmap;
 
@@ -31,6 +33,7 @@ struct dp_report_reason {
 
 struct dp_report_site {
 	char *site;                   /* "func+0x1a [mod]" or "0xffff..." */
+	char *address;                /* "0xffffffff81000610" */
 	char *function;               /* "func", NULL when unknown */
 	char *module;                 /* NULL for vmlinux */
 	uint64_t addr;
@@ -61,20 +64,22 @@ struct dp_report_proto {
 	double share;
 };
 
+/* A counter row of the profile (owned copy) and what the report adds. */
 struct dp_report_counter {
-	char *name;                   /* as the kernel names it (nstat style) */
-	uint64_t before, after;
-	int64_t delta;
+	struct dp_counter_row row;
 	double rate;                  /* delta per second */
-	bool drop_related;
 };
 
 struct dp_report_cpu {
 	int cpu;
-	uint64_t drops;
+	uint64_t drops;               /* delivered + recovered */
 	double share;
 	uint64_t frees;
-	uint64_t lost;
+	uint64_t lost;                /* counted by the kernel, not delivered */
+	uint64_t hits;                /* the kernel's count (valid when the
+					 report's hits_known) */
+	uint64_t recovered;           /* from the ftrace ring, in drops */
+	uint64_t offline;             /* times it went offline */
 };
 
 struct dp_report {
@@ -91,7 +96,14 @@ struct dp_report {
 	bool frees_known;
 	uint64_t frees;
 	double drop_share;            /* drops / (drops + frees) */
-	uint64_t lost;
+	uint64_t lost;                /* drops counted by the kernel, not
+					 delivered (sum over the CPUs) */
+	bool hits_known;              /* the kernel's own counts were read */
+	uint64_t hits;                /* their sum: drops + lost */
+	uint64_t recovered;           /* idle-context drops read from the
+					 ftrace ring (counted in drops) */
+	uint64_t cpus_added;          /* CPUs that came online meanwhile */
+	uint64_t offline;             /* times a CPU went offline */
 	uint64_t throttled;
 	uint64_t bad_records;
 	uint64_t no_stack;

@@ -58,7 +58,7 @@ static void side_init(struct side *s, double duration)
 	s->prof.duration = duration;
 	strcpy(s->prof.kernel, "6.18.0-test");
 	strcpy(s->prof.hostname, "fixture");
-	strcpy(s->prof.cpu_list, "0");
+	assert_int_equal(dp_profile_set_cpu_list(&s->prof, "0"), 0);
 	(void)o;
 }
 
@@ -94,6 +94,13 @@ static int setup(void **state)
 	add(&fx->a.prof, 12, NFT, IPR, 300);     /* 30/s NETFILTER_DROP */
 	add(&fx->a.prof, 3, UDP, IPR, 50);       /* 5/s NO_SOCKET */
 	add(&fx->b.prof, 3, UDP, IPR, 400);      /* 20/s NO_SOCKET */
+	/* After: 10 of the kernel's 410 drops lost, 5 recovered from the
+	 * ftrace ring; before: no hit counts (an older profile). */
+	dp_profile_add_lost(&fx->b.prof, 0, 10);
+	fx->b.prof.hits_known = true;
+	fx->b.prof.cpu_hits[0] = 410;
+	fx->b.prof.cpu_recovered[0] = 5;
+	fx->b.prof.recovered = 5;
 	assert_int_equal(dp_profile_add_counter(&fx->a.prof, "UdpNoPorts", 0, 50, 50, true), 0);
 	assert_int_equal(dp_profile_add_counter(&fx->b.prof, "UdpNoPorts", 50, 450, 400, true), 0);
 	assert_int_equal(dp_profile_add_counter(&fx->a.prof, "IpInReceives", 0, 350, 350, false), 0);

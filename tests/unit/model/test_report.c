@@ -74,7 +74,7 @@ static int setup(void **state)
 	fx->prof.start_time = 1795300000;
 	strcpy(fx->prof.kernel, "6.18.0-test");
 	strcpy(fx->prof.hostname, "fixture");
-	strcpy(fx->prof.cpu_list, "0-1");
+	assert_int_equal(dp_profile_set_cpu_list(&fx->prof, "0-1"), 0);
 
 	add(&fx->prof, 0, 3, UDP_RCV + 0x20, 0x0800, udp_a, 3, 5);   /* NO_SOCKET */
 	add(&fx->prof, 1, 3, UDP_RCV + 0x20, 0x0800, udp_b, 3, 2);   /* same functions */
@@ -83,7 +83,16 @@ static int setup(void **state)
 	add(&fx->prof, 1, 14, IP_RCV_CORE + 0x40, 0x0800, other, 2, 1); /* IP_CSUM, same site */
 	add(&fx->prof, 0, 0x30005, IP_RCV_CORE + 0x50, 0x0806, NULL, 0, 1); /* subsystem, no stack */
 	add(&fx->prof, 0, 500, 0xffffffffa0000000ULL, 0x1234, other, 2, 1); /* unknown reason and site */
+	/* Reconciled as the recorder does: hits = drops + lost per CPU; one
+	 * of CPU 1's drops came from the ftrace ring, CPU 1 went offline
+	 * twice. */
 	dp_profile_add_lost(&fx->prof, 1, 4);
+	fx->prof.hits_known = true;
+	fx->prof.cpu_hits[0] = 10;
+	fx->prof.cpu_hits[1] = 9;
+	fx->prof.cpu_recovered[1] = 1;
+	fx->prof.recovered = 1;
+	fx->prof.cpu_offline[1] = 2;
 	assert_int_equal(dp_profile_add_counter(&fx->prof, "UdpNoPorts", 100, 107, 7, true), 0);
 	assert_int_equal(dp_profile_add_counter(&fx->prof, "IpInReceives", 1000, 1500, 500, false), 0);
 	assert_int_equal(dp_profile_add_counter(&fx->prof, "TcpCurrEstab", 5, 3, -2, false), 0);
@@ -169,7 +178,91 @@ static void test_model(void **state)
 	assert_int_equal(rep.nr_folded, 6);
 	assert_int_equal(rep.lost, 4);
 	assert_int_equal(rep.cpus[1].lost, 4);
+	assert_true(rep.hits_known);
+	assert_int_equal(rep.hits, 19);
+	assert_int_equal(rep.cpus[1].hits, 9);
+	assert_int_equal(rep.recovered, 1);
+	assert_int_equal(rep.cpus[1].recovered, 1);
+	assert_int_equal(rep.offline, 2);
+	assert_int_equal(rep.cpus[1].offline, 2);
+	/* Sites carry their raw address too, in the one format. */
+	assert_string_equal(rep.sites[0].address, "0xffffffff81000630");
+	/* The profile's counter rows, copied, with their rate. */
+	assert_int_equal(rep.nr_counters, 3);
+	assert_string_equal(rep.counters[0].row.name, "UdpNoPorts");
+	assert_ptr_not_equal(rep.counters[0].row.name, fx->prof.counters[0].name);
+	assert_int_equal(rep.counters[0].row.delta, 7);
+	assert_true(rep.counters[0].row.drop_related);
+	assert_true(rep.counters[0].rate == 3.5);
 	dp_report_release(&rep);
+}
+
+static char *text_of(struct fixture *fx)
+{
+	struct dp_report_opts o = { .top_n = 3 };
+	struct dp_report rep;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(build(&rep, fx, fx->ks, &fx->fmt, &o), 0);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	assert_int_equal(dp_out_text(&rep, f), 0);
+	fclose(f);
+	dp_report_release(&rep);
+	return out;
+}
+
+/* The header's loss line: every drop the kernel counted is delivered,
+ * recovered or lost, and it says which, with or without the kernel's own
+ * counts. */
+static void test_loss_line(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_profile *p = &fx->prof;
+	char *out;
+
+	out = text_of(fx);
+	assert_non_null(strstr(out, "\nlost 4 of 19 drops (counted by the kernel, not delivered; cpu1 4): counts are lower bounds, raise -m\n"));
+	assert_non_null(strstr(out, "\nrecovered 1 idle-context drops from the ftrace ring"));
+	assert_non_null(strstr(out, "\nnote: CPUs went offline during the recording (cpu1 2 times)"));
+	free(out);
+
+	/* Thousands grouped; several CPUs. */
+	p->cpu_lost[0] = 1000;
+	p->cpu_lost[1] = 2197;
+	p->lost = 3197;
+	p->cpu_hits[0] = 1010;
+	p->cpu_hits[1] = 30000 - 1010;
+	out = text_of(fx);
+	assert_non_null(strstr(out, "\nlost 3,197 of 30,000 drops (counted by the kernel, not delivered; cpu0 1,000, cpu1 2,197)"));
+	free(out);
+
+	/* Without the kernel's counts: what the ring said was lost. */
+	p->hits_known = false;
+	out = text_of(fx);
+	assert_non_null(strstr(out, "\nlost 3,197 drops (reported lost by the kernel; cpu0 1,000, cpu1 2,197)"));
+	assert_non_null(strstr(out, "        -"));
+	free(out);
+
+	/* Nothing lost. */
+	p->cpu_lost[0] = p->cpu_lost[1] = 0;
+	p->lost = 0;
+	out = text_of(fx);
+	assert_non_null(strstr(out, "\n0 lost (the kernel's own drop counts were not read)\n"));
+	free(out);
+	p->hits_known = true;
+	p->recovered = 0;
+	p->cpu_recovered[1] = 0;
+	p->cpu_offline[1] = 0;
+	p->cpus_added = 2;
+	out = text_of(fx);
+	assert_non_null(strstr(out, "\n0 lost\n"));
+	assert_null(strstr(out, "recovered"));
+	assert_null(strstr(out, "went offline"));
+	assert_non_null(strstr(out, "\nnote: 2 CPUs came online during the recording"));
+	free(out);
 }
 
 static void test_golden_outputs(void **state)
@@ -223,11 +316,12 @@ static void test_no_reason_field(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_model),
-		cmocka_unit_test(test_golden_outputs),
-		cmocka_unit_test(test_no_symbols),
-		cmocka_unit_test(test_no_reason_field),
+		cmocka_unit_test_setup_teardown(test_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_golden_outputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_symbols, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_reason_field, setup, teardown),
 	};
 
-	return cmocka_run_group_tests_name("report", tests, setup, teardown);
+	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }
