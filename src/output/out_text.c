@@ -49,7 +49,7 @@ static void loss(const struct dp_report *r, FILE *f)
 		fprintf(f, "): counts are lower bounds, raise -m\n");
 	}
 	if (r->recovered)
-		fprintf(f, "recovered %s idle-context drops from the ftrace ring (perf did not deliver them; they are in the counts)\n",
+		fprintf(f, "%s drops in idle context read from dropprof's ftrace instance (some kernels never hand them to perf; they are in the counts)\n",
 			grouped(r->recovered, a));
 	if (r->offline) {
 		fprintf(f, "note: CPUs went offline during the recording (");
@@ -64,10 +64,10 @@ static void loss(const struct dp_report *r, FILE *f)
 					r->cpus[i].cpu,
 					(unsigned long long)r->cpus[i].offline);
 		}
-		fprintf(f, "): recorded again when they came back\n");
+		fprintf(f, "): recorded again within 0.25 s of coming back; drops in between were not seen\n");
 	}
 	if (r->cpus_added)
-		fprintf(f, "note: %llu CPU%s came online during the recording: recorded from then on\n",
+		fprintf(f, "note: %llu CPU%s came online during the recording: recorded from 0.25 s after that on\n",
 			(unsigned long long)r->cpus_added,
 			r->cpus_added == 1 ? "" : "s");
 }

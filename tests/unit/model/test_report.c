@@ -225,7 +225,7 @@ static void test_loss_line(void **state)
 
 	out = text_of(fx);
 	assert_non_null(strstr(out, "\nlost 4 of 19 drops (counted by the kernel, not delivered; cpu1 4): counts are lower bounds, raise -m\n"));
-	assert_non_null(strstr(out, "\nrecovered 1 idle-context drops from the ftrace ring"));
+	assert_non_null(strstr(out, "\n1 drops in idle context read from dropprof's ftrace instance"));
 	assert_non_null(strstr(out, "\nnote: CPUs went offline during the recording (cpu1 2 times)"));
 	free(out);
 

@@ -126,7 +126,7 @@ static void test_round_trip(void **state)
 	assert_non_null(strstr(fx->out[0], "throttled sampling 2 times"));
 	assert_non_null(strstr(fx->out[0], "-2       -1.0/s  TcpCurrEstab"));
 	assert_non_null(strstr(fx->out[0], "lost 4 of 20 drops (counted by the kernel, not delivered; cpu1 4)"));
-	assert_non_null(strstr(fx->out[0], "recovered 1 idle-context drops from the ftrace ring"));
+	assert_non_null(strstr(fx->out[0], "1 drops in idle context read from dropprof's ftrace instance"));
 	assert_non_null(strstr(fx->out[2], "NETFILTER_DROP;0xffffffff81000040;ip_rcv;nft_do_chain_[nf_tables] 3\n"));
 	dp_profile_release(&q);
 	dp_symmap_release(&n);
