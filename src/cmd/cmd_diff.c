@@ -38,7 +38,8 @@ static const char help_text[] =
 "                     (count x before_seconds / after_seconds, rounded), so\n"
 "                     'flamegraph.pl' colours a real change in rate:\n"
 "                       dropprof diff a.dprof b.dprof --folded | flamegraph.pl > diff.svg\n"
-"  -o, --output FILE  write to FILE instead of stdout\n";
+"  -o, --output FILE  write to FILE instead of stdout; never one of the input\n"
+"                     files (refused, exit status 2)\n";
 
 struct side {
 	struct dp_profile prof;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dropprof/cmd/cmd.h"
 #include "dropprof/profile/profile_io.h"
@@ -13,10 +14,6 @@
 #include "dropprof/symbols/symmap.h"
 #include "dropprof/util/error.h"
 #include "dropprof/util/outfile.h"
-
-#ifndef DP_PROFILE_FILE_MODE
-#define DP_PROFILE_FILE_MODE 0600   /* until profile_io.h names it */
-#endif
 
 static const char usage_text[] =
 "usage: dropprof record -o FILE [-d SECONDS] [-m PAGES] [-q]\n";
@@ -29,18 +26,24 @@ static const char help_text[] =
 "Records exactly what 'dropprof' records (every online CPU, until -d\n"
 "expires or Ctrl-C) plus the kernel counters of the window, and saves it\n"
 "with every symbol already resolved: the file reports on any machine,\n"
-"without root.  The file is written under a temporary name and renamed,\n"
-"so an interrupted run never leaves a half file.\n"
+"without root.  The file is written under a temporary name (created before\n"
+"the recording starts, so a bad path fails at once) and renamed, so an\n"
+"interrupted run never leaves a half file; a profile is mode 0600 whatever\n"
+"the umask (it holds kernel addresses).  Ctrl-C, SIGTERM or SIGHUP stops the recording\n"
+"and the profile is still saved; a second one exits at once and removes the\n"
+"temporary file.\n"
 "\n"
 "Options:\n"
-"  -o, --output FILE       the profile to write (required)\n"
-"  -d, --duration SECONDS  record for SECONDS; without -d, until Ctrl-C\n"
+"  -o, --output FILE       the profile to write (required); a symlink's target\n"
+"                          is replaced, a device node or FIFO written through\n"
+"  -d, --duration SECONDS  record for SECONDS (at least 0.001); without -d,\n"
+"                          until Ctrl-C, SIGTERM or SIGHUP\n"
 "  -m, --mmap-pages PAGES  ring size per CPU in pages, a power of two (default 256,\n"
 "                          1024 with --all-stacks)\n"
 "  -q, --quiet             no progress messages on stderr\n"
 "      --reason LIST, --exclude-reason LIST, --proto LIST\n"
 "                          in-kernel filters, as for 'dropprof' (see dropprof --help)\n"
-"      --all-stacks, --stack-rate N\n"
+"      --all-stacks | --stack-rate N\n"
 "                          stack sampling, as for 'dropprof'\n"
 "\n"
 "Example:\n"
@@ -89,6 +92,14 @@ int dp_cmd_record(int argc, char **argv)
 	 * profile is for its owner only (DP_PROFILE_FILE_MODE). */
 	if (!dp_cli_open_output(cli.output, DP_PROFILE_FILE_MODE, &out, &ret))
 		return ret;
+	/* 0600 whatever the umask, as dp_profile_save() does; a node or
+	 * FIFO written through keeps its mode. */
+	if (out.tmp && fchmod(out.fd, DP_PROFILE_FILE_MODE) < 0) {
+		ret = -errno;
+		dp_cmd_error("cannot write '%s': %s", cli.output, strerror(-ret));
+		dp_outfile_close(&out, 0);
+		return DP_EXIT_FAIL;
+	}
 	if (!dp_cli_record(&cli, &s, &names, &ret)) {
 		dp_outfile_close(&out, 0);
 		return ret;

@@ -25,7 +25,8 @@ static const char help_text[] =
 "  -n, --top N        stacks shown in the text report (default 5)\n"
 "      --folded       FlameGraph folded stacks (REASON;root;...;site COUNT)\n"
 "      --json         the report as JSON (schema in README)\n"
-"  -o, --output FILE  write to FILE instead of stdout\n";
+"  -o, --output FILE  write to FILE instead of stdout; never one of the input\n"
+"                     files (refused, exit status 2)\n";
 
 int dp_cmd_report(int argc, char **argv)
 {

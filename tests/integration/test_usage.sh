@@ -31,6 +31,31 @@ usage_error -d -1
 usage_error -d ''
 usage_error --bogus
 usage_error -n abc
+# Under 1 ms the timer would not be armed: it recorded forever.
+usage_error -d 1e-10
+usage_error -d 0.0009
+usage_error -d 0x10
+usage_error record -d 1e-10 -o "$DP_TMP/x.dprof"
+# --stack-rate means nothing with --all-stacks: refused, not ignored.
+usage_error --all-stacks --stack-rate 50
+usage_error record --stack-rate 50 --all-stacks -o "$DP_TMP/x.dprof"
+usage_error -o ''
+# Options of another command.
+usage_error report -d 5 "$DP_TMP/x.dprof"
+usage_error record -n 5 -o "$DP_TMP/x.dprof"
+usage_error --json=1
+[ -e "$DP_TMP/x.dprof" ] && dp_fail "a usage error created '$DP_TMP/x.dprof'"
+
+# Control characters of an argument never reach the terminal raw.
+esc=$(printf '\033')
+usage_error -d "${esc}[31mred"
+if grep -q "$esc" "$DP_TMP/u.stderr"; then
+	dp_fail "dropprof -d ESC[31mred: the escape byte is echoed raw"
+elif ! grep -qF "'\x1b[31mred'" "$DP_TMP/u.stderr"; then
+	dp_fail "dropprof -d ESC[31mred: the argument is not shown escaped: $(head -n 1 "$DP_TMP/u.stderr")"
+fi
+usage_error "--bogus${esc}]0;title$(printf '\a')"
+grep -q "$esc" "$DP_TMP/u.stderr" && dp_fail "dropprof --bogus ESC]0;title BEL: the escape byte is echoed raw"
 
 run --help
 if [ "$rc" -ne 0 ]; then
@@ -42,6 +67,7 @@ else
 fi
 grep -q -- '--folded' "$DP_TMP/u.stdout" || dp_fail "dropprof --help: does not mention --folded"
 grep -q -- '--json' "$DP_TMP/u.stdout" || dp_fail "dropprof --help: does not mention --json"
+grep -q 'SIGHUP' "$DP_TMP/u.stdout" || dp_fail "dropprof --help: does not say what SIGHUP does"
 
 run --version
 if [ "$rc" -ne 0 ]; then

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -22,6 +23,34 @@
 #include "dropprof/util/outfile.h"
 
 static char dir[] = "/tmp/dp-outfile.XXXXXX";
+
+/* The null and full devices.  As root, nodes of the test's own (the same
+ * devices, 1:3 and 1:7): a regression must not replace /dev/null itself. */
+static char devdir[] = "/tmp/dp-outfile-dev.XXXXXX";
+static char dev_null[64] = "/dev/null", dev_full[64] = "/dev/full";
+
+static int make_devices(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (!mkdtemp(devdir))
+		return -1;
+	snprintf(dev_null, sizeof(dev_null), "%s/null", devdir);
+	snprintf(dev_full, sizeof(dev_full), "%s/full", devdir);
+	if (mknod(dev_null, S_IFCHR | 0666, makedev(1, 3)) < 0 ||
+	    mknod(dev_full, S_IFCHR | 0666, makedev(1, 7)) < 0)
+		return -1;
+	return 0;
+}
+
+static void remove_devices(void)
+{
+	if (geteuid() != 0)
+		return;
+	unlink(dev_null);
+	unlink(dev_full);
+	rmdir(devdir);
+}
 
 static char *at(const char *name)
 {
@@ -192,12 +221,12 @@ static void test_dev_null_written_through(void **state)
 	struct dp_outfile o;
 	struct stat before, after;
 
-	assert_int_equal(stat("/dev/null", &before), 0);
-	assert_int_equal(dp_outfile_open(&o, "/dev/null"), 0);
+	assert_int_equal(stat(dev_null, &before), 0);
+	assert_int_equal(dp_outfile_open(&o, dev_null), 0);
 	assert_null(o.tmp);
 	fputs("discarded\n", o.f);
 	assert_int_equal(dp_outfile_close(&o, 1), 0);
-	assert_int_equal(stat("/dev/null", &after), 0);
+	assert_int_equal(stat(dev_null, &after), 0);
 	assert_true(S_ISCHR(after.st_mode));
 	assert_int_equal(before.st_ino, after.st_ino);
 	assert_int_equal(before.st_rdev, after.st_rdev);
@@ -208,10 +237,10 @@ static void test_dev_full_enospc(void **state)
 	struct dp_outfile o;
 	struct stat st;
 
-	assert_int_equal(dp_outfile_open(&o, "/dev/full"), 0);
+	assert_int_equal(dp_outfile_open(&o, dev_full), 0);
 	fputs("no room\n", o.f);
 	assert_int_equal(dp_outfile_close(&o, 1), -ENOSPC);
-	assert_int_equal(stat("/dev/full", &st), 0);
+	assert_int_equal(stat(dev_full, &st), 0);
 	assert_true(S_ISCHR(st.st_mode));
 }
 
@@ -380,7 +409,7 @@ static int write_stdout_to(int target, const char *text)
 
 static void test_stdout_errors_keep_errno(void **state)
 {
-	int full = open("/dev/full", O_WRONLY), p[2];
+	int full = open(dev_full, O_WRONLY), p[2];
 
 	assert_true(full >= 0);
 	assert_int_equal(write_stdout_to(full, "x\n"), -ENOSPC);
@@ -405,7 +434,7 @@ static void test_big_write_error(void **state)
 {
 	struct dp_outfile o;
 
-	assert_int_equal(dp_outfile_open(&o, "/dev/full"), 0);
+	assert_int_equal(dp_outfile_open(&o, dev_full), 0);
 	for (int i = 0; i < 10000; i++)
 		fputs("a line of a long report\n", o.f);
 	assert_true(ferror(o.f));
@@ -460,11 +489,13 @@ int main(void)
 	};
 	int ret;
 
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	if (!mkdtemp(dir) || make_devices() < 0) {
+		perror("test directories");
+		remove_devices();
 		return 1;
 	}
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	remove_devices();
 	{
 		char cmd[600];
 
