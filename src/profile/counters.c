@@ -118,7 +118,8 @@ static bool is_sorted_set(const struct dp_counters *c)
 	return true;
 }
 
-/* b or a may be NULL: the counter was not there, so it counts from 0. */
+/* b or a may be NULL: the counter was not there, so it counts from 0
+ * (never for softnet lines, see dp_counters_delta()). */
 static int64_t delta_of(const struct dp_counter *b, const struct dp_counter *a)
 {
 	uint64_t bv = b ? b->value : 0, av = a ? a->value : 0;
@@ -190,6 +191,12 @@ int dp_counters_delta(const struct dp_counters *before,
 			b = &before->v[i++];
 		if (cmp >= 0)
 			a = &after->v[j++];
+		/* A CPU's softnet line comes and goes with the CPU, but its
+		 * counts live on from boot: one side alone says nothing about
+		 * the window (an interface made or deleted does start or end
+		 * at 0). */
+		if ((!a || !b) && !strncmp(which->name, "softnet:", 8))
+			continue;
 		delta = delta_of(b, a);
 		if (!delta)
 			continue;

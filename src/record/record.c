@@ -461,16 +461,15 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		     struct dp_profile *prof, const struct dp_tp_format *kfree,
 		     const struct dp_tp_format *consume,
 		     const struct dp_addr_range *plumbing, size_t nr_plumbing,
-		     const int *cpus, size_t nr_cpus, char *errbuf, size_t errlen)
+		     const int *cpus, size_t nr_cpus, struct dp_err *err)
 {
-	struct dp_err err = DP_ERR_INIT;
 	struct dp_recorder *r;
 	int ret;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return -ENOMEM;
+		return dp_err_set(err, -ENOMEM, "out of memory");
 	r->epfd = r->timerfd = -1;
 	r->opts = *o;
 	dp_strbuf_init(&r->drop_filter);
@@ -484,7 +483,7 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		goto fail;
 	ret = dp_skb_layout_init(&r->layout, kfree);
 	if (ret) {
-		dp_err_set(&err, ret,
+		dp_err_set(err, ret,
 			   "tracepoint 'skb:kfree_skb' has no 'location' field: unsupported kernel");
 		goto fail;
 	}
@@ -518,18 +517,18 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
 		ret = -errno;
-		dp_err_set(&err, ret, "epoll_create1: %s", strerror(-ret));
+		dp_err_set(err, ret, "epoll_create1: %s", strerror(-ret));
 		goto fail;
 	}
-	if (ti && (ret = setup_instance(r, filter, &err)))
+	if (ti && (ret = setup_instance(r, filter, err)))
 		goto fail;
 	for (size_t i = 0; i < nr_cpus; i++) {
 		if (cpus[i] < 0 || (size_t)cpus[i] >= r->nr_slots) {
-			ret = dp_err_set(&err, -EINVAL,
+			ret = dp_err_set(err, -EINVAL,
 					 "cpu %d is beyond the possible CPUs", cpus[i]);
 			goto fail;
 		}
-		ret = open_cpu(r, cpus[i], &err);
+		ret = open_cpu(r, cpus[i], err);
 		if (ret)
 			goto fail;
 	}
@@ -537,15 +536,13 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 	*out = r;
 	return 0;
 fail:
-	if (ret == -ENOMEM && !err.msg)
-		dp_err_set(&err, ret, "out of memory");
-	snprintf(errbuf, errlen, "%s", dp_err_msg(&err));
-	dp_err_release(&err);
+	if (ret == -ENOMEM && (!err || !err->msg))
+		dp_err_set(err, ret, "out of memory");
 	dp_recorder_free(r);
 	return ret;
 }
 
-int dp_recorder_start(struct dp_recorder *r)
+int dp_recorder_start(struct dp_recorder *r, struct dp_err *err)
 {
 	int ret;
 
@@ -553,18 +550,26 @@ int dp_recorder_start(struct dp_recorder *r)
 		struct itimerspec its = { 0 };
 
 		r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-		if (r->timerfd < 0)
-			return -errno;
+		if (r->timerfd < 0) {
+			ret = -errno;
+			return dp_err_set(err, ret, "cannot create the -d timer: %s%s",
+					  strerror(-ret), ret == -EMFILE || ret == -ENFILE ?
+					  " (raise 'ulimit -n')" : "");
+		}
 		its.it_value.tv_sec = (time_t)r->opts.duration;
 		its.it_value.tv_nsec = (long)((r->opts.duration -
 					      (double)its.it_value.tv_sec) * 1e9);
-		if (timerfd_settime(r->timerfd, 0, &its, NULL) < 0)
-			return -errno;
+		if (timerfd_settime(r->timerfd, 0, &its, NULL) < 0) {
+			ret = -errno;
+			return dp_err_set(err, ret, "cannot arm the -d timer: %s",
+					  strerror(-ret));
+		}
 	}
 	for (size_t i = 0; i < r->nr_slots; i++)
 		if (r->cpus[i].open && (ret = enable_cpu(&r->cpus[i])))
-			return ret;
-	if (r->ti && (ret = dp_trace_instance_enable(r->ti, "skb", "kfree_skb", NULL)))
+			return dp_err_set(err, ret, "cannot enable the perf events on cpu %zu: %s",
+					  i, strerror(-ret));
+	if (r->ti && (ret = dp_trace_instance_enable(r->ti, "skb", "kfree_skb", err)))
 		return ret;
 	r->started = true;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);

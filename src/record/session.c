@@ -242,34 +242,23 @@ int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 	struct dp_counters before = { 0 }, after = { 0 };
 	bool have_counters;
 	struct dp_recorder *rec = NULL;
-	char errbuf[4096];
 	int ret;
 
 	open_instance(s, o);
 	ret = dp_recorder_open(&rec, o, s->filter.len ? s->filter.buf : NULL,
 			       s->ti, &s->prof, &s->kfree,
 			       s->have_consume ? &s->consume : NULL,
-			       s->plumbing, s->nr_plumbing, s->cpus, s->nr_cpus,
-			       errbuf, sizeof(errbuf));
-	if (ret) {
-		dp_err_set(err, ret, "%s", errbuf);
+			       s->plumbing, s->nr_plumbing, s->cpus, s->nr_cpus, err);
+	if (ret)
 		goto out;
-	}
 	if (s->ti)
 		register_instance_fds(s);
 	/* Counters are context: without /proc/net the report just has no
 	 * counter section. */
 	have_counters = dp_counters_snapshot(&before, PROCNET) == 0;
-	ret = dp_recorder_start(rec);
-	if (ret) {
-		if (ret == -EMFILE || ret == -ENFILE)
-			dp_err_set(err, ret, "cannot start the recording: %s (raise 'ulimit -n')",
-				   strerror(-ret));
-		else
-			dp_err_set(err, ret, "cannot enable the perf events: %s",
-				   strerror(-ret));
+	ret = dp_recorder_start(rec, err);
+	if (ret)
 		goto out;
-	}
 	if (!o->quiet) {
 		if (o->duration > 0)
 			dp_info("recording on %zu CPUs (%s) for %g s; Ctrl-C stops early",

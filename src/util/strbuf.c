@@ -1,6 +1,7 @@
 /* strbuf — growable strings (see the header for the contract). */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +56,16 @@ static int grow(struct dp_strbuf *sb, size_t extra)
 
 int dp_strbuf_add(struct dp_strbuf *sb, const char *s, size_t len)
 {
+	/* s may point into sb itself (appending a copy of a part of it):
+	 * keep its offset, grow() may move the buffer. */
+	bool inside = sb->alloc && s >= sb->buf && s < sb->buf + sb->alloc;
+	size_t off = inside ? (size_t)(s - sb->buf) : 0;
+
 	if (grow(sb, len))
 		return -ENOMEM;
-	memcpy(sb->buf + sb->len, s, len);
+	if (inside)
+		s = sb->buf + off;
+	memmove(sb->buf + sb->len, s, len);
 	sb->len += len;
 	sb->buf[sb->len] = '\0';
 	return 0;

@@ -34,18 +34,21 @@ struct dp_recorder;
  * instance of dropprof's own: its kfree_skb event then takes the drops of
  * the idle task, which the perf events leave out (see record.c).  kfree is the kfree_skb format; consume may
  * be NULL.  plumbing (borrowed, must outlive the recorder) lists the
- * functions stripped from the leaf end of stacks.  On failure *err gets one
+ * functions stripped from the leaf end of stacks.  On failure err gets one
  * line saying what failed and what to do.  Returns 0 or -errno. */
 struct dp_trace_instance;
+struct dp_err;
 int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		     const char *filter, struct dp_trace_instance *ti,
 		     struct dp_profile *prof, const struct dp_tp_format *kfree,
 		     const struct dp_tp_format *consume,
 		     const struct dp_addr_range *plumbing, size_t nr_plumbing,
-		     const int *cpus, size_t nr_cpus, char *err, size_t errlen);
+		     const int *cpus, size_t nr_cpus, struct dp_err *err);
 
-/* Enable all events and start the clock. */
-int dp_recorder_start(struct dp_recorder *r);
+/* Enable all events and start the clock.  Returns 0 or -errno with err
+ * set. */
+struct dp_err;
+int dp_recorder_start(struct dp_recorder *r, struct dp_err *err);
 
 /* Drain rings until the duration ends or o->stop_fd becomes readable (it
  * is not read).  Returns 0, or -errno from epoll. */

@@ -28,7 +28,9 @@ void dp_strbuf_release(struct dp_strbuf *sb);
 /* Make it "" again, keeping the allocation. */
 void dp_strbuf_reset(struct dp_strbuf *sb);
 
-/* Appends: 0, or -ENOMEM with sb unchanged. */
+/* Appends: 0, or -ENOMEM with sb unchanged.  dp_strbuf_add() and _adds()
+ * may append a part of sb itself; dp_strbuf_addf()'s arguments must not
+ * point into sb. */
 int dp_strbuf_add(struct dp_strbuf *sb, const char *s, size_t len);
 int dp_strbuf_adds(struct dp_strbuf *sb, const char *s);
 int dp_strbuf_addch(struct dp_strbuf *sb, char c);

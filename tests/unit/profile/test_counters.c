@@ -231,6 +231,39 @@ static void test_delta_rejects_unsorted(void **state)
 	dp_counter_rows_free(d, nr);
 }
 
+/* A CPU that came online during the window: its softnet line appears
+ * with counts from boot, which are not the window's; an interface that
+ * appeared does count from 0. */
+static void test_delta_cpu_came_online(void **state)
+{
+	struct dp_counter b_v[] = {
+		{ "softnet:cpu0:processed", 100, 32 },
+	};
+	struct dp_counter a_v[] = {
+		{ "dev:veth9:rx_packets", 7, 64 },
+		{ "softnet:cpu0:processed", 150, 32 },
+		{ "softnet:cpu1:processed", 289717, 32 },
+	};
+	struct dp_counters b = { b_v, ARRAY_SIZE(b_v), ARRAY_SIZE(b_v) };
+	struct dp_counters a = { a_v, ARRAY_SIZE(a_v), ARRAY_SIZE(a_v) };
+	struct dp_counter_row *d;
+	size_t nr;
+
+	(void)state;
+	assert_int_equal(dp_counters_delta(&b, &a, &d, &nr), 0);
+	assert_int_equal(nr, 2);     /* by |delta|: 50, then 7 */
+	assert_string_equal(d[0].name, "softnet:cpu0:processed");
+	assert_int_equal(d[0].delta, 50);
+	assert_string_equal(d[1].name, "dev:veth9:rx_packets");
+	assert_int_equal(d[1].delta, 7);
+	dp_counter_rows_free(d, nr);
+	/* and the other way round: a CPU that went offline */
+	assert_int_equal(dp_counters_delta(&a, &b, &d, &nr), 0);
+	for (size_t i = 0; i < nr; i++)
+		assert_string_not_equal(d[i].name, "softnet:cpu1:processed");
+	dp_counter_rows_free(d, nr);
+}
+
 static void test_drop_related(void **state)
 {
 	static const struct {
@@ -396,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_delta_unchanged),
 		cmocka_unit_test(test_delta_arithmetic),
 		cmocka_unit_test(test_delta_rejects_unsorted),
+		cmocka_unit_test(test_delta_cpu_came_online),
 		cmocka_unit_test(test_drop_related),
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_real_udp_noports),

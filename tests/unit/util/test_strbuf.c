@@ -148,6 +148,24 @@ static void test_empty_not_shared_state(void **state)
 	assert_string_equal(dp_strbuf_empty, "");
 }
 
+/* Appending a part of the buffer to itself, across a reallocation: the
+ * source moves with the buffer (ASan saw a use-after-free before). */
+static void test_append_self(void **state)
+{
+	struct dp_strbuf sb = DP_STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(dp_strbuf_adds(&sb, "abcdefgh"), 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(dp_strbuf_add(&sb, sb.buf, sb.len), 0);
+	assert_int_equal(sb.len, 8 * 64);
+	for (size_t i = 0; i < sb.len; i++)
+		assert_int_equal(sb.buf[i], "abcdefgh"[i % 8]);
+	assert_int_equal(dp_strbuf_add(&sb, sb.buf + 3, 2), 0);
+	assert_string_equal(sb.buf + sb.len - 2, "de");
+	dp_strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_empty_not_shared_state),
+		cmocka_unit_test(test_append_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
