@@ -5,13 +5,8 @@
  * instance through kernel/trace_instance; what a record means is decided
  * by demux (pure).
  *
- * Who counts which drop: with an instance, the perf drop events take the
- * drops outside the idle task ('common_pid != 0') and the instance the
- * drops in it ('common_pid == 0'), so each drop is counted exactly once
- * and by construction.  The idle task's drops (timers, softirqs on an
- * idle CPU) are the ones some kernels count on a perf sampling event but
- * never write to its ring (issue 7, item 0); the ftrace ring has them.
- * Stacks stay perf's: the stack event samples every drop, idle or not.
+ * Who counts which drop (perf events or the instance) is record/idle.h's
+ * rule; the instance's rings are read by record/idle.c.
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -25,11 +20,10 @@
 
 #include "dropprof/kernel/perf_sys.h"
 #include "dropprof/kernel/skb_fields.h"
-#include "dropprof/kernel/ftrace_ring.h"
 #include "dropprof/kernel/tp_format.h"
-#include "dropprof/kernel/trace_instance.h"
 #include "dropprof/profile/profile.h"
 #include "dropprof/record/demux.h"
+#include "dropprof/record/idle.h"
 #include "dropprof/record/record.h"
 #include "dropprof/record/ring.h"
 #include "dropprof/record/sampler.h"
@@ -59,7 +53,6 @@ struct cpu_events {
 	uint64_t drops_at_adjust;   /* cpu's drop count at the last decision */
 	uint64_t last_enabled;      /* drop event's enabled time, last check */
 	uint64_t frees;             /* consume_skb of earlier incarnations */
-	uint64_t ftrace_page_missed;  /* what the ftrace pages said was lost */
 	uint64_t stack_base;        /* stack samples of earlier incarnations */
 	bool frees_known;
 	void *map;
@@ -72,9 +65,8 @@ struct dp_recorder {
 	struct dp_record_opts opts;
 	struct dp_strbuf drop_filter;   /* "" for none */
 	struct dp_strbuf stack_filter;
-	struct dp_trace_instance *ti;   /* borrowed; NULL: perf only */
-	unsigned char *page;            /* one ftrace page */
-	size_t page_size;
+	struct dp_strbuf idle_filter;
+	struct dp_idle idle;            /* the idle task's drops */
 	struct dp_profile *prof;
 	const struct dp_tp_format *kfree, *consume;   /* borrowed */
 	struct dp_skb_layout layout;
@@ -131,7 +123,8 @@ void dp_recorder_free(struct dp_recorder *r)
 		close(r->timerfd);
 	dp_strbuf_release(&r->drop_filter);
 	dp_strbuf_release(&r->stack_filter);
-	free(r->page);
+	dp_strbuf_release(&r->idle_filter);
+	dp_idle_release(&r->idle);
 	free(r->cpus);
 	free(r);
 }
@@ -230,7 +223,7 @@ static int open_cpu(struct dp_recorder *r, int cpu, struct dp_err *err)
 				  cpu, strerror(-ret));
 	/* With --all-stacks and an instance, the idle task's drops still
 	 * need their stacks: a stack event with every one of them. */
-	if (!r->opts.all_stacks || r->ti) {
+	if (!r->opts.all_stacks || r->idle.ti) {
 		ret = open_stack_event(r, c, cpu, err);
 		if (ret)
 			return ret;
@@ -298,58 +291,13 @@ static int drain_cpu(struct dp_recorder *r, struct cpu_events *c)
 	return ret < 0 ? (int)ret : 0;
 }
 
-struct ftrace_ctx {
-	struct dp_recorder *r;
-	struct cpu_events *c;
-};
-
-static int on_ftrace_event(const struct dp_ftrace_event *ev, void *arg)
-{
-	struct ftrace_ctx *f = arg;
-
-	return dp_demux_ftrace_entry(&f->r->demux, &f->c->dx, ev->data, ev->len);
-}
-
-/* Read the CPU's ftrace ring until it is empty.  Pages the ring says
- * lost entries before are counted here only as a fallback: at the end,
- * the ring's own stats give the exact number (see finish_ftrace()). */
-static int drain_ftrace(struct dp_recorder *r, int cpu)
-{
-	struct ftrace_ctx f = { r, &r->cpus[cpu] };
-	const struct dp_ftrace_layout *l;
-
-	if (!r->ti || dp_trace_instance_cpu_fd(r->ti, cpu) < 0)
-		return 0;
-	l = dp_trace_instance_layout(r->ti);
-	for (;;) {
-		struct dp_ftrace_page_info info;
-		long n = dp_trace_instance_read_page(r->ti, cpu, r->page,
-						     r->page_size, NULL);
-		int ret;
-
-		if (n <= 0)
-			return 0;   /* empty, or an error the next read repeats */
-		ret = dp_ftrace_page_for_each(l, r->page, (size_t)n,
-					      on_ftrace_event, &f, &info);
-		if (ret == -EINVAL) {
-			f.c->dx.bad++;
-			dp_demux_ftrace_missed(&f.c->dx, 0, false);
-		} else if (ret) {
-			return ret;
-		}
-		if (info.missed)
-			f.c->ftrace_page_missed += info.missed_known ?
-						   info.missed_count : 0;
-	}
-}
-
 static int drain_all(struct dp_recorder *r)
 {
 	for (size_t i = 0; i < r->nr_slots; i++) {
 		int ret = drain_cpu(r, &r->cpus[i]);
 
 		if (!ret)
-			ret = drain_ftrace(r, (int)i);
+			ret = dp_idle_drain(&r->idle, (int)i, &r->demux, &r->cpus[i].dx);
 		if (ret)
 			return ret;
 	}
@@ -398,64 +346,6 @@ static int retire_cpu(struct dp_recorder *r, struct cpu_events *c)
 	return ret;
 }
 
-/* The drop events' filter, the stack events' filter and, with an
- * instance, its filter: the user's filter F split by the idle task. */
-static int build_filters(struct dp_recorder *r, const char *f)
-{
-	bool have = f && *f;
-	int ret = 0;
-
-	if (!r->ti) {
-		if (have)
-			ret = dp_strbuf_adds(&r->drop_filter, f) ?:
-			      dp_strbuf_adds(&r->stack_filter, f);
-		return ret;
-	}
-	if (have)
-		ret = dp_strbuf_addf(&r->drop_filter, "(%s) && common_pid != 0", f);
-	else
-		ret = dp_strbuf_adds(&r->drop_filter, "common_pid != 0");
-	if (ret)
-		return ret;
-	/* --all-stacks: the drop event has the stacks outside the idle
-	 * task, the stack event those in it. */
-	if (r->opts.all_stacks)
-		ret = have ? dp_strbuf_addf(&r->stack_filter, "(%s) && common_pid == 0", f) :
-			     dp_strbuf_adds(&r->stack_filter, "common_pid == 0");
-	else if (have)
-		ret = dp_strbuf_adds(&r->stack_filter, f);
-	return ret;
-}
-
-/* Point the instance's kfree_skb at the idle task and open its rings. */
-static int setup_instance(struct dp_recorder *r, const char *f,
-			  struct dp_err *err)
-{
-	struct dp_strbuf filt = DP_STRBUF_INIT;
-	int nr = dp_trace_instance_nr_cpus(r->ti), ret;
-
-	r->page_size = dp_ftrace_layout_page_size(dp_trace_instance_layout(r->ti));
-	r->page = malloc(r->page_size);
-	if (!r->page)
-		return -ENOMEM;
-	ret = f && *f ? dp_strbuf_addf(&filt, "(%s) && common_pid == 0", f) :
-			dp_strbuf_adds(&filt, "common_pid == 0");
-	if (!ret)
-		ret = dp_trace_instance_set_filter(r->ti, "skb", "kfree_skb",
-						   filt.buf, err);
-	dp_strbuf_release(&filt);
-	for (int cpu = 0; !ret && cpu < nr && (size_t)cpu < r->nr_slots; cpu++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &r->cpus[cpu] };
-		int fd = dp_trace_instance_open_cpu(r->ti, cpu, err);
-
-		if (fd < 0)
-			return fd;
-		if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-			return dp_err_set(err, -errno, "epoll_ctl: %s", strerror(errno));
-	}
-	return ret;
-}
-
 int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		     const char *filter, struct dp_trace_instance *ti,
 		     struct dp_profile *prof, const struct dp_tp_format *kfree,
@@ -477,8 +367,9 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 	r->prof = prof;
 	r->kfree = kfree;
 	r->consume = consume;
-	r->ti = ti;
-	ret = build_filters(r, filter);
+	dp_strbuf_init(&r->idle_filter);
+	ret = dp_idle_filters(filter, ti != NULL, o->all_stacks, &r->drop_filter,
+			      &r->stack_filter, &r->idle_filter);
 	if (ret)
 		goto fail;
 	ret = dp_skb_layout_init(&r->layout, kfree);
@@ -520,7 +411,9 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		dp_err_set(err, ret, "epoll_create1: %s", strerror(-ret));
 		goto fail;
 	}
-	if (ti && (ret = setup_instance(r, filter, err)))
+	ret = dp_idle_open(&r->idle, ti, r->idle_filter.buf, r->nr_slots,
+			   r->epfd, err);
+	if (ret)
 		goto fail;
 	for (size_t i = 0; i < nr_cpus; i++) {
 		if (cpus[i] < 0 || (size_t)cpus[i] >= r->nr_slots) {
@@ -569,7 +462,7 @@ int dp_recorder_start(struct dp_recorder *r, struct dp_err *err)
 		if (r->cpus[i].open && (ret = enable_cpu(&r->cpus[i])))
 			return dp_err_set(err, ret, "cannot enable the perf events on cpu %zu: %s",
 					  i, strerror(-ret));
-	if (r->ti && (ret = dp_trace_instance_enable(r->ti, "skb", "kfree_skb", err)))
+	if ((ret = dp_idle_enable(&r->idle, err)))
 		return ret;
 	r->started = true;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
@@ -718,34 +611,6 @@ out:
 	return ret;
 }
 
-/* The last pages of every ftrace ring, then what each ring says it lost:
- * entries overwritten (overrun), lost to nested writers, or refused. */
-static int finish_ftrace(struct dp_recorder *r)
-{
-	int nr;
-
-	if (!r->ti)
-		return 0;
-	nr = dp_trace_instance_nr_cpus(r->ti);
-	for (int cpu = 0; cpu < nr && (size_t)cpu < r->nr_slots; cpu++) {
-		struct cpu_events *c = &r->cpus[cpu];
-		struct dp_trace_cpu_stats st;
-		int ret = drain_ftrace(r, cpu);
-
-		if (ret)
-			return ret;
-		if (dp_trace_instance_cpu_fd(r->ti, cpu) < 0)
-			continue;
-		if (dp_trace_instance_read_stats(r->ti, cpu, &st, NULL) == 0 &&
-		    (st.have & DP_TRACE_STAT_OVERRUN))
-			dp_demux_ftrace_missed(&c->dx, st.overrun + st.commit_overrun +
-					       st.dropped_events, true);
-		else
-			dp_demux_ftrace_missed(&c->dx, c->ftrace_page_missed, true);
-	}
-	return 0;
-}
-
 int dp_recorder_stop(struct dp_recorder *r)
 {
 	struct dp_demux_cpu *dx;
@@ -753,16 +618,17 @@ int dp_recorder_stop(struct dp_recorder *r)
 	int ret = 0, err;
 
 	r->prof->duration = elapsed(&r->t0);
-	if (r->ti)
-		dp_trace_instance_disable(r->ti, "skb", "kfree_skb", NULL);
+	dp_idle_disable(&r->idle);
 	for (size_t i = 0; i < r->nr_slots; i++) {
 		struct cpu_events *c = &r->cpus[i];
 
 		if (c->open && (err = retire_cpu(r, c)) && !ret)
 			ret = err;
 	}
-	if ((err = finish_ftrace(r)) && !ret)
-		ret = err;
+	for (size_t i = 0; i < r->nr_slots; i++)
+		if ((err = dp_idle_finish(&r->idle, (int)i, &r->demux,
+					  &r->cpus[i].dx)) && !ret)
+			ret = err;
 	dx = calloc(r->nr_slots ? r->nr_slots : 1, sizeof(*dx));
 	if (!dx)
 		return -ENOMEM;
