@@ -127,13 +127,6 @@ int dp_profile_add_drop_stack(struct dp_profile *p, uint32_t cpu,
 	return err ? err : dp_profile_add_stack(p, f->reason, ips, nr_ips);
 }
 
-void dp_profile_add_lost(struct dp_profile *p, uint32_t cpu, uint64_t lost)
-{
-	p->lost += lost;
-	if (cpu < p->nr_cpu_slots)
-		p->cpu_lost[cpu] += lost;
-}
-
 size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p)
 {
 	size_t n = 0;

@@ -124,4 +124,12 @@ static inline void dp_test_assert_sorted(const struct dp_counters *c)
 			fail_msg("'%s' before '%s'", c->v[i - 1].name, c->v[i].name);
 }
 
+/* Drops a fixture profile lost on cpu: what the recorder's reconciliation
+ * (record/demux.c) leaves in a profile. */
+#define dp_test_add_lost(prof, cpu, n) do {			\
+	(prof)->lost += (n);					\
+	if ((size_t)(cpu) < (prof)->nr_cpu_slots)		\
+		(prof)->cpu_lost[(cpu)] += (n);			\
+} while (0)
+
 #endif

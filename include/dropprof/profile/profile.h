@@ -108,8 +108,6 @@ int dp_profile_add_drop_stack(struct dp_profile *p, uint32_t cpu,
 int dp_profile_add_stack(struct dp_profile *p, uint32_t reason,
 			 const uint64_t *ips, size_t nr_ips);
 
-void dp_profile_add_lost(struct dp_profile *p, uint32_t cpu, uint64_t lost);
-
 size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p);
 
 /* Append a counter row (name copied).  Returns 0 or -ENOMEM. */

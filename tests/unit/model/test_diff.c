@@ -96,7 +96,7 @@ static int setup(void **state)
 	add(&fx->b.prof, 3, UDP, IPR, 400);      /* 20/s NO_SOCKET */
 	/* After: 10 of the kernel's 410 drops lost, 5 recovered from the
 	 * ftrace ring; before: no hit counts (an older profile). */
-	dp_profile_add_lost(&fx->b.prof, 0, 10);
+	dp_test_add_lost(&fx->b.prof, 0, 10);
 	fx->b.prof.hits_known = true;
 	fx->b.prof.cpu_hits[0] = 410;
 	fx->b.prof.cpu_recovered[0] = 5;

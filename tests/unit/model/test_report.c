@@ -86,7 +86,7 @@ static int setup(void **state)
 	/* Reconciled as the recorder does: hits = drops + lost per CPU; one
 	 * of CPU 1's drops came from the ftrace ring, CPU 1 went offline
 	 * twice. */
-	dp_profile_add_lost(&fx->prof, 1, 4);
+	dp_test_add_lost(&fx->prof, 1, 4);
 	fx->prof.hits_known = true;
 	fx->prof.cpu_hits[0] = 10;
 	fx->prof.cpu_hits[1] = 9;

@@ -312,7 +312,7 @@ static inline void fixture_profile(struct dp_profile *p)
 	/* The recorder's reconciliation: hits = drops + lost per CPU; the
 	 * IP_CSUM drop on CPU 3 came from the ftrace ring; CPU 3 went
 	 * offline once and CPU 2's slot is a CPU that came online. */
-	dp_profile_add_lost(p, 1, 4);
+	dp_test_add_lost(p, 1, 4);
 	p->hits_known = true;
 	p->cpu_hits[0] = 10;
 	p->cpu_hits[1] = 9;

@@ -248,7 +248,7 @@ static void test_stopped_reader(void **state)
 	p.all_stacks = false;
 	p.hits_known = true;
 	p.cpu_hits[0] = 30000;
-	dp_profile_add_lost(&p, 0, 30000 - 26803);
+	dp_test_add_lost(&p, 0, 30000 - 26803);
 	assert_true(p.stack_samples > p.drops);
 	assert_int_equal(dp_profile_names(&m, &p, fx->ks, &fx->fmt), 0);
 	assert_int_equal(dp_profile_encode(&p, &m, &buf, &len), 0);
