@@ -251,6 +251,43 @@ dp_wait_file() {
 	return 1
 }
 
+# --- a mount namespace without tracefs -----------------------------------------
+
+# dp_mntns_without_tracefs: a private mount namespace (held by a sleeping
+# process, stopped at exit) in which tracefs is mounted nowhere, so a
+# dropprof run there has to mount its own, and the test can see whether it
+# stays behind; the host's mounts are untouched.  Skips the test when that
+# cannot be made.  Then:
+#   dp_in_mntns CMD...          run CMD in it (a shell function: to have
+#                               CMD's PID, run nsenter -t "$DP_MNTNS_HOLDER" -m
+#                               -- CMD yourself)
+#   dp_mntns_tracefs_mounts     the tracefs mount points in it, one a line
+DP_MNTNS_HOLDER=
+dp_mntns_without_tracefs() {
+	local i m
+	unshare -m --propagation private sleep 3600 &
+	DP_MNTNS_HOLDER=$!
+	DP_PIDS+=("$DP_MNTNS_HOLDER")
+	for ((i = 0; i < 50; i++)); do
+		[ "$(readlink "/proc/$DP_MNTNS_HOLDER/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
+		sleep 0.05
+	done
+	[ "$(readlink "/proc/$DP_MNTNS_HOLDER/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] ||
+		dp_skip "cannot make a private mount namespace"
+	for m in $(dp_mntns_tracefs_mounts | sort -r); do
+		dp_in_mntns umount -l "$m" ||
+			dp_skip "cannot unmount tracefs '$m' in a private mount namespace"
+	done
+	[ -z "$(dp_mntns_tracefs_mounts)" ] ||
+		dp_skip "tracefs still mounted in the test's mount namespace"
+}
+dp_in_mntns() {
+	nsenter -t "$DP_MNTNS_HOLDER" -m -- "$@"
+}
+dp_mntns_tracefs_mounts() {
+	dp_in_mntns awk '$3 == "tracefs" { print $2 }' /proc/self/mounts
+}
+
 # --- dropprof runs --------------------------------------------------------------
 
 # dp_start NAME ARGS...: start "dropprof ARGS" in the background, stdout to

@@ -16,31 +16,12 @@ dp_require_recording unshare nsenter
 N=100
 dp_netns_new ns
 
-# --- a mount namespace without tracefs ------------------------------------
-unshare -m --propagation private sleep 3600 &
-holder=$!
-DP_PIDS+=("$holder")
-for ((i = 0; i < 50; i++)); do
-	[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
-	sleep 0.05
-done
-[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] ||
-	dp_skip "cannot make a private mount namespace"
-in_ns() {
-	nsenter -t "$holder" -m -- "$@"
-}
-ns_tracefs_mounts() {
-	in_ns awk '$3 == "tracefs" { print $2 }' /proc/self/mounts
-}
-for m in $(ns_tracefs_mounts | sort -r); do
-	in_ns umount -l "$m" || dp_skip "cannot unmount tracefs '$m' in a private mount namespace"
-done
-[ -z "$(ns_tracefs_mounts)" ] || dp_skip "tracefs still mounted in the test's mount namespace"
+dp_mntns_without_tracefs   # dropprof must mount its own there
 
 # leftovers NAME PID OUTPUT: everything that must be gone after a run.
 leftovers() {
 	local name=$1 pid=$2 out=$3 m inst tmp
-	m=$(ns_tracefs_mounts)
+	m=$(dp_mntns_tracefs_mounts)
 	[ -z "$m" ] || dp_fail "$name: tracefs still mounted at '$m' after dropprof exited"
 	inst=$(ls -d "$DP_TRACEFS/instances/dropprof-$pid" "$DP_TRACEFS/instances/dropprof-$pid-"* 2>/dev/null)
 	[ -z "$inst" ] || dp_fail "$name: tracefs instance left behind: $inst"
@@ -69,9 +50,9 @@ perf_fds() {
 run() {
 	local name=$1 sig=$2 out=$3 pid
 	shift 3
-	dp_start_cmd "$name" nsenter -t "$holder" -m -- "$DROPPROF" "$@"
+	dp_start_cmd "$name" nsenter -t "$DP_MNTNS_HOLDER" -m -- "$DROPPROF" "$@"
 	pid=${DP_RUN_PID[$name]}
-	[ -n "$(ns_tracefs_mounts)" ] ||
+	[ -n "$(dp_mntns_tracefs_mounts)" ] ||
 		dp_fail "$name: dropprof records but mounted no tracefs (the test checks nothing)"
 	dp_ge "$name: perf event fds while recording" "$(perf_fds "$pid")" 1
 	dp_gen "$ns" udp 127.0.0.1 9 "$N"

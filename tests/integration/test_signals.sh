@@ -21,34 +21,15 @@ dp_require_recording unshare nsenter
 N=50
 dp_netns_new ns
 
-# --- a mount namespace without tracefs ------------------------------------
-unshare -m --propagation private sleep 3600 &
-holder=$!
-DP_PIDS+=("$holder")
-for ((i = 0; i < 50; i++)); do
-	[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
-	sleep 0.05
-done
-[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] ||
-	dp_skip "cannot make a private mount namespace"
-in_ns() {
-	nsenter -t "$holder" -m -- "$@"
-}
-ns_tracefs_mounts() {
-	in_ns awk '$3 == "tracefs" { print $2 }' /proc/self/mounts
-}
-for m in $(ns_tracefs_mounts | sort -r); do
-	in_ns umount -l "$m" || dp_skip "cannot unmount tracefs '$m' in a private mount namespace"
-done
-[ -z "$(ns_tracefs_mounts)" ] || dp_skip "tracefs still mounted in the test's mount namespace"
+dp_mntns_without_tracefs   # dropprof must mount its own there
 
 # leftovers NAME PID [OUTPUT]: everything that must be gone after a run.
 leftovers() {
 	local name=$1 pid=$2 out=${3:-} m inst tmp
-	m=$(ns_tracefs_mounts)
+	m=$(dp_mntns_tracefs_mounts)
 	if [ -n "$m" ]; then
 		dp_fail "$name: tracefs still mounted at '$m' after dropprof exited"
-		for m in $(ns_tracefs_mounts | sort -r); do in_ns umount -l "$m"; done
+		for m in $(dp_mntns_tracefs_mounts | sort -r); do dp_in_mntns umount -l "$m"; done
 	fi
 	inst=$(ls -d "$DP_TRACEFS/instances/dropprof-$pid" "$DP_TRACEFS/instances/dropprof-$pid-"* 2>/dev/null)
 	if [ -n "$inst" ]; then
@@ -81,7 +62,7 @@ launch() {
 	local name=$1 i cgt want
 	shift
 	set -m
-	nsenter -t "$holder" -m -- "$DROPPROF" "$@" >"${DP_STDOUT:-$DP_TMP/$name.out}" \
+	nsenter -t "$DP_MNTNS_HOLDER" -m -- "$DROPPROF" "$@" >"${DP_STDOUT:-$DP_TMP/$name.out}" \
 		2>"$DP_TMP/$name.err" &
 	pid=$!
 	set +m
@@ -219,7 +200,7 @@ for ((i = 0; i < 200; i++)); do
 	sleep 0.05
 done
 if blocked; then
-	[ -n "$(ns_tracefs_mounts)" ] ||
+	[ -n "$(dp_mntns_tracefs_mounts)" ] ||
 		dp_fail "$name: no tracefs mount while the report is written (the test checks nothing)"
 	kill -INT "$pid"
 	finish "$name"
@@ -234,14 +215,14 @@ exec {keep}>&-
 
 # --- 4. SIGPIPE: an error line, exit 1 -------------------------------------
 name=sigpipe
-nsenter -t "$holder" -m -- "$DROPPROF" -q -d 1 2>"$DP_TMP/$name.err" | true
+nsenter -t "$DP_MNTNS_HOLDER" -m -- "$DROPPROF" -q -d 1 2>"$DP_TMP/$name.err" | true
 rc=${PIPESTATUS[0]}
 dp_eq "dropprof -d 1 | true: exit status" "$rc" 1
 dp_eq "dropprof -d 1 | true: stderr" "$(cat "$DP_TMP/$name.err")" \
 	"dropprof: cannot write 'stdout': Broken pipe"
-m=$(ns_tracefs_mounts)
+m=$(dp_mntns_tracefs_mounts)
 [ -z "$m" ] || dp_fail "$name: tracefs still mounted at '$m'"
-[ -z "$m" ] || for m in $(ns_tracefs_mounts | sort -r); do in_ns umount -l "$m"; done
+[ -z "$m" ] || for m in $(dp_mntns_tracefs_mounts | sort -r); do dp_in_mntns umount -l "$m"; done
 
 # --- 5. a signal while 'record' saves --------------------------------------
 # -d 0.3: the timer ends the recording, then the profile is saved; one
