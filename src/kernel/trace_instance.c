@@ -13,11 +13,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dropprof/kernel/trace_instance.h"
@@ -268,6 +271,73 @@ static int make_dir(struct dp_trace_instance *ti, const char *tracefs_dir,
 				  "instances?)", ti->dir.buf, tracefs_dir);
 	return dp_err_set(err, ret, "cannot create tracefs instance '%s': %s%s",
 			  ti->dir.buf, strerror(-ret), hint(ret));
+}
+
+/* "<prefix>-<pid>" or "<prefix>-<pid>-<n>": the pid, or 0 for another name. */
+static int name_pid(const char *name, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	char *end;
+	long pid;
+
+	if (strncmp(name, prefix, len) || name[len] != '-' ||
+	    name[len + 1] < '1' || name[len + 1] > '9')
+		return 0;
+	pid = strtol(name + len + 1, &end, 10);
+	if (pid <= 0 || pid > INT32_MAX || (*end && *end != '-'))
+		return 0;
+	if (*end == '-') {
+		long n = strtol(end + 1, &end, 10);
+
+		if (n < 2 || n > NAME_TRIES || *end)
+			return 0;
+	}
+	return (int)pid;
+}
+
+int dp_trace_instance_reap(const char *tracefs_dir, const char *prefix,
+			   unsigned int min_age, struct dp_strbuf *removed)
+{
+	struct dp_strbuf path = DP_STRBUF_INIT;
+	struct dirent *de;
+	time_t now = time(NULL);
+	int n = 0;
+	DIR *d;
+
+	if (dp_strbuf_addf(&path, "%s/instances", tracefs_dir) < 0)
+		return -ENOMEM;
+	d = opendir(path.buf);
+	if (!d) {
+		dp_strbuf_release(&path);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		int pid = name_pid(de->d_name, prefix);
+		size_t keep = path.len;
+		struct stat st;
+
+		if (!pid || pid == (int)getpid())
+			continue;
+		/* Alive, or not ours to judge (EPERM: alive, someone else's). */
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (dp_strbuf_addf(&path, "/%s", de->d_name) < 0)
+			break;
+		/* Young: maybe a run in another pid namespace, between its
+		 * mkdir and opening its rings (which would make rmdir EBUSY). */
+		if (stat(path.buf, &st) == 0 && now - st.st_mtime >= (time_t)min_age &&
+		    rmdir(path.buf) == 0) {
+			n++;
+			if (removed)
+				dp_strbuf_addf(removed, "%s%s", removed->len ? ", " : "",
+					       de->d_name);
+		}
+		path.len = keep;
+		path.buf[keep] = '\0';
+	}
+	closedir(d);
+	dp_strbuf_release(&path);
+	return n;
 }
 
 int dp_trace_instance_create(struct dp_trace_instance **out,

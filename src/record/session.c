@@ -203,6 +203,14 @@ static void open_instance(struct dp_session *s, const struct dp_record_opts *o)
 	sigset_t old;
 	int ret;
 
+	{
+		struct dp_strbuf gone = DP_STRBUF_INIT;
+
+		if (dp_trace_instance_reap(s->tracefs, "dropprof", 10, &gone) > 0)
+			dp_warn("removed tracefs instances of dropprof runs that were killed: %s",
+				gone.buf);
+		dp_strbuf_release(&gone);
+	}
 	dp_cleanup_block(&old);
 	ret = dp_trace_instance_create(&s->ti, s->tracefs, "dropprof", &e);
 	if (ret == 0)

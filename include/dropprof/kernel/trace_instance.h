@@ -68,6 +68,16 @@ int dp_trace_instance_create(struct dp_trace_instance **out,
 			     const char *tracefs_dir, const char *name_prefix,
 			     struct dp_err *err);
 
+/* Remove the instances a killed dropprof left behind (SIGKILL gives no
+ * chance to clean up): <prefix>-<pid>[-n] whose pid is no process here and
+ * whose directory is at least min_age seconds old.  An instance still in
+ * use cannot be removed (its open rings make rmdir fail with EBUSY), so
+ * a live run elsewhere is never touched.  The names removed are appended
+ * to removed (may be NULL).  Returns how many, or -ENOMEM. */
+struct dp_strbuf;
+int dp_trace_instance_reap(const char *tracefs_dir, const char *prefix,
+			   unsigned int min_age, struct dp_strbuf *removed);
+
 /* Disable every event of the instance, close every CPU fd and remove the
  * directory.  Works with events still enabled.  A failure (EBUSY: a
  * forked child still holds a copy of a CPU fd) is reported through

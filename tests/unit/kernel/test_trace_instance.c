@@ -33,6 +33,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,6 +44,7 @@
 #include "dropprof/kernel/tp_format.h"
 #include "dropprof/kernel/trace_instance.h"
 #include "dropprof/util/error.h"
+#include "dropprof/util/strbuf.h"
 #include "testutil.h"
 
 #define FIXTURE(name) "tests/fixtures/ftrace/" name
@@ -404,6 +406,63 @@ static int count_drop(const struct dp_ftrace_event *ev, void *ctx)
 	return 0;
 }
 
+/* Instances of killed runs are removed; live, young, own and foreign
+ * names are not. */
+static void test_reap(void **state)
+{
+	char *root = dp_test_tmpdir(), path[PATH_MAX];
+	struct dp_strbuf gone = DP_STRBUF_INIT;
+	struct utimbuf old = { .actime = 1000, .modtime = 1000 };
+	pid_t dead;
+	const char *keep[6];
+	char dead_old[64], dead_old2[64], dead_young[64], own[64], alive[64];
+	int st;
+
+	(void)state;
+	assert_non_null(root);
+	/* a pid that was a process and is no more */
+	dead = fork();
+	assert_true(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	assert_int_equal(waitpid(dead, &st, 0), dead);
+	snprintf(dead_old, sizeof(dead_old), "dropprof-%d", (int)dead);
+	snprintf(dead_old2, sizeof(dead_old2), "dropprof-%d-2", (int)dead);
+	snprintf(dead_young, sizeof(dead_young), "dropprof-%d-3", (int)dead);
+	snprintf(own, sizeof(own), "dropprof-%d", (int)getpid());
+	snprintf(alive, sizeof(alive), "dropprof-%d", (int)getppid());
+	keep[0] = dead_young; keep[1] = own; keep[2] = alive;
+	keep[3] = "dropprofx-1"; keep[4] = "other"; keep[5] = "dropprof-0";
+	snprintf(path, sizeof(path), "%s/instances", root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	const char *all[] = { dead_old, dead_old2, dead_young, own, alive,
+			      "dropprofx-1", "other", "dropprof-0" };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		snprintf(path, sizeof(path), "%s/instances/%s", root, all[i]);
+		assert_int_equal(mkdir(path, 0700), 0);
+		if (i != 2)   /* dead_young stays young */
+			assert_int_equal(utime(path, &old), 0);
+	}
+	assert_int_equal(dp_trace_instance_reap(root, "dropprof", 10, &gone), 2);
+	assert_non_null(strstr(gone.buf, dead_old));
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/instances/%s", root,
+			 i ? dead_old2 : dead_old);
+		assert_int_equal(access(path, F_OK), -1);
+	}
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "%s/instances/%s", root, keep[i]);
+		assert_int_equal(access(path, F_OK), 0);
+		rmdir(path);
+	}
+	snprintf(path, sizeof(path), "%s/instances", root);
+	rmdir(path);
+	/* no instances directory: nothing to do */
+	assert_int_equal(dp_trace_instance_reap(root, "dropprof", 10, NULL), 0);
+	dp_strbuf_release(&gone);
+	dp_test_rmdir(root);
+}
+
 static void test_live_drops(void **state)
 {
 	struct dp_err err = DP_ERR_INIT;
@@ -638,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_stats_fixture),
 		cmocka_unit_test(test_stats_variants),
 		cmocka_unit_test(test_create_args),
+		cmocka_unit_test(test_reap),
 		cmocka_unit_test_teardown(test_create_fake, fake_teardown),
 		cmocka_unit_test_teardown(test_live_drops, live_teardown),
 		cmocka_unit_test_teardown(test_live_free_enabled, live_teardown),
