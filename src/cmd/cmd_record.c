@@ -16,12 +16,16 @@
 #include "dropprof/util/outfile.h"
 
 static const char usage_text[] =
-"usage: dropprof record -o FILE [-d SECONDS] [-m PAGES] [-q]\n";
+"usage: dropprof record -o FILE [-d SECONDS] [-m PAGES] [-q]\n"
+"                       [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
+"                       [--all-stacks | --stack-rate N]\n";
 
 static const char help_text[] =
 "dropprof record — record drops into a profile file for 'report' and 'diff'\n"
 "\n"
 "usage: dropprof record -o FILE [-d SECONDS] [-m PAGES] [-q]\n"
+"                       [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
+"                       [--all-stacks | --stack-rate N]\n"
 "\n"
 "Records exactly what 'dropprof' records (every online CPU, until -d\n"
 "expires or Ctrl-C) plus the kernel counters of the window, and saves it\n"

@@ -77,4 +77,35 @@ elif ! [[ "$out" =~ [0-9]+\.[0-9]+ ]]; then
 else
 	dp_log "dropprof --version: $out"
 fi
+
+# The man page mentions every long option a --help text lists: an option
+# added without documentation fails here.  roff writes '-' as '\-'.
+man_page="$(dirname "$0")/../../doc/dropprof.1"
+if [ ! -r "$man_page" ]; then
+	dp_fail "no man page at '$man_page'"
+else
+	sed 's/\\-/-/g' "$man_page" >"$DP_TMP/man.txt"
+	for cmd in "" record report diff; do
+		run $cmd --help
+		if [ "$rc" -ne 0 ]; then
+			dp_fail "dropprof $cmd --help: exit $rc (want 0)"
+			continue
+		fi
+		opts=$(grep -oE -- '--[a-z][a-z-]*[a-z]' "$DP_TMP/u.stdout" | sort -u)
+		if [ -z "$opts" ]; then
+			dp_fail "dropprof $cmd --help: no long option found"
+			continue
+		fi
+		missing=
+		for o in $opts; do
+			grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" "$DP_TMP/man.txt" ||
+				missing="$missing $o"
+		done
+		if [ -n "$missing" ]; then
+			dp_fail "doc/dropprof.1 does not mention$missing (listed by 'dropprof${cmd:+ $cmd} --help')"
+		else
+			dp_log "dropprof${cmd:+ $cmd} --help: all $(echo $opts | wc -w) long options are in the man page"
+		fi
+	done
+fi
 dp_finish
