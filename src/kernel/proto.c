@@ -67,7 +67,14 @@ int dp_proto_parse(const char *word, uint16_t *value)
 	if (!isdigit((unsigned char)word[0]))
 		return -EINVAL;
 	errno = 0;
-	n = strtoul(word, &end, 0);
+	/* base 16 after "0x", else 10: "010" is ten, not octal eight */
+	if (word[0] == '0' && (word[1] == 'x' || word[1] == 'X'))
+		n = strtoul(word + 2, &end, 16);
+	else
+		n = strtoul(word, &end, 10);
+	if (word[0] == '0' && (word[1] == 'x' || word[1] == 'X') &&
+	    !isxdigit((unsigned char)word[2]))
+		return -EINVAL;
 	if (errno || *end || n > 0xffff)
 		return -EINVAL;
 	*value = (uint16_t)n;

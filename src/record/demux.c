@@ -112,12 +112,9 @@ int dp_demux_ftrace_entry(struct dp_demux *d, struct dp_demux_cpu *c,
 	return dp_profile_add_drop(d->prof, (uint32_t)c->cpu, &f);
 }
 
-void dp_demux_ftrace_missed(struct dp_demux_cpu *c, uint64_t n, bool known)
+void dp_demux_ftrace_missed(struct dp_demux_cpu *c, uint64_t n)
 {
-	if (known)
-		c->ftrace_missed += n;
-	else
-		c->ftrace_unknown_missed++;
+	c->ftrace_missed += n;
 }
 
 void dp_demux_hits(struct dp_demux_cpu *c, uint64_t hits, bool known,

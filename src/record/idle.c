@@ -111,10 +111,9 @@ int dp_idle_drain(struct dp_idle *ix, int cpu, struct dp_demux *d,
 		ret = dp_ftrace_page_for_each(l, ix->page, (size_t)n, on_event,
 					      &x, &info);
 		if (ret == -EINVAL) {
-			/* A damaged page delivers nothing: counted, and the
-			 * ring's stats cannot vouch for what it held. */
+			/* A damaged page delivers nothing: a bad record in
+			 * the report (its entries are not in the stats). */
 			c->bad++;
-			dp_demux_ftrace_missed(c, 0, false);
 		} else if (ret) {
 			return ret;
 		}
@@ -140,9 +139,9 @@ int dp_idle_finish(struct dp_idle *ix, int cpu, struct dp_demux *d,
 	if (dp_trace_instance_read_stats(ix->ti, cpu, &st, NULL) == 0 &&
 	    (st.have & DP_TRACE_STAT_OVERRUN))
 		dp_demux_ftrace_missed(c, st.overrun + st.commit_overrun +
-				       st.dropped_events, true);
+				       st.dropped_events);
 	else
-		dp_demux_ftrace_missed(c, ix->page_missed[cpu], true);
+		dp_demux_ftrace_missed(c, ix->page_missed[cpu]);
 	return 0;
 }
 

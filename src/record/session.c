@@ -75,8 +75,8 @@ static int load_formats(struct dp_session *s, struct dp_err *err)
 		return ret;
 	}
 	if (ret == -EACCES || ret == -EPERM) {
-		dp_err_set(err, ret, "cannot read '%s/events/skb/kfree_skb/format': permission denied (run as root)",
-			 s->tracefs);
+		dp_err_set(err, ret, "cannot read '%s/events/skb/kfree_skb/format': %s (%s)",
+			   s->tracefs, strerror(-ret), dp_tracefs_access_hint(ret));
 		return ret;
 	}
 	if (ret) {
@@ -244,6 +244,28 @@ static void register_instance_fds(struct dp_session *s)
 	dp_cleanup_unblock(&old);
 }
 
+/* The CPUs recorded, which CPUs that came online during the recording
+ * join: what the report's "on N CPUs (LIST)" says. */
+static int store_recorded_cpus(struct dp_session *s)
+{
+	struct dp_strbuf list = DP_STRBUF_INIT;
+	int *cpus = calloc(s->prof.nr_cpu_slots ? s->prof.nr_cpu_slots : 1, sizeof(int));
+	size_t nr = 0;
+	int ret;
+
+	if (!cpus)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->prof.nr_cpu_slots; i++)
+		if (s->prof.cpu_recorded[i])
+			cpus[nr++] = (int)i;
+	ret = dp_cpulist_format(cpus, nr, &list);
+	if (!ret)
+		ret = dp_profile_set_cpu_list(&s->prof, list.buf);
+	dp_strbuf_release(&list);
+	free(cpus);
+	return ret;
+}
+
 int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 		      struct dp_err *err)
 {
@@ -283,6 +305,11 @@ int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 	ret = dp_recorder_stop(rec);
 	if (ret) {
 		dp_err_set(err, ret, "recording failed: %s", strerror(-ret));
+		goto out;
+	}
+	ret = store_recorded_cpus(s);
+	if (ret) {
+		dp_err_set(err, ret, "out of memory");
 		goto out;
 	}
 	if (have_counters && dp_counters_snapshot(&after, PROCNET) == 0) {

@@ -51,4 +51,7 @@ dp_stop b
 dp_ge "came online: NO_SOCKET" "$(dp_json_reason_count "$DP_TMP/b.out" NO_SOCKET)" "$N"
 dp_ge "came online: cpu$CPU drops" "$(cpu_count "$DP_TMP/b.out")" "$N"
 dp_ge "came online: cpus_added" "$(dp_json '.cpus_added // 0' "$DP_TMP/b.out")" 1
+# the header's CPU list names what was recorded, the CPU that came too
+[ "$(nproc --all)" = 2 ] &&
+	dp_eq "came online: cpu_list" "$(dp_json '.cpu_list' "$DP_TMP/b.out")" "0-1"
 dp_finish

@@ -56,7 +56,6 @@ struct dp_demux_cpu {
 	/* ftrace ring (idle-context drops) */
 	uint64_t ftrace_read;      /* entries decoded into the profile */
 	uint64_t ftrace_missed;    /* entries the ring overwrote or dropped */
-	uint64_t ftrace_unknown_missed; /* pages that lost an unknown number */
 	uint64_t bad;              /* undecodable records of this CPU */
 };
 
@@ -86,9 +85,8 @@ int dp_demux_record(struct dp_demux *d, struct dp_demux_cpu *c,
 int dp_demux_ftrace_entry(struct dp_demux *d, struct dp_demux_cpu *c,
 			  const void *raw, size_t len);
 
-/* The ftrace ring said it lost entries: n of them, or an unknown number
- * (known false). */
-void dp_demux_ftrace_missed(struct dp_demux_cpu *c, uint64_t n, bool known);
+/* The ftrace ring said it lost n entries. */
+void dp_demux_ftrace_missed(struct dp_demux_cpu *c, uint64_t n);
 
 /* The end of an incarnation of c's drop event: its own hit count
  * (known false when it could not be read) and the stack samples of the

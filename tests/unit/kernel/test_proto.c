@@ -61,6 +61,10 @@ static void test_parse(void **state)
 	assert_int_equal(v, 0x8863);
 	assert_int_equal(dp_proto_parse("0x88cc", &v), 0);
 	assert_int_equal(v, 0x88CC);
+	/* decimal, not octal: the docs say decimal or 0x */
+	assert_int_equal(dp_proto_parse("010", &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(dp_proto_parse("0x-1", &v), -EINVAL);
 	assert_int_equal(dp_proto_parse("2048", &v), 0);
 	assert_int_equal(v, 0x0800);
 	assert_int_equal(dp_proto_parse("65535", &v), 0);

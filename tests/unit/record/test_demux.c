@@ -270,7 +270,7 @@ static void test_ftrace_entries(void **state)
 	dp_demux_ftrace_entry(&fx->d, c, raw, 40);
 	/* a cut entry */
 	dp_demux_ftrace_entry(&fx->d, c, raw, 1);
-	dp_demux_ftrace_missed(c, 3, true);
+	dp_demux_ftrace_missed(c, 3);
 	dp_demux_hits(c, 0, true, 0);
 	dp_demux_finish(&fx->d, fx->cpu, 2);
 	assert_int_equal(fx->prof.drops, 200);
