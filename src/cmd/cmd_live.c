@@ -48,7 +48,7 @@ static const char help_text[] =
 "                          checked before recording starts, a regular file (or\n"
 "                          a symlink's target) is replaced only when complete,\n"
 "                          a device node, FIFO or /dev/stdout is written through\n"
-"  -m, --mmap-pages PAGES  ring size per CPU in 4 KiB pages, a power of two\n"
+"  -m, --mmap-pages PAGES  ring size per CPU in memory pages, a power of two\n"
 "                          (default 256,\n"
 "                          1024 with --all-stacks); raise it when samples are lost\n"
 "  -q, --quiet             no progress messages on stderr\n"
