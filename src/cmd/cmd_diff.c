@@ -51,12 +51,13 @@ struct side {
 static int load_side(struct side *s, const char *path)
 {
 	struct dp_report_opts ro = { .top_n = 0 };
-	char err[512];
+	struct dp_err err = DP_ERR_INIT;
 	int ret;
 
-	ret = dp_profile_load(path, &s->prof, &s->names, err, sizeof(err));
+	ret = dp_profile_load(path, &s->prof, &s->names, &err);
 	if (ret) {
-		dp_cmd_error("%s", err);
+		dp_cmd_error("%s", dp_err_msg(&err));
+		dp_err_release(&err);
 		return ret;
 	}
 	s->loaded = 1;

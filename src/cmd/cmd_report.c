@@ -9,6 +9,7 @@
 #include "dropprof/profile/profile_io.h"
 #include "dropprof/symbols/symmap.h"
 #include "dropprof/util/outfile.h"
+#include "dropprof/util/error.h"
 
 static const char usage_text[] =
 "usage: dropprof report FILE [-n N] [--folded | --json] [-o OUTPUT]\n";
@@ -35,7 +36,7 @@ int dp_cmd_report(int argc, char **argv)
 	struct dp_profile prof;
 	struct dp_symmap names;
 	struct dp_outfile out;
-	char err[512];
+	struct dp_err err = DP_ERR_INIT;
 	int ret;
 
 	if (!dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli, &ret))
@@ -46,10 +47,11 @@ int dp_cmd_report(int argc, char **argv)
 	if (!dp_cli_check_inputs(&text, cli.output, cli.args, 1, &ret) ||
 	    !dp_cli_open_output(cli.output, 0666, &out, &ret))
 		return ret;
-	ret = dp_profile_load(cli.args[0], &prof, &names, err, sizeof(err));
+	ret = dp_profile_load(cli.args[0], &prof, &names, &err);
 	if (ret) {
 		dp_outfile_close(&out, 0);
-		dp_cmd_error("%s", err);
+		dp_cmd_error("%s", dp_err_msg(&err));
+		dp_err_release(&err);
 		return DP_EXIT_FAIL;
 	}
 	ret = dp_emit_report(&prof, &names, cli.top, cli.format, &out);

@@ -170,28 +170,16 @@ static int decode(const unsigned char *buf, size_t len, struct dp_profile *p,
 	return ret;
 }
 
-/* The message of e into the caller's buffer. */
-static int give(struct dp_err *e, int ret, char *err, size_t errlen)
-{
-	if (ret && errlen)
-		snprintf(err, errlen, "%s", dp_err_msg(e));
-	dp_err_release(e);
-	return ret;
-}
-
 int dp_profile_decode(const unsigned char *buf, size_t len,
 		      struct dp_profile *p, struct dp_symmap *m,
-		      char *err, size_t errlen)
+		      struct dp_err *err)
 {
-	struct dp_err e = DP_ERR_INIT;
-
-	return give(&e, decode(buf, len, p, m, &e), err, errlen);
+	return decode(buf, len, p, m, err);
 }
 
 int dp_profile_save(const char *path, const struct dp_profile *p,
-		    const struct dp_symmap *m, char *err, size_t errlen)
+		    const struct dp_symmap *m, struct dp_err *err)
 {
-	struct dp_err e = DP_ERR_INIT;
 	struct dp_outfile out;
 	unsigned char *buf;
 	size_t len;
@@ -199,8 +187,8 @@ int dp_profile_save(const char *path, const struct dp_profile *p,
 
 	ret = dp_profile_encode(p, m, &buf, &len);
 	if (ret)
-		return give(&e, dp_err_set(&e, ret, "cannot encode the profile: %s",
-					   strerror(-ret)), err, errlen);
+		return dp_err_set(err, ret, "cannot encode the profile: %s",
+				  strerror(-ret));
 	ret = dp_outfile_open(&out, path);
 	/* Raw kernel addresses are what kernel.kptr_restrict hides from
 	 * other users: only the owner reads a profile, whatever the umask
@@ -212,16 +200,16 @@ int dp_profile_save(const char *path, const struct dp_profile *p,
 	}
 	if (ret) {
 		free(buf);
-		return give(&e, dp_err_set(&e, ret, "cannot create '%s': %s", path,
-					   strerror(-ret)), err, errlen);
+		return dp_err_set(err, ret, "cannot create '%s': %s", path,
+				  strerror(-ret));
 	}
 	if (fwrite(buf, 1, len, out.f) != len)
 		ret = -EIO;
 	free(buf);
 	ret = dp_outfile_close(&out, ret == 0) ?: ret;
 	if (ret)
-		dp_err_set(&e, ret, "cannot write '%s': %s", path, strerror(-ret));
-	return give(&e, ret, err, errlen);
+		dp_err_set(err, ret, "cannot write '%s': %s", path, strerror(-ret));
+	return ret;
 }
 
 /* Read up to len bytes at the current offset; the count read, or -errno. */
@@ -308,9 +296,7 @@ static int load(const char *path, struct dp_profile *p, struct dp_symmap *m,
 }
 
 int dp_profile_load(const char *path, struct dp_profile *p,
-		    struct dp_symmap *m, char *err, size_t errlen)
+		    struct dp_symmap *m, struct dp_err *err)
 {
-	struct dp_err e = DP_ERR_INIT;
-
-	return give(&e, load(path, p, m, &e), err, errlen);
+	return load(path, p, m, err);
 }

@@ -26,6 +26,7 @@
 #include "dropprof/profile/profile_io.h"
 #include "dropprof/model/report.h"
 #include "dropprof/symbols/symmap.h"
+#include "dropprof/util/error.h"
 /* The tests' own .dprof writer (header, zlib, CRC around a payload). */
 #include "../unit/profile/profile_builder.h"
 
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tbuf owned = { 0 };
 	struct dp_profile p;
 	struct dp_symmap m;
-	char err[512];
+	struct dp_err err = DP_ERR_INIT;
 	size_t len = size;
 
 	if (!devnull) {
@@ -69,17 +70,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf = owned.p;
 		len = owned.len;
 	}
-	err[0] = '\0';
-	if (dp_profile_decode(buf, len, &p, &m, err, sizeof(err)) == 0) {
+	if (dp_profile_decode(buf, len, &p, &m, &err) == 0) {
 		report(&p, &m);
 		dp_profile_release(&p);
 		dp_symmap_release(&m);
-	} else if (!err[0] || strchr(err, '\n') || p.cpu_drops || p.cpu_hits ||
+	} else if (!err.msg || !err.msg[0] || strchr(err.msg, '\n') || p.cpu_drops || p.cpu_hits ||
 		   p.counters || p.cpu_list || p.filter || p.sites.slots ||
 		   p.stacks.slots || m.addrs || m.reasons) {
 		/* The decoder's contract: one error line, nothing held. */
 		abort();
 	}
+	dp_err_release(&err);
 	tfree(&owned);
 	return 0;
 }

@@ -86,6 +86,7 @@
 
 struct dp_profile;
 struct dp_symmap;
+struct dp_err;
 
 #define DP_PROFILE_MAGIC "DPROF\0\r\n"
 #define DP_PROFILE_MAJOR 1
@@ -102,20 +103,20 @@ int dp_profile_encode(const struct dp_profile *p, const struct dp_symmap *m,
 		      unsigned char **buf, size_t *len);
 
 /* Parse a whole file from memory into *p and *m (both initialised here).
- * On failure nothing is left to release and *err gets one line saying
- * what is wrong.  Returns 0, -EINVAL (not a profile, corrupted,
+ * On failure nothing is left to release but err (util/error.h), which
+ * gets one line saying what is wrong.  Returns 0, -EINVAL (not a profile, corrupted,
  * truncated), -EPROTONOSUPPORT (a higher major version, with a header
  * that holds together), -ENOMEM. */
 int dp_profile_decode(const unsigned char *buf, size_t len,
 		      struct dp_profile *p, struct dp_symmap *m,
-		      char *err, size_t errlen);
+		      struct dp_err *err);
 
 /* Write atomically (temporary file + rename), mode 0600 / read a file.
  * Load checks the header (and its sizes against the file's) before it
  * reads or allocates for the rest, and never blocks on a FIFO. */
 int dp_profile_save(const char *path, const struct dp_profile *p,
-		    const struct dp_symmap *m, char *err, size_t errlen);
+		    const struct dp_symmap *m, struct dp_err *err);
 int dp_profile_load(const char *path, struct dp_profile *p,
-		    struct dp_symmap *m, char *err, size_t errlen);
+		    struct dp_symmap *m, struct dp_err *err);
 
 #endif

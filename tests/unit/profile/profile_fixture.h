@@ -23,6 +23,7 @@
 #include "dropprof/symbols/ksym.h"
 #include "dropprof/symbols/symmap.h"
 #include "dropprof/util/strbuf.h"
+#include "dropprof/util/error.h"
 #include "profile_builder.h"
 #include "testutil.h"
 
@@ -128,24 +129,26 @@ static inline void expect_reject(const unsigned char *buf, size_t len, int ret,
 {
 	struct dp_profile p;
 	struct dp_symmap m;
-	char err[512] = "";
-	int got = dp_profile_decode(buf, len, &p, &m, err, sizeof(err));
+	struct dp_err err = DP_ERR_INIT;
+	int got = dp_profile_decode(buf, len, &p, &m, &err);
 
 	if (got != ret)
-		fail_msg("decode returned %d (want %d), error '%s'", got, ret, err);
-	assert_one_line(err);
-	assert_mentions(err, want);
+		fail_msg("decode returned %d (want %d), error '%s'", got, ret, dp_err_msg(&err));
+	assert_one_line(dp_err_msg(&err));
+	assert_mentions(dp_err_msg(&err), want);
 	assert_nothing_held(&p, &m);
+	dp_err_release(&err);
 }
 
 /* Decode must succeed. */
 static inline void expect_load(const unsigned char *buf, size_t len,
 			       struct dp_profile *p, struct dp_symmap *m)
 {
-	char err[512] = "";
+	struct dp_err err = DP_ERR_INIT;
 
-	if (dp_profile_decode(buf, len, p, m, err, sizeof(err)))
-		fail_msg("decode failed: %s", err);
+	if (dp_profile_decode(buf, len, p, m, &err))
+		fail_msg("decode failed: %s", dp_err_msg(&err));
+	dp_err_release(&err);
 }
 
 /* The payload wrapped in a valid header and CRC (this minor) must be

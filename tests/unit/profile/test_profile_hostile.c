@@ -34,19 +34,20 @@ static void test_truncation(void **state)
 	for (size_t cut = 0; cut < fx->len; cut++) {
 		struct dp_profile p;
 		struct dp_symmap m;
-		char err[256] = "";
+		struct dp_err err = DP_ERR_INIT;
 		/* A copy of exactly cut bytes, so ASan and valgrind see any
 		 * read past the end. */
 		unsigned char *buf = malloc(cut ? cut : 1);
 
 		assert_non_null(buf);
 		memcpy(buf, fx->file, cut);
-		assert_int_equal(dp_profile_decode(buf, cut, &p, &m, err, sizeof(err)),
+		assert_int_equal(dp_profile_decode(buf, cut, &p, &m, &err),
 				 -EINVAL);
-		assert_one_line(err);
-		assert_mentions(err, cut < 8 ? "not a dropprof profile" : "truncated");
+		assert_one_line(dp_err_msg(&err));
+		assert_mentions(dp_err_msg(&err), cut < 8 ? "not a dropprof profile" : "truncated");
 		assert_nothing_held(&p, &m);
 		free(buf);
+		dp_err_release(&err);
 	}
 	/* Bytes after the end are corruption too. */
 	tput(&longer, fx->file, fx->len);
@@ -71,26 +72,27 @@ static void test_corrupt_file(void **state)
 		for (size_t k = 0; k < 2; k++) {
 			struct dp_profile p;
 			struct dp_symmap m;
-			char err[256] = "";
+			struct dp_err err = DP_ERR_INIT;
 			int ret;
 
 			memcpy(buf, fx->file, fx->len);
 			buf[off] ^= masks[k];
-			ret = dp_profile_decode(buf, fx->len, &p, &m, err, sizeof(err));
+			ret = dp_profile_decode(buf, fx->len, &p, &m, &err);
 			if (ret) {
 				unsigned major = (unsigned)get_le(buf + 8, 2);
 
 				rejected++;
 				assert_int_equal(ret, major > DP_PROFILE_MAJOR ?
 						 -EPROTONOSUPPORT : -EINVAL);
-				assert_one_line(err);
+				assert_one_line(dp_err_msg(&err));
 				if (off < 8)
-					assert_mentions(err, "not a dropprof profile");
+					assert_mentions(dp_err_msg(&err), "not a dropprof profile");
 				if (ret == -EINVAL)
-					assert_null(strstr(err, "newer"));
+					assert_null(strstr(dp_err_msg(&err), "newer"));
 				assert_nothing_held(&p, &m);
 				/* Any other minor version of this major loads. */
 				assert_false(off == 10 || off == 11);
+				dp_err_release(&err);
 				continue;
 			}
 			accepted++;
@@ -106,6 +108,7 @@ static void test_corrupt_file(void **state)
 			}
 			dp_profile_release(&p);
 			dp_symmap_release(&m);
+			dp_err_release(&err);
 		}
 	}
 	assert_true(accepted >= 4);     /* the two minor-version bytes */
@@ -197,7 +200,7 @@ static void test_garbage_after_magic(void **state)
 			unsigned char *buf = malloc(lens[i]);
 			struct dp_profile p;
 			struct dp_symmap m;
-			char err[512] = "";
+			struct dp_err err = DP_ERR_INIT;
 			int ret;
 
 			assert_non_null(buf);
@@ -207,20 +210,21 @@ static void test_garbage_after_magic(void **state)
 			/* Mostly majors over 1: what used to be "newer". */
 			if (round % 5)
 				set_le(buf + 8, 2 + lcg(&seed), 2);
-			ret = dp_profile_decode(buf, lens[i], &p, &m, err, sizeof(err));
-			if (ret != -EINVAL || strstr(err, "newer"))
-				fail_msg("%zu bytes of garbage: %d '%s'", lens[i], ret, err);
-			assert_mentions(err, "corrupted profile");
+			ret = dp_profile_decode(buf, lens[i], &p, &m, &err);
+			if (ret != -EINVAL || strstr(dp_err_msg(&err), "newer"))
+				fail_msg("%zu bytes of garbage: %d '%s'", lens[i], ret, dp_err_msg(&err));
+			assert_mentions(dp_err_msg(&err), "corrupted profile");
 			assert_nothing_held(&p, &m);
 			dp_test_spill(path, buf, lens[i]);
-			err[0] = '\0';
+			dp_err_release(&err);
 			memset(&p, 0, sizeof(p));
 			memset(&m, 0, sizeof(m));
-			assert_int_equal(dp_profile_load(path, &p, &m, err, sizeof(err)),
+			assert_int_equal(dp_profile_load(path, &p, &m, &err),
 					 -EINVAL);
-			assert_null(strstr(err, "newer"));
-			assert_mentions(err, path);
+			assert_null(strstr(dp_err_msg(&err), "newer"));
+			assert_mentions(dp_err_msg(&err), path);
 			free(buf);
+			dp_err_release(&err);
 		}
 	}
 	assert_int_equal(unlink(path), 0);
@@ -253,19 +257,20 @@ static void load_expect(const char *path, int ret, const char *want)
 {
 	struct dp_profile p;
 	struct dp_symmap m;
-	char err[1024] = "";
+	struct dp_err err = DP_ERR_INIT;
 	int got;
 
 	/* Garbage in, so "nothing held" shows that load cleared it. */
 	memset(&p, 0xa5, sizeof(p));
 	memset(&m, 0xa5, sizeof(m));
-	got = dp_profile_load(path, &p, &m, err, sizeof(err));
+	got = dp_profile_load(path, &p, &m, &err);
 	if (got != ret)
-		fail_msg("load '%s' returned %d (want %d): %s", path, got, ret, err);
-	assert_one_line(err);
-	assert_mentions(err, path);
-	assert_mentions(err, want);
+		fail_msg("load '%s' returned %d (want %d): %s", path, got, ret, dp_err_msg(&err));
+	assert_one_line(dp_err_msg(&err));
+	assert_mentions(dp_err_msg(&err), path);
+	assert_mentions(dp_err_msg(&err), want);
 	assert_nothing_held(&p, &m);
+	dp_err_release(&err);
 }
 
 /* Loads that cannot work name the path and say why; a FIFO without a

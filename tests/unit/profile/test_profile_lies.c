@@ -69,20 +69,21 @@ static void test_corrupt_payload(void **state)
 			struct dp_profile p;
 			struct dp_symmap m;
 			struct tbuf file;
-			char err[256] = "";
+			struct dp_err err = DP_ERR_INIT;
 			int ret;
 
 			pay.p[off] ^= masks[k];
 			wrap(pay.p, pay.len, DP_PROFILE_MAJOR, &file);
 			pay.p[off] ^= masks[k];
-			ret = dp_profile_decode(file.p, file.len, &p, &m, err, sizeof(err));
+			ret = dp_profile_decode(file.p, file.len, &p, &m, &err);
 			tfree(&file);
 			if (ret) {
 				rejected++;
 				assert_int_equal(ret, -EINVAL);
-				assert_one_line(err);
-				assert_mentions(err, "corrupted profile");
+				assert_one_line(dp_err_msg(&err));
+				assert_mentions(dp_err_msg(&err), "corrupted profile");
 				assert_nothing_held(&p, &m);
+				dp_err_release(&err);
 				continue;
 			}
 			accepted++;
@@ -92,6 +93,7 @@ static void test_corrupt_payload(void **state)
 			check_sane(&p, &m);
 			dp_profile_release(&p);
 			dp_symmap_release(&m);
+			dp_err_release(&err);
 		}
 	}
 	print_message("payload flips: %zu accepted, %zu refused\n", accepted, rejected);
@@ -123,16 +125,17 @@ static void test_truncated_payload(void **state)
 		struct dp_profile p;
 		struct dp_symmap m;
 		struct tbuf file;
-		char err[256] = "";
+		struct dp_err err = DP_ERR_INIT;
 		int ret;
 
 		wrap(pay.p, cut, DP_PROFILE_MAJOR, &file);
-		ret = dp_profile_decode(file.p, file.len, &p, &m, err, sizeof(err));
+		ret = dp_profile_decode(file.p, file.len, &p, &m, &err);
 		tfree(&file);
 		if (ret) {
 			assert_int_equal(ret, -EINVAL);
-			assert_one_line(err);
+			assert_one_line(dp_err_msg(&err));
 			assert_nothing_held(&p, &m);
+			dp_err_release(&err);
 			continue;
 		}
 		if (!boundary[cut])
@@ -140,6 +143,7 @@ static void test_truncated_payload(void **state)
 		check_sane(&p, &m);
 		dp_profile_release(&p);
 		dp_symmap_release(&m);
+		dp_err_release(&err);
 	}
 	tfree(&pay);
 }

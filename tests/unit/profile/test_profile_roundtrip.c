@@ -476,7 +476,7 @@ static void test_save_load(void **state)
 	struct fixture *fx = *state;
 	struct dp_profile p;
 	struct dp_symmap m;
-	char err[1024] = "";
+	struct dp_err err = DP_ERR_INIT;
 	char *path = NULL, *missing = NULL, *text;
 	unsigned char *file;
 	size_t len;
@@ -485,16 +485,16 @@ static void test_save_load(void **state)
 	assert_true(asprintf(&missing, "%s/no/such/dir/run.dprof", fx->tmpdir) > 0);
 
 	/* Saved: exactly the encoded bytes, no temporary left behind. */
-	if (dp_profile_save(path, &fx->prof, &fx->names, err, sizeof(err)))
-		fail_msg("save failed: %s", err);
+	if (dp_profile_save(path, &fx->prof, &fx->names, &err))
+		fail_msg("save failed: %s", dp_err_msg(&err));
 	assert_int_equal(count_entries(fx->tmpdir, "run.dprof"), 1);
 	file = (unsigned char *)dp_test_slurp(path, &len);
 	assert_non_null(file);
 	assert_int_equal(len, fx->len);
 	assert_memory_equal(file, fx->file, len);
 	free(file);
-	if (dp_profile_load(path, &p, &m, err, sizeof(err)))
-		fail_msg("load failed: %s", err);
+	if (dp_profile_load(path, &p, &m, &err))
+		fail_msg("load failed: %s", dp_err_msg(&err));
 	text = render(&p, &m, DP_FORMAT_TEXT);
 	assert_string_equal(text, fx->out[0]);
 	free(text);
@@ -507,12 +507,12 @@ static void test_save_load(void **state)
 
 		assert_int_equal(dp_profile_init(&q, 1, 0), 0);
 		strcpy(q.hostname, "replaced");
-		if (dp_profile_save(path, &q, &fx->names, err, sizeof(err)))
-			fail_msg("save failed: %s", err);
+		if (dp_profile_save(path, &q, &fx->names, &err))
+			fail_msg("save failed: %s", dp_err_msg(&err));
 		dp_profile_release(&q);
 		assert_int_equal(count_entries(fx->tmpdir, "run.dprof"), 1);
-		if (dp_profile_load(path, &p, &m, err, sizeof(err)))
-			fail_msg("load failed: %s", err);
+		if (dp_profile_load(path, &p, &m, &err))
+			fail_msg("load failed: %s", dp_err_msg(&err));
 		assert_string_equal(p.hostname, "replaced");
 		assert_int_equal(p.drops, 0);
 		dp_profile_release(&p);
@@ -520,17 +520,17 @@ static void test_save_load(void **state)
 	}
 
 	/* Into a missing directory: an error naming the path, nothing made. */
-	err[0] = '\0';
-	assert_int_equal(dp_profile_save(missing, &fx->prof, &fx->names, err,
-					 sizeof(err)), -ENOENT);
-	assert_one_line(err);
-	assert_mentions(err, missing);
+	dp_err_release(&err);
+	assert_int_equal(dp_profile_save(missing, &fx->prof, &fx->names, &err), -ENOENT);
+	assert_one_line(dp_err_msg(&err));
+	assert_mentions(dp_err_msg(&err), missing);
 	assert_int_equal(count_entries(fx->tmpdir, "run.dprof"), 1);
 
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(count_entries(fx->tmpdir, NULL), 0);
 	free(missing);
 	free(path);
+	dp_err_release(&err);
 }
 
 /* Regression: profiles hold raw kernel addresses, which
@@ -540,19 +540,18 @@ static void test_save_mode(void **state)
 {
 	struct fixture *fx = *state;
 	const mode_t masks[] = { 0, 022, 077, 0277 };
-	char err[1024] = "";
+	struct dp_err err = DP_ERR_INIT;
 	char *path = NULL;
 
 	assert_true(asprintf(&path, "%s/mode.dprof", fx->tmpdir) > 0);
 	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
 		mode_t old = umask(masks[i]);
 		struct stat st;
-		int ret = dp_profile_save(path, &fx->prof, &fx->names, err,
-					  sizeof(err));
+		int ret = dp_profile_save(path, &fx->prof, &fx->names, &err);
 
 		umask(old);
 		if (ret)
-			fail_msg("save failed: %s", err);
+			fail_msg("save failed: %s", dp_err_msg(&err));
 		assert_int_equal(stat(path, &st), 0);
 		if ((st.st_mode & 07777) != 0600)
 			fail_msg("umask %03o: saved with mode %04o, want 0600",
@@ -560,6 +559,7 @@ static void test_save_mode(void **state)
 		assert_int_equal(unlink(path), 0);
 	}
 	free(path);
+	dp_err_release(&err);
 }
 
 /* ---- golden file ---- */
@@ -616,18 +616,18 @@ static void test_golden_file(void **state)
 	struct fixture *fx = *state;
 	struct dp_profile p;
 	struct dp_symmap m;
-	char err[512] = "";
+	struct dp_err err = DP_ERR_INIT;
 	char *text;
 
 	if (getenv("DP_UPDATE_GOLDEN")) {
 		mkdir(PROFILES, 0777);
 		if (dp_profile_save(PROFILES "sample.dprof", &fx->prof, &fx->names,
-				    err, sizeof(err)))
-			fail_msg("%s", err);
+				    &err))
+			fail_msg("%s", dp_err_msg(&err));
 		update_seeds(fx);
 	}
-	if (dp_profile_load(PROFILES "sample.dprof", &p, &m, err, sizeof(err)))
-		fail_msg("%s", err);
+	if (dp_profile_load(PROFILES "sample.dprof", &p, &m, &err))
+		fail_msg("%s", dp_err_msg(&err));
 	text = render(&p, &m, DP_FORMAT_TEXT);
 	dp_test_golden(text, PROFILES "sample.txt");
 	/* The committed file is the fixture profile, whatever it prints. */
@@ -635,6 +635,7 @@ static void test_golden_file(void **state)
 	free(text);
 	dp_profile_release(&p);
 	dp_symmap_release(&m);
+	dp_err_release(&err);
 }
 
 int main(void)
