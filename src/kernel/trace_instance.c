@@ -476,37 +476,6 @@ int dp_trace_instance_set_buffer_percent(struct dp_trace_instance *ti,
 	return write_setting(ti, "buffer_percent", percent, err);
 }
 
-int dp_trace_instance_set_clock(struct dp_trace_instance *ti, const char *clock,
-				struct dp_err *err)
-{
-	struct dp_strbuf path = DP_STRBUF_INIT, have = DP_STRBUF_INIT;
-	int ret;
-
-	if (!clock || !*clock || strpbrk(clock, " \t\n[]"))
-		return dp_err_set(err, -EINVAL, "bad trace clock name '%s'",
-				  clock ? clock : "");
-	if (dp_strbuf_addf(&path, "%s/trace_clock", ti->dir.buf) < 0) {
-		ret = dp_err_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	ret = write_file(path.buf, clock);
-	if (ret == -EINVAL) {
-		/* the file lists the clocks, the current one in brackets */
-		if (read_file(path.buf, &have) == 0 && have.len &&
-		    have.buf[have.len - 1] == '\n')
-			have.buf[--have.len] = '\0';
-		dp_err_set(err, ret, "this kernel has no trace clock '%s' (it has: "
-			   "%s)", clock, have.len ? have.buf : "?");
-	} else if (ret < 0) {
-		dp_err_set(err, ret, "cannot set '%s' to '%s': %s%s", path.buf,
-			   clock, strerror(-ret), hint(ret));
-	}
-out:
-	dp_strbuf_release(&have);
-	dp_strbuf_release(&path);
-	return ret;
-}
-
 /* The kernel's reason for a rejected filter: reading the filter file back
  * shows the filter, a caret line, and "parse_error: <reason>". */
 static void filter_reason(const char *path, struct dp_strbuf *reason)

@@ -39,14 +39,6 @@ void dp_ring_release(struct dp_ring *r)
 	r->scratch_cap = 0;
 }
 
-int dp_ring_pending(const struct dp_ring *r)
-{
-	struct perf_event_mmap_page *meta = r->base;
-	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-
-	return head != meta->data_tail;
-}
-
 static int ensure_scratch(struct dp_ring *r, size_t need)
 {
 	unsigned char *p;

@@ -115,13 +115,6 @@ int dp_trace_instance_set_buffer_percent(struct dp_trace_instance *ti,
 					 unsigned int percent,
 					 struct dp_err *err);
 
-/* The clock of the ring's time stamps (trace_clock): "local" by default;
- * "perf" is the clock of perf's PERF_SAMPLE_TIME, so events of both can be
- * put in one order.  Returns 0, -EINVAL (a clock this kernel does not
- * have; the message lists the ones it has), or another -errno. */
-int dp_trace_instance_set_clock(struct dp_trace_instance *ti, const char *clock,
-				struct dp_err *err);
-
 /* Write events/<system>/<event>/filter; NULL or "" clears it.  When the
  * kernel rejects the filter, the message quotes the filter and the
  * kernel's reason ("parse_error: Field not found") and the event is left

@@ -38,7 +38,4 @@ void dp_ring_release(struct dp_ring *r);
  * consumed, or the callback's non-zero return, or -ENOMEM. */
 long dp_ring_drain(struct dp_ring *r, dp_ring_fn fn, void *ctx, size_t max);
 
-/* True when records are waiting. */
-int dp_ring_pending(const struct dp_ring *r);
-
 #endif

@@ -95,14 +95,14 @@ static void test_plain_records(void **state)
 	put_record(&f, PERF_RECORD_SAMPLE, 4, 100);
 	put_record(&f, PERF_RECORD_SAMPLE, 2, 200);
 	assert_int_equal(dp_ring_init(&r, f.mem, PAGE, DATA), 0);
-	assert_true(dp_ring_pending(&r));
+	assert_true(f.meta->data_tail != f.meta->data_head);  /* records wait */
 	assert_int_equal(dp_ring_drain(&r, collect, &s, 0), 2);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.sizes[0], 8 + 32);
 	assert_int_equal(s.base[1], 200);
 	assert_true(s.payload_ok[0] && s.payload_ok[1]);
 	assert_int_equal(f.meta->data_tail, f.head);
-	assert_false(dp_ring_pending(&r));
+	assert_int_equal(f.meta->data_tail, f.meta->data_head);
 	dp_ring_release(&r);
 	free(f.mem);
 }
@@ -225,7 +225,7 @@ static void test_max_and_stop(void **state)
 		put_record(&f, PERF_RECORD_SAMPLE, 1, (uint64_t)i);
 	assert_int_equal(dp_ring_init(&r, f.mem, PAGE, DATA), 0);
 	assert_int_equal(dp_ring_drain(&r, collect, &s, 2), 2);
-	assert_true(dp_ring_pending(&r));
+	assert_true(f.meta->data_tail != f.meta->data_head);  /* records wait */
 	s.stop_after = 3;
 	assert_int_equal(dp_ring_drain(&r, collect, &s, 0), 42);
 	assert_int_equal(s.n, 3);
