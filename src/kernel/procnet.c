@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "dropprof/kernel/procnet.h"
+#include "dropprof/util/strlist.h"
 
 /* Kernel counter names are under 40 characters and interface names under
  * 16; anything much longer is garbage, not a counter. */
@@ -40,16 +41,6 @@ struct reader {
 	size_t cap;
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define IN_LIST(s, list) in_list(s, list, ARRAY_SIZE(list))
-
-static bool in_list(const char *s, const char *const *list, size_t nr)
-{
-	for (size_t i = 0; i < nr; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
 
 /* ---- the set ---------------------------------------------------------- */
 
@@ -341,7 +332,7 @@ static int load_table(struct dp_counters *c, struct reader *r)
 				err = n;
 				goto out_free_hdr;
 			}
-			if (IN_LIST(full, table_gauges))
+			if (DP_STR_IN(full, table_gauges))
 				continue;
 			err = counters_push(c, full, n, v, 64);
 			if (err)
@@ -550,7 +541,7 @@ static int load_softnet(struct dp_counters *c, struct reader *r)
 			return -EINVAL;
 		cpu = ncols > SOFTNET_CPU_COL ? val[SOFTNET_CPU_COL] : lineno;
 		lineno++;
-		for (size_t i = 0; i < ARRAY_SIZE(softnet_cols); i++) {
+		for (size_t i = 0; i < DP_ARRAY_SIZE(softnet_cols); i++) {
 			unsigned int col = softnet_cols[i].col;
 
 			if (col >= ncols)
@@ -610,7 +601,7 @@ int dp_counters_snapshot(struct dp_counters *c, const char *procnet_dir)
 	bool found;
 	int err;
 
-	for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
+	for (size_t i = 0; i < DP_ARRAY_SIZE(sources); i++) {
 		err = load_source(&tmp, procnet_dir, &sources[i], &found);
 		if (err)
 			goto out_release;

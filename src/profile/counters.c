@@ -10,17 +10,8 @@
 
 #include "dropprof/kernel/procnet.h"
 #include "dropprof/profile/counters.h"
+#include "dropprof/util/strlist.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define IN_LIST(s, list) in_list(s, list, ARRAY_SIZE(list))
-
-static bool in_list(const char *s, const char *const *list, size_t nr)
-{
-	for (size_t i = 0; i < nr; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
 
 /* ---- drop-related names ----------------------------------------------- */
 
@@ -84,23 +75,23 @@ static bool match_scoped(const char *name, const char *prefix,
 	if (strncmp(name, prefix, plen))
 		return false;
 	last = strrchr(name + plen, ':');
-	return last && last > name + plen && in_list(last + 1, fields, nr);
+	return last && last > name + plen && dp_str_in(last + 1, fields, nr);
 }
 
 bool dp_counter_is_drop_related(const char *name)
 {
-	if (match_scoped(name, "dev:", dev_drops, ARRAY_SIZE(dev_drops)) ||
+	if (match_scoped(name, "dev:", dev_drops, DP_ARRAY_SIZE(dev_drops)) ||
 	    match_scoped(name, "softnet:", softnet_drops,
-			 ARRAY_SIZE(softnet_drops)))
+			 DP_ARRAY_SIZE(softnet_drops)))
 		return true;
-	for (size_t i = 0; i < ARRAY_SIZE(udp_prefixes); i++) {
+	for (size_t i = 0; i < DP_ARRAY_SIZE(udp_prefixes); i++) {
 		size_t plen = strlen(udp_prefixes[i]);
 
 		if (!strncmp(name, udp_prefixes[i], plen) &&
-		    IN_LIST(name + plen, udp_drops))
+		    DP_STR_IN(name + plen, udp_drops))
 			return true;
 	}
-	return IN_LIST(name, drop_names);
+	return DP_STR_IN(name, drop_names);
 }
 
 /* ---- deltas ----------------------------------------------------------- */

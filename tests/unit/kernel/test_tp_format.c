@@ -24,11 +24,9 @@
 #include "dropprof/kernel/skb_fields.h"
 #include "dropprof/kernel/tp_format.h"
 #include "testutil.h"
+#include "tp_format_helpers.h"
 
 #define FIXTURE(name) "tests/fixtures/tp/" name
-
-#define REASON_FIELD \
-	"\tfield:enum skb_drop_reason reason;\toffset:8;\tsize:4;\tsigned:0;\n"
 
 static void assert_field(const struct dp_tp_format *fmt, const char *name,
 			 const char *type, unsigned int offset, unsigned int size,
@@ -50,29 +48,6 @@ static void assert_common_fields(const struct dp_tp_format *fmt)
 	assert_field(fmt, "common_flags", "unsigned char", 2, 1, false);
 	assert_field(fmt, "common_preempt_count", "unsigned char", 3, 1, false);
 	assert_field(fmt, "common_pid", "int", 4, 4, true);
-}
-
-static const char *rname(const struct dp_tp_format *fmt, uint64_t value)
-{
-	static char buf[32];
-
-	return dp_tp_format_reason_name(fmt, value, buf, sizeof(buf));
-}
-
-static uint64_t rvalue(const struct dp_tp_format *fmt, const char *name)
-{
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(dp_tp_format_reason_value(fmt, name, &v), 0);
-	return v;
-}
-
-static void assert_sorted_unique(const struct dp_tp_format *fmt)
-{
-	size_t i;
-
-	for (i = 1; i < fmt->nr_reasons; i++)
-		assert_true(fmt->reasons[i - 1].value < fmt->reasons[i].value);
 }
 
 /* ---- the kernel generations ---------------------------------------- */

@@ -20,39 +20,14 @@
 
 #include "dropprof/kernel/tp_format.h"
 #include "testutil.h"
+#include "tp_format_helpers.h"
 
 #define FIXTURE(name) "tests/fixtures/tp/" name
-
-static const char *rname(const struct dp_tp_format *fmt, uint64_t value)
-{
-	static char buf[32];
-
-	return dp_tp_format_reason_name(fmt, value, buf, sizeof(buf));
-}
-
-static uint64_t rvalue(const struct dp_tp_format *fmt, const char *name)
-{
-	uint64_t v = UINT64_MAX;
-
-	assert_int_equal(dp_tp_format_reason_value(fmt, name, &v), 0);
-	return v;
-}
-
-static void assert_sorted_unique(const struct dp_tp_format *fmt)
-{
-	size_t i;
-
-	for (i = 1; i < fmt->nr_reasons; i++)
-		assert_true(fmt->reasons[i - 1].value < fmt->reasons[i].value);
-}
 
 /* ---- print fmt details ---------------------------------------------- */
 
 #define HDR "name: t\nID: 7\nformat:\n" \
 	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-#define REASON_FIELD \
-	"\tfield:enum skb_drop_reason reason;\toffset:8;\tsize:4;\tsigned:0;\n"
-
 static void test_print_fmt_only_reason_symbolic(void **state)
 {
 	static const char text[] = HDR REASON_FIELD
