@@ -60,12 +60,8 @@ int dp_demux_record(struct dp_demux *d, struct dp_demux_cpu *c,
 	case PERF_RECORD_LOST:
 		if (dp_sample_decode_lost(rec, &id, &lost))
 			c->bad++;
-		else if (c->stack_id && id == c->stack_id) {
-			/* the drops were counted; only stacks are missing */
-			c->stack_lost_records += lost;
-			if (c->stack_lost_records > c->stack_lost)
-				c->stack_lost = c->stack_lost_records;
-		}
+		else if (c->stack_id && id == c->stack_id)
+			c->stack_lost_records += lost;   /* the drops were counted */
 		else
 			c->lost_records += lost;
 		return 0;
@@ -125,8 +121,12 @@ void dp_demux_hits(struct dp_demux_cpu *c, uint64_t hits, bool known,
 	else
 		c->hits_known = false;
 	c->stack_lost_counted += stack_lost;
-	if (c->stack_lost_counted > c->stack_lost_records)
-		c->stack_lost = c->stack_lost_counted;
+}
+
+uint64_t dp_demux_cpu_stack_lost(const struct dp_demux_cpu *c)
+{
+	return c->stack_lost_counted > c->stack_lost_records ?
+	       c->stack_lost_counted : c->stack_lost_records;
 }
 
 uint64_t dp_demux_cpu_lost(const struct dp_demux_cpu *c)
@@ -154,7 +154,7 @@ void dp_demux_finish(struct dp_demux *d, const struct dp_demux_cpu *cpus,
 		uint64_t lost = dp_demux_cpu_lost(c);
 
 		p->lost += lost;
-		p->stack_lost += c->stack_lost;
+		p->stack_lost += dp_demux_cpu_stack_lost(c);
 		p->recovered += c->ftrace_read;
 		p->bad_records += c->bad;
 		known = known && c->hits_known;

@@ -90,14 +90,20 @@ static int on_event(const struct dp_ftrace_event *ev, void *arg)
 	return dp_demux_ftrace_entry(x->d, x->c, ev->data, ev->len);
 }
 
+/* The instance reads a ring for this CPU. */
+static bool has_ring(const struct dp_idle *ix, int cpu)
+{
+	return ix->ti && cpu >= 0 && (size_t)cpu < ix->nr_cpus &&
+	       dp_trace_instance_cpu_fd(ix->ti, cpu) >= 0;
+}
+
 int dp_idle_drain(struct dp_idle *ix, int cpu, struct dp_demux *d,
 		  struct dp_demux_cpu *c)
 {
 	struct drain_ctx x = { d, c };
 	const struct dp_ftrace_layout *l;
 
-	if (!ix->ti || cpu < 0 || (size_t)cpu >= ix->nr_cpus ||
-	    dp_trace_instance_cpu_fd(ix->ti, cpu) < 0)
+	if (!has_ring(ix, cpu))
 		return 0;
 	l = dp_trace_instance_layout(ix->ti);
 	for (;;) {
@@ -128,8 +134,7 @@ int dp_idle_finish(struct dp_idle *ix, int cpu, struct dp_demux *d,
 	struct dp_trace_cpu_stats st;
 	int ret;
 
-	if (!ix->ti || cpu < 0 || (size_t)cpu >= ix->nr_cpus ||
-	    dp_trace_instance_cpu_fd(ix->ti, cpu) < 0)
+	if (!has_ring(ix, cpu))
 		return 0;
 	ret = dp_idle_drain(ix, cpu, d, c);
 	if (ret)

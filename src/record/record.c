@@ -58,7 +58,7 @@ struct cpu_events {
 	void *map;
 	size_t map_len;
 	struct dp_ring ring;
-	struct dp_demux_cpu dx;
+	struct dp_demux_cpu *dx;    /* r->dx[cpu] */
 };
 
 struct dp_recorder {
@@ -72,8 +72,8 @@ struct dp_recorder {
 	struct dp_skb_layout layout;
 	struct dp_demux demux;
 	struct cpu_events *cpus;    /* indexed by CPU number */
+	struct dp_demux_cpu *dx;    /* likewise: what demux counts per CPU */
 	size_t nr_slots;            /* possible CPUs: prof->nr_cpu_slots */
-	bool started;
 	int epfd;
 	int timerfd;
 	struct timespec t0;
@@ -126,6 +126,7 @@ void dp_recorder_free(struct dp_recorder *r)
 	dp_strbuf_release(&r->idle_filter);
 	dp_idle_release(&r->idle);
 	free(r->cpus);
+	free(r->dx);
 	free(r);
 }
 
@@ -170,7 +171,7 @@ static int open_stack_event(struct dp_recorder *r, struct cpu_events *c,
 		return ret;
 	ret = dp_perf_set_output(fd, c->drop_fd);
 	if (!ret)
-		ret = dp_perf_event_id(fd, &c->dx.stack_id);
+		ret = dp_perf_event_id(fd, &c->dx->stack_id);
 	if (ret)
 		return dp_err_set(err, ret,
 				  "cannot attach the stack event to the ring on cpu %d: %s",
@@ -198,7 +199,7 @@ static int open_cpu(struct dp_recorder *r, int cpu, struct dp_err *err)
 	int fd, ret;
 
 	c->drop_fd = c->stack_fd = c->free_fd = -1;
-	c->dx.drop_id = c->dx.stack_id = 0;
+	c->dx->drop_id = c->dx->stack_id = 0;
 	fd = dp_perf_open_tp(&a);
 	if (fd < 0)
 		return dp_err_set(err, fd,
@@ -217,7 +218,7 @@ static int open_cpu(struct dp_recorder *r, int cpu, struct dp_err *err)
 	ret = dp_ring_init(&c->ring, c->map, page, r->opts.ring_pages * page);
 	if (ret)
 		return dp_err_set(err, ret, "bad ring layout on cpu %d", cpu);
-	ret = dp_perf_event_id(c->drop_fd, &c->dx.drop_id);
+	ret = dp_perf_event_id(c->drop_fd, &c->dx->drop_id);
 	if (ret)
 		return dp_err_set(err, ret, "cannot read the event id on cpu %d: %s",
 				  cpu, strerror(-ret));
@@ -277,7 +278,7 @@ static int on_record(void *arg, const struct perf_event_header *rec)
 {
 	struct drain_ctx *d = arg;
 
-	return dp_demux_record(&d->r->demux, &d->c->dx, rec);
+	return dp_demux_record(&d->r->demux, d->c->dx, rec);
 }
 
 static int drain_cpu(struct dp_recorder *r, struct cpu_events *c)
@@ -297,7 +298,7 @@ static int drain_all(struct dp_recorder *r)
 		int ret = drain_cpu(r, &r->cpus[i]);
 
 		if (!ret)
-			ret = dp_idle_drain(&r->idle, (int)i, &r->demux, &r->cpus[i].dx);
+			ret = dp_idle_drain(&r->idle, (int)i, &r->demux, r->cpus[i].dx);
 		if (ret)
 			return ret;
 	}
@@ -319,23 +320,23 @@ static int retire_cpu(struct dp_recorder *r, struct cpu_events *c)
 	if (c->free_fd >= 0)
 		dp_perf_disable(c->free_fd);
 	ret = drain_cpu(r, c);
-	c->dx.bad += c->ring.bad_records;
+	c->dx->bad += c->ring.bad_records;
 	c->ring.bad_records = 0;
 	known = dp_perf_read_counts(c->drop_fd, &drop) == 0;
 	if (c->stack_fd >= 0 && dp_perf_read_counts(c->stack_fd, &stack) == 0) {
 		/* A stack with every hit (--all-stacks, or a sampler that
 		 * never left period 1): what did not arrive is lost, whatever
 		 * the kernel said; else the kernel's own lost count. */
-		uint64_t got = c->dx.stack_delivered - c->stack_base;
+		uint64_t got = c->dx->stack_delivered - c->stack_base;
 
 		if ((r->opts.all_stacks || c->sampler.max_period <= 1) &&
 		    stack.value > got)
 			stack.lost = stack.value - got;
-		c->stack_base = c->dx.stack_delivered;
+		c->stack_base = c->dx->stack_delivered;
 	} else {
 		stack.lost = 0;
 	}
-	dp_demux_hits(&c->dx, drop.value, known, stack.lost);
+	dp_demux_hits(c->dx, drop.value, known, stack.lost);
 	if (c->free_fd >= 0) {
 		if (dp_perf_read_count(c->free_fd, &v) == 0)
 			c->frees += v;
@@ -392,18 +393,21 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		.idle_stacks = o->all_stacks && ti,
 		.kfree_id = kfree->id,
 	};
-	r->nr_slots = prof->nr_cpu_slots;
-	r->cpus = calloc(r->nr_slots ? r->nr_slots : 1, sizeof(*r->cpus));
-	if (!r->cpus) {
+	r->cpus = calloc(prof->nr_cpu_slots ? prof->nr_cpu_slots : 1, sizeof(*r->cpus));
+	r->dx = calloc(prof->nr_cpu_slots ? prof->nr_cpu_slots : 1, sizeof(*r->dx));
+	if (!r->cpus || !r->dx) {
 		ret = -ENOMEM;
 		goto fail;
 	}
+	/* Only now: dp_recorder_free() walks nr_slots of them. */
+	r->nr_slots = prof->nr_cpu_slots;
 	for (size_t i = 0; i < r->nr_slots; i++) {
 		struct cpu_events *c = &r->cpus[i];
 
 		c->drop_fd = c->stack_fd = c->free_fd = -1;
-		c->dx.cpu = (int)i;
-		c->dx.hits_known = true;
+		c->dx = &r->dx[i];
+		c->dx->cpu = (int)i;
+		c->dx->hits_known = true;
 	}
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
@@ -464,7 +468,6 @@ int dp_recorder_start(struct dp_recorder *r, struct dp_err *err)
 					  i, strerror(-ret));
 	if ((ret = dp_idle_enable(&r->idle, err)))
 		return ret;
-	r->started = true;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	r->prof->start_time = (int64_t)time(NULL);
 	return 0;
@@ -613,8 +616,6 @@ out:
 
 int dp_recorder_stop(struct dp_recorder *r)
 {
-	struct dp_demux_cpu *dx;
-	size_t nr = 0;
 	int ret = 0, err;
 
 	r->prof->duration = elapsed(&r->t0);
@@ -627,24 +628,21 @@ int dp_recorder_stop(struct dp_recorder *r)
 	}
 	for (size_t i = 0; i < r->nr_slots; i++)
 		if ((err = dp_idle_finish(&r->idle, (int)i, &r->demux,
-					  &r->cpus[i].dx)) && !ret)
+					  r->cpus[i].dx)) && !ret)
 			ret = err;
-	dx = calloc(r->nr_slots ? r->nr_slots : 1, sizeof(*dx));
-	if (!dx)
-		return -ENOMEM;
 	r->prof->frees = 0;
 	for (size_t i = 0; i < r->nr_slots; i++) {
 		struct cpu_events *c = &r->cpus[i];
 
 		if (!c->seen)
 			continue;
-		dx[nr++] = c->dx;
 		r->prof->cpu_frees[i] = c->frees;
 		r->prof->frees += c->frees;
 		if (!c->frees_known)
 			r->prof->frees_known = false;
 	}
-	dp_demux_finish(&r->demux, dx, nr);
-	free(dx);
+	/* Every slot: a CPU never recorded by perf adds nothing, but any
+	 * ftrace entries it had are accounted for. */
+	dp_demux_finish(&r->demux, r->dx, r->nr_slots);
 	return ret;
 }

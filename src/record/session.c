@@ -168,6 +168,8 @@ static void close_instance(struct dp_session *s)
 	dp_cleanup_block(&old);
 	for (size_t i = 0; i < s->nr_fd_cleanups; i++)
 		dp_cleanup_remove(s->fd_cleanups[i]);
+	free(s->fd_cleanups);
+	s->fd_cleanups = NULL;
 	s->nr_fd_cleanups = 0;
 	dp_trace_instance_free(s->ti);
 	s->ti = NULL;
@@ -232,16 +234,29 @@ static void open_instance(struct dp_session *s, const struct dp_record_opts *o)
  * trace_pipe_raw keeps the directory busy). */
 static void register_instance_fds(struct dp_session *s)
 {
-	size_t nr = 0;
+	size_t nr = 0, failed = 0;
 	const int *fds = dp_trace_instance_fds(s->ti, &nr);
 	sigset_t old;
 
+	s->fd_cleanups = calloc(nr ? nr : 1, sizeof(*s->fd_cleanups));
 	dp_cleanup_block(&old);
-	for (size_t i = 0; i < nr && s->nr_fd_cleanups < DP_SESSION_MAX_FD_CLEANUPS; i++)
-		if (fds[i] >= 0)
-			s->fd_cleanups[s->nr_fd_cleanups++] =
-				dp_cleanup_add(DP_CLEANUP_CLOSE, NULL, fds[i]);
+	for (size_t i = 0; i < nr; i++) {
+		int h;
+
+		if (fds[i] < 0)
+			continue;
+		h = dp_cleanup_add(DP_CLEANUP_CLOSE, NULL, fds[i]);
+		if (h < 0 || !s->fd_cleanups) {
+			dp_cleanup_remove(h);
+			failed++;
+			continue;
+		}
+		s->fd_cleanups[s->nr_fd_cleanups++] = h;
+	}
 	dp_cleanup_unblock(&old);
+	if (failed)
+		dp_warn("%zu tracefs instance fds are not registered for cleanup: a second Ctrl-C may leave '%s' (the next run removes it)",
+			failed, dp_trace_instance_path(s->ti));
 }
 
 /* The CPUs recorded, which CPUs that came online during the recording

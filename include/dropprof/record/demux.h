@@ -49,7 +49,6 @@ struct dp_demux_cpu {
 	bool hits_known;           /* every incarnation's count was read */
 	/* stack event */
 	uint64_t stack_delivered;  /* stack samples decoded (all incarnations) */
-	uint64_t stack_lost;       /* the larger of the two below */
 	uint64_t stack_lost_records;  /* PERF_RECORD_LOST for stacks */
 	uint64_t stack_lost_counted;  /* what the incarnations' own counts
 					 say never arrived */
@@ -99,6 +98,10 @@ void dp_demux_hits(struct dp_demux_cpu *c, uint64_t hits, bool known,
  * (hits - delivered, or the LOST records when the hits are unknown) plus
  * the ftrace ring's missed entries. */
 uint64_t dp_demux_cpu_lost(const struct dp_demux_cpu *c);
+
+/* Stack samples of c that never arrived: the larger of the LOST records
+ * and what the incarnations' own counts say. */
+uint64_t dp_demux_cpu_stack_lost(const struct dp_demux_cpu *c);
 
 /* Write every CPU's reconciled totals into the profile: per CPU hits,
  * lost and recovered (idle-context drops read from ftrace), and the

@@ -23,8 +23,6 @@ struct dp_symmap;
 struct dp_trace_instance;
 
 
-#define DP_SESSION_MAX_FD_CLEANUPS 1024
-
 struct dp_session {
 	char tracefs[4096];       /* PATH_MAX: a longer one is an error */
 	bool mounted_tracefs;     /* we mounted it: unmount on close */
@@ -43,7 +41,7 @@ struct dp_session {
 	struct dp_trace_instance *ti;  /* dropprof's tracefs instance while
 					  recording, NULL when none */
 	int ti_cleanup;           /* its registrations with util/cleanup */
-	int fd_cleanups[DP_SESSION_MAX_FD_CLEANUPS];
+	int *fd_cleanups;         /* one per open instance fd */
 	size_t nr_fd_cleanups;
 };
 

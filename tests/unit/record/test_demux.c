@@ -159,7 +159,7 @@ static void test_lost_and_throttle_routing(void **state)
 	dp_demux_record(&fx->d, c, lost(fx, DROP_ID, 7));
 	dp_demux_record(&fx->d, c, lost(fx, STACK_ID, 5));
 	assert_int_equal(c->lost_records, 7);
-	assert_int_equal(c->stack_lost, 5);
+	assert_int_equal(dp_demux_cpu_stack_lost(c), 5);
 	dp_demux_record(&fx->d, c, throttle(fx, STACK_ID));
 	assert_int_equal(fx->prof.throttled, 0);   /* only thins stacks */
 	dp_demux_record(&fx->d, c, throttle(fx, DROP_ID));
