@@ -12,6 +12,7 @@
 
 #include "dropprof/kernel/proto.h"
 #include "dropprof/model/addr.h"
+#include "dropprof/model/estimate.h"
 #include "dropprof/model/report.h"
 #include "dropprof/profile/profile.h"
 #include "dropprof/symbols/symmap.h"
@@ -249,106 +250,157 @@ static void build_reasons(struct builder *b, struct dp_report *rep,
 
 /* ---- stacks ---- */
 
+/* One report stack before naming: the estimates of every stratum that
+ * share its reason and frames (a stack seen on two CPUs is one stack),
+ * or its reason and site for the stacks of a site alone. */
 struct stack_ref {
-	const uint64_t *key;     /* [reason, ips...] or [reason, DP_UNSTACKED_*] */
-	uint32_t len;
-	int unstacked;
-	uint64_t count;
-	char *reason;            /* resolved, owned until moved */
+	const struct dp_estimate *e;   /* the first of its group */
+	int site_only;                 /* UNSTACKED or UNSAMPLED */
+	uint64_t samples, drops;
+	bool exact;
+	char *reason;                  /* resolved, owned until moved */
 };
+
+static int site_only(const struct dp_estimate *e)
+{
+	return e->kind != DP_EST_STACK;
+}
+
+/* Group order: reason value, stacks before site-only ones, frames (or
+ * site, then what kind of site-only). */
+static int cmp_group(const struct dp_estimate *a, const struct dp_estimate *b)
+{
+	int c = cmp_u64_asc(a->reason, b->reason);
+
+	if (c)
+		return c;
+	if (site_only(a) != site_only(b))
+		return site_only(a) - site_only(b);
+	if (site_only(a)) {
+		c = cmp_u64_asc(a->site, b->site);
+		if (!c)
+			c = (int)a->kind - (int)b->kind;
+		return c ? c : cmp_u64_asc(a->unstacked, b->unstacked);
+	}
+	for (size_t i = 0; i < a->nr_ips && i < b->nr_ips; i++)
+		if (a->ips[i] != b->ips[i])
+			return cmp_u64_asc(a->ips[i], b->ips[i]);
+	return cmp_u64_asc(a->nr_ips, b->nr_ips);
+}
+
+static int cmp_estimate_ptr(const void *pa, const void *pb)
+{
+	const struct dp_estimate *a = *(const struct dp_estimate *const *)pa;
+	const struct dp_estimate *b = *(const struct dp_estimate *const *)pb;
+	int c = cmp_group(a, b);
+
+	return c ? c : (a < b ? -1 : a > b);
+}
 
 static int cmp_stack_ref(const void *pa, const void *pb)
 {
 	const struct stack_ref *a = pa, *b = pb;
-	int c = cmp_u64_desc(a->count, b->count);
+	int c = cmp_u64_desc(a->drops, b->drops);
 
 	if (c)
 		return c;
 	c = strcmp(a->reason, b->reason);
-	if (c)
-		return c;
-	if (a->unstacked != b->unstacked)
-		return a->unstacked - b->unstacked;
-	for (uint32_t i = 1; i < a->len && i < b->len; i++)
-		if (a->key[i] != b->key[i])
-			return cmp_u64_asc(a->key[i], b->key[i]);
-	return cmp_u64_asc(a->len, b->len);
+	return c ? c : cmp_group(a->e, b->e);
 }
 
-static const char *unstacked_label(uint64_t kind)
+static const char *site_only_note(const struct dp_estimate *e)
 {
-	return kind == DP_UNSTACKED_OVER_CAP ? "[stacks over the cap]" : "[no stack]";
-}
-
-static size_t collect_refs(struct builder *b, const struct dp_keytab *t,
-			   int unstacked, struct stack_ref *refs, size_t n)
-{
-	for (const struct dp_keytab_entry *e = dp_keytab_next(t, NULL); e;
-	     e = dp_keytab_next(t, e)) {
-		refs[n].key = dp_keytab_key(t, e);
-		refs[n].len = e->key_len;
-		refs[n].count = e->count;
-		refs[n].unstacked = unstacked;
-		refs[n].reason = reason_name(b, refs[n].key[0]);
-		if (!refs[n].reason)
-			return n;
-		n++;
-	}
-	return n;
+	if (e->kind == DP_EST_UNSAMPLED)
+		return "no stack sampled";
+	return e->unstacked == DP_UNSTACKED_OVER_CAP ? "stacks over the cap" :
+						      "no stack";
 }
 
 static void fill_stack(struct builder *b, struct dp_report_stack *s,
 		       struct stack_ref *ref)
 {
-	size_t nf = ref->len - 1;
+	const struct dp_estimate *e = ref->e;
+	size_t nf = site_only(e) ? 1 : e->nr_ips;
 
 	s->reason = ref->reason;
 	ref->reason = NULL;
-	s->count = ref->count;
-	/* A share of the stack samples: with sampling that is the best
-	 * estimate of the share of drops, and exact without. */
-	s->share = ratio(s->count, b->prof->stack_samples);
+	s->count = ref->drops;
+	s->samples = ref->samples;
+	s->estimated = !ref->exact;
+	s->share = ratio(s->count, b->prof->drops);
 	/* One spare NULL slot: see dp_report_release(). */
 	s->frames = b_calloc(b, nf + 1, sizeof(char *));
 	s->functions = b_calloc(b, nf + 1, sizeof(char *));
 	if (!s->frames || !s->functions)
 		return;
-	if (ref->unstacked) {
-		s->frames[0] = b_strdup(b, unstacked_label(ref->key[1]));
-		s->functions[0] = b_strdup(b, unstacked_label(ref->key[1]));
+	if (site_only(e)) {
+		char label[32];
+
+		s->note = b_strdup(b, site_only_note(e));
+		if (e->site) {
+			s->frames[0] = site_name(b, e->site);
+			s->functions[0] = function_name(b, e->site);
+		} else {   /* files before 2.0 did not keep the site */
+			snprintf(label, sizeof(label), "[%s]", site_only_note(e));
+			s->frames[0] = b_strdup(b, label);
+			s->functions[0] = b_strdup(b, label);
+		}
 		s->nr_frames = 1;
 		return;
 	}
 	for (size_t f = 0; f < nf && !b->oom; f++) {
-		s->frames[f] = site_name(b, ref->key[f + 1]);
-		s->functions[f] = function_name(b, ref->key[f + 1]);
+		s->frames[f] = site_name(b, e->ips[f]);
+		s->functions[f] = function_name(b, e->ips[f]);
 		s->nr_frames++;
 	}
 }
 
 static void build_stacks(struct builder *b, struct dp_report *rep)
 {
-	const struct dp_keytab *t = &b->prof->stacks;
-	const struct dp_keytab *u = &b->prof->unstacked;
-	size_t total = t->nr_used + u->nr_used;
-	struct stack_ref *refs = b_calloc(b, total, sizeof(*refs));
-	size_t n;
+	struct dp_estimates est;
+	const struct dp_estimate **order = NULL;
+	struct stack_ref *refs = NULL;
+	size_t n = 0;
 
-	if (!refs)
+	if (dp_estimate_stacks(b->prof, &est)) {
+		b->oom = 1;
 		return;
-	n = collect_refs(b, t, 0, refs, 0);
-	if (!b->oom)
-		n = collect_refs(b, u, 1, refs, n);
-	if (b->oom)
+	}
+	rep->stack_unplaced = est.unplaced;
+	order = b_calloc(b, est.nr, sizeof(*order));
+	refs = b_calloc(b, est.nr, sizeof(*refs));
+	if (!order || !refs)
 		goto out;
+	for (size_t i = 0; i < est.nr; i++)
+		order[i] = &est.v[i];
+	qsort(order, est.nr, sizeof(*order), cmp_estimate_ptr);
+	for (size_t i = 0; i < est.nr; i++) {
+		const struct dp_estimate *e = order[i];
+
+		if (!n || cmp_group(refs[n - 1].e, e)) {
+			refs[n].e = e;
+			refs[n].exact = true;
+			refs[n].reason = reason_name(b, e->reason);
+			if (!refs[n].reason)
+				goto out;
+			n++;
+		}
+		refs[n - 1].samples += e->samples;
+		refs[n - 1].drops += e->drops;
+		refs[n - 1].exact = refs[n - 1].exact && e->exact;
+		if (!e->exact)
+			rep->stacks_estimated = true;
+	}
 	qsort(refs, n, sizeof(*refs), cmp_stack_ref);
 	rep->stacks = b_calloc(b, n, sizeof(*rep->stacks));
 	for (size_t i = 0; rep->stacks && i < n && !b->oom; i++)
 		fill_stack(b, &rep->stacks[rep->nr_stacks++], &refs[i]);
 out:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; refs && i < n; i++)
 		free(refs[i].reason);
 	free(refs);
+	free(order);
+	dp_estimates_release(&est);
 }
 
 /* Folded lines: stacks that differ only in offsets become one line, so
@@ -523,7 +575,6 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->stack_period_max = prof->stack_period_max;
 	rep->stack_budget = prof->stack_budget;
 	rep->all_stacks = prof->all_stacks;
-	rep->stacks_sampled = prof->stack_samples != prof->drops;
 	rep->has_reason = prof->has_reason;
 	rep->top_n = o->top_n;
 
@@ -585,6 +636,7 @@ void dp_report_release(struct dp_report *rep)
 		size_t n = rep->stacks[i].nr_frames + 1;
 
 		free(rep->stacks[i].reason);
+		free(rep->stacks[i].note);
 		free_strv(rep->stacks[i].frames, n);
 		free_strv(rep->stacks[i].functions, n);
 	}

@@ -60,7 +60,10 @@ static void stacks(struct dp_json *j, const struct dp_report *r)
 		dp_json_object_begin(j, NULL);
 		dp_json_string(j, "reason", s->reason);
 		dp_json_u64(j, "count", s->count);
+		dp_json_u64(j, "samples", s->samples);
+		dp_json_bool(j, "estimated", s->estimated);
 		dp_json_double(j, "share", s->share, 6);
+		dp_json_string(j, "note", s->note);
 		dp_json_array_begin(j, "frames");
 		for (size_t k = 0; k < s->nr_frames; k++)
 			dp_json_string(j, NULL, s->frames[k]);
@@ -153,8 +156,9 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 	dp_json_u64(&j, "no_stack", r->no_stack);
 	dp_json_u64(&j, "stacks_other", r->stacks_other);
 	dp_json_bool(&j, "all_stacks", r->all_stacks);
-	dp_json_bool(&j, "stacks_sampled", r->stacks_sampled);
+	dp_json_bool(&j, "stacks_estimated", r->stacks_estimated);
 	dp_json_u64(&j, "stack_samples", r->stack_samples);
+	dp_json_u64(&j, "stack_unplaced", r->stack_unplaced);
 	dp_json_u64(&j, "stack_lost", r->stack_lost);
 	dp_json_u64(&j, "stack_period_max", r->stack_period_max);
 	dp_json_double(&j, "stack_budget", r->stack_budget, 1);

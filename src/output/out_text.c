@@ -99,25 +99,28 @@ static void header(const struct dp_report *r, FILE *f)
 		fprintf(f, "note: this kernel's skb:kfree_skb has no 'reason' field (added in 5.17); drops are grouped by site\n");
 	if (r->symbols_restricted)
 		fprintf(f, "note: /proc/kallsyms shows only zero addresses (kernel.kptr_restrict); addresses are printed raw\n");
-	if (r->all_stacks || (!r->stacks_sampled && r->stack_budget <= 0))
-		fprintf(f, "stacks: a stack with every drop%s\n",
-			r->all_stacks ? " (--all-stacks)" : "");
-	else if (!r->stacks_sampled)
-		fprintf(f, "stacks: a stack with every drop (never above %.0f drops/s per CPU)\n",
-			r->stack_budget);
-	else
-		fprintf(f, "stacks: %llu samples of %llu drops, 1 in up to %llu drops while a CPU dropped more than %.0f/s; stack counts are samples, every other count is exact\n",
+	if (r->stacks_estimated)
+		fprintf(f, "stacks: %llu samples of %llu drops, 1 in up to %llu drops while a CPU dropped more than %.0f/s; stack counts marked '~' are estimates weighted to the exact drops of each reason, site and CPU, every other count is exact\n",
 			(unsigned long long)r->stack_samples,
 			(unsigned long long)r->drops,
 			(unsigned long long)r->stack_period_max, r->stack_budget);
+	else if (r->all_stacks || r->stack_budget <= 0)
+		fprintf(f, "stacks: a stack with every drop%s\n",
+			r->all_stacks ? " (--all-stacks)" : "");
+	else
+		fprintf(f, "stacks: a stack with every drop (never above %.0f drops/s per CPU)\n",
+			r->stack_budget);
+	if (r->stack_unplaced)
+		fprintf(f, "note: %llu stack samples belong to drops that were lost; they weigh nothing\n",
+			(unsigned long long)r->stack_unplaced);
 	if (r->stack_lost)
 		fprintf(f, "warning: %llu stack samples lost (the drops themselves were counted): raise -m\n",
 			(unsigned long long)r->stack_lost);
 	if (r->no_stack)
-		fprintf(f, "note: drops without a kernel stack: %llu (shown as '[no stack]')\n",
+		fprintf(f, "note: stack samples without a kernel stack: %llu (their drops show at their site, 'no stack')\n",
 			(unsigned long long)r->no_stack);
 	if (r->stacks_other)
-		fprintf(f, "note: %llu drops came after the unique-stack cap was reached; their stacks show as '[stacks over the cap]'\n",
+		fprintf(f, "note: %llu stack samples came after the unique-stack cap was reached; their drops show at their site, 'stacks over the cap'\n",
 			(unsigned long long)r->stacks_other);
 	fprintf(f, "\n");
 }
@@ -158,16 +161,22 @@ static void stacks(const struct dp_report *r, FILE *f)
 {
 	size_t n = r->nr_stacks < r->top_n ? r->nr_stacks : r->top_n;
 
-	const char *unit = r->stacks_sampled ? "samples" : "drops";
-
 	fprintf(f, "Top stacks (%zu of %zu)\n", n, r->nr_stacks);
 	for (size_t i = 0; i < n; i++) {
 		const struct dp_report_stack *s = &r->stacks[i];
 
-		fprintf(f, "  #%zu %s  %llu %s (%.2f%%)\n", i + 1, s->reason,
-			(unsigned long long)s->count, unit, s->share * 100.0);
+		if (s->estimated)
+			fprintf(f, "  #%zu %s  ~%llu drops (est. from %llu samples, %.2f%%)\n",
+				i + 1, s->reason, (unsigned long long)s->count,
+				(unsigned long long)s->samples, s->share * 100.0);
+		else
+			fprintf(f, "  #%zu %s  %llu drops (%.2f%%)\n", i + 1,
+				s->reason, (unsigned long long)s->count,
+				s->share * 100.0);
 		for (size_t k = 0; k < s->nr_frames; k++)
 			fprintf(f, "      %s\n", s->frames[k]);
+		if (s->note)
+			fprintf(f, "      (%s)\n", s->note);
 	}
 	fprintf(f, "\n");
 }

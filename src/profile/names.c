@@ -21,23 +21,30 @@ static int collect(const struct dp_profile *prof, struct dp_keytab *addrs,
 
 	for (e = dp_keytab_next(&prof->sites, NULL); e && !err;
 	     e = dp_keytab_next(&prof->sites, e)) {
-		const uint64_t *k = dp_keytab_key(&prof->sites, e);  /* [loc, reason] */
+		const uint64_t *k = dp_keytab_key(&prof->sites, e);  /* [loc, reason, cpu] */
 
 		err = dp_keytab_add(addrs, &k[0], 1, 1);
 		if (!err)
 			err = dp_keytab_add(reasons, &k[1], 1, 1);
 	}
-	for (e = dp_keytab_next(&prof->stacks, NULL); e && !err;
-	     e = dp_keytab_next(&prof->stacks, e)) {
-		const uint64_t *k = dp_keytab_key(&prof->stacks, e); /* [reason, ips] */
+	for (int t = 0; t < 2; t++) {
+		const struct dp_keytab *tab = t ? &prof->unstacked : &prof->stacks;
+		/* [reason, location, cpu, ips...] or [..., DP_UNSTACKED_*] */
+		uint32_t first = t ? UINT32_MAX : DP_STACK_KEY_HEAD;
 
-		err = dp_keytab_add(reasons, &k[0], 1, 1);
-		for (uint32_t i = 1; i < e->key_len && !err; i++)
-			err = dp_keytab_add(addrs, &k[i], 1, 1);
+		for (e = dp_keytab_next(tab, NULL); e && !err;
+		     e = dp_keytab_next(tab, e)) {
+			const uint64_t *k = dp_keytab_key(tab, e);
+
+			err = dp_keytab_add(reasons, &k[0], 1, 1);
+			/* A stack's site names a stratum without a sample;
+			 * files before 2.0 have none (0). */
+			if (!err && k[1])
+				err = dp_keytab_add(addrs, &k[1], 1, 1);
+			for (uint32_t i = first; i < e->key_len && !err; i++)
+				err = dp_keytab_add(addrs, &k[i], 1, 1);
+		}
 	}
-	for (e = dp_keytab_next(&prof->unstacked, NULL); e && !err;
-	     e = dp_keytab_next(&prof->unstacked, e))
-		err = dp_keytab_add(reasons, dp_keytab_key(&prof->unstacked, e), 1, 1);
 	return err;
 }
 

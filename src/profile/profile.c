@@ -76,44 +76,49 @@ int dp_profile_set_filter(struct dp_profile *p, const char *s)
 int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
 			const struct dp_skb_fields *f)
 {
-	uint64_t site[2] = { f->location, f->reason };
+	uint64_t site[3] = { f->location, f->reason, cpu };
 	uint64_t proto = f->protocol;
 	int err;
 
 	p->drops++;
 	if (cpu < p->nr_cpu_slots)
 		p->cpu_drops[cpu]++;
-	err = dp_keytab_add(&p->sites, site, 2, 1);
+	err = dp_keytab_add(&p->sites, site, 3, 1);
 	if (!err)
 		err = dp_keytab_add(&p->protos, &proto, 1, 1);
 	return err;
 }
 
-int dp_profile_add_stack(struct dp_profile *p, uint32_t reason,
+int dp_profile_add_stack(struct dp_profile *p, uint32_t cpu,
+			 const struct dp_skb_fields *f, uint64_t weight,
 			 const uint64_t *ips, size_t nr_ips)
 {
-	uint64_t key[DP_MAX_FRAMES + 1];
+	uint64_t key[DP_STACK_KEY_HEAD + DP_MAX_FRAMES];
 	int err;
 
 	p->stack_samples++;
+	key[0] = f->reason;
+	key[1] = f->location;
+	key[2] = cpu;
 	if (!nr_ips) {
-		uint64_t k[2] = { reason, DP_UNSTACKED_NONE };
-
+		key[3] = DP_UNSTACKED_NONE;
 		p->no_stack++;
-		return dp_keytab_add(&p->unstacked, k, 2, 1);
+		return dp_keytab_add_weighted(&p->unstacked, key,
+					      DP_STACK_KEY_HEAD + 1, 1, weight);
 	}
 	if (nr_ips > DP_MAX_FRAMES)
 		nr_ips = DP_MAX_FRAMES;
-	key[0] = reason;
-	memcpy(key + 1, ips, nr_ips * sizeof(*ips));
-	err = dp_keytab_add(&p->stacks, key, (uint32_t)nr_ips + 1, 1);
+	memcpy(key + DP_STACK_KEY_HEAD, ips, nr_ips * sizeof(*ips));
+	err = dp_keytab_add_weighted(&p->stacks, key,
+				     (uint32_t)nr_ips + DP_STACK_KEY_HEAD, 1,
+				     weight);
 	if (err == -ENOSPC) {
 		/* Bounded memory: counted, reported, never silently cut.
-		 * Reasons are few, so this table stays small. */
-		uint64_t k[2] = { reason, DP_UNSTACKED_OVER_CAP };
-
+		 * Strata are few next to stacks, so this table stays small. */
+		key[3] = DP_UNSTACKED_OVER_CAP;
 		p->stacks_other++;
-		return dp_keytab_add(&p->unstacked, k, 2, 1);
+		return dp_keytab_add_weighted(&p->unstacked, key,
+					      DP_STACK_KEY_HEAD + 1, 1, weight);
 	}
 	return err;
 }
@@ -124,7 +129,7 @@ int dp_profile_add_drop_stack(struct dp_profile *p, uint32_t cpu,
 {
 	int err = dp_profile_add_drop(p, cpu, f);
 
-	return err ? err : dp_profile_add_stack(p, f->reason, ips, nr_ips);
+	return err ? err : dp_profile_add_stack(p, cpu, f, 1, ips, nr_ips);
 }
 
 size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p)

@@ -129,9 +129,10 @@ struct decoder {
 	struct dp_profile *p;
 	struct dp_symmap *m;
 	struct dp_err *err;
-	unsigned minor;              /* the file's */
+	unsigned major, minor;       /* the file's */
 	bool newer;                  /* a newer minor: skip what is unknown */
 	bool seen_samp;
+	bool seen_addr;
 	struct dp_strbuf a, b;       /* names on their way into the tables */
 	int ret;
 };
@@ -300,59 +301,218 @@ static int read_addrs(struct decoder *d, struct rbuf *r)
 				       kind == 2 ? d->b.buf : NULL, off))
 			return oom(d);
 	}
+	d->seen_addr = true;
 	return 0;
 }
 
-/* Fixed-length keys (SITE, UNST, PROT) or length-prefixed (STAK). */
-static int read_keytab(struct decoder *d, struct rbuf *r, struct dp_keytab *t,
-		       uint32_t fixed_len, const char *what)
+/* One table.  Keys are fixed_len words (SITE, UNST, PROT) or
+ * length-prefixed (STAK, when fixed_len is 0); weighted tables (STAK and
+ * UNST since 2.0) add a weight per entry.  Files before 2.0 keyed stacks
+ * by reason alone and sites by (location, reason): their keys get the
+ * 2.0 layout here, with location 0 and DP_CPU_ANY for what they lacked
+ * (see profile.h). */
+struct table {
+	struct dp_keytab *t;
+	uint32_t fixed_len;
+	bool weighted;
+	const char *what;
+	enum { AS_IS, V1_SITE, V1_STACK } migrate;
+};
+
+static int check_entry(struct decoder *d, const struct table *tb, uint32_t i,
+		       const uint64_t *key, uint32_t len, uint64_t count,
+		       uint64_t weight)
 {
-	uint32_t n = get_count(r, fixed_len ? (fixed_len + 1) * 8 : 4 + 16);
-	uint64_t key[DP_MAX_FRAMES + 1];
+	if (!count)
+		return fail(d, "%s entry %u has a zero count", tb->what, i);
+	if (tb->weighted && weight < count)
+		return fail(d, "%s entry %u weighs less than its samples",
+			    tb->what, i);
+	if (d->major < 2 || tb->t == &d->p->protos)
+		return 0;
+	/* 2.0 sites and stacks: word 2 is a CPU slot of this profile. */
+	if (len < 3 || key[2] >= d->p->nr_cpu_slots)
+		return fail(d, "%s entry %u names cpu %llu of %zu", tb->what, i,
+			    (unsigned long long)key[2], d->p->nr_cpu_slots);
+	if (tb->t == &d->p->unstacked && key[3] != DP_UNSTACKED_NONE &&
+	    key[3] != DP_UNSTACKED_OVER_CAP)
+		return fail(d, "%s entry %u has an unknown kind", tb->what, i);
+	return 0;
+}
+
+static int read_keytab(struct decoder *d, struct rbuf *r, const struct table *tb)
+{
+	size_t words = tb->fixed_len + 1 + tb->weighted;
+	uint32_t n = get_count(r, tb->fixed_len ? words * 8 : 4 + 16);
+	uint64_t key[DP_STACK_KEY_HEAD + DP_MAX_FRAMES + 1];
+	uint32_t min = tb->fixed_len ? 1 :
+		       d->major < 2 ? 1 : DP_STACK_KEY_HEAD + 1;
+	uint32_t max = DP_MAX_FRAMES + (d->major < 2 ? 1 : DP_STACK_KEY_HEAD);
 
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
-		uint32_t len = fixed_len ? fixed_len : get_u32(r);
-		uint64_t count;
+		uint32_t len = tb->fixed_len ? tb->fixed_len : get_u32(r);
+		uint64_t *k = key, count, weight;
 		int ret;
 
 		if (r->bad)
 			break;
-		if (len < 1 || len > DP_MAX_FRAMES + 1)
+		if (!tb->fixed_len && (len < min || len > max))
 			return fail(d, "%s entry %u has an impossible length %u",
-				    what, i, len);
-		for (uint32_t k = 0; k < len; k++)
-			key[k] = get_u64(r);
+				    tb->what, i, len);
+		/* v1 stacks: [reason, ...] becomes [reason, 0, ANY, ...] */
+		if (tb->migrate == V1_STACK)
+			k = key + 2;
+		for (uint32_t w = 0; w < len; w++)
+			k[w] = get_u64(r);
 		count = get_u64(r);
+		weight = tb->weighted ? get_u64(r) : count;
 		if (r->bad)
 			break;
-		if (!count)
-			return fail(d, "%s entry %u has a zero count", what, i);
-		ret = dp_keytab_add(t, key, len, count);
+		if (check_entry(d, tb, i, k, len, count, weight))
+			return d->ret;
+		if (tb->migrate == V1_STACK) {
+			key[0] = k[0];
+			key[1] = 0;
+			key[2] = DP_CPU_ANY;
+			len += 2;
+		} else if (tb->migrate == V1_SITE) {
+			key[2] = DP_CPU_ANY;
+			len++;
+		}
+		ret = dp_keytab_add_weighted(tb->t, key, len, count,
+					     tb->weighted || tb->migrate == V1_STACK ?
+					     weight : 0);
 		if (ret)
 			return ret == -ENOMEM ? oom(d) :
-			       fail(d, "%s entry %u does not fit", what, i);
+			       fail(d, "%s entry %u does not fit", tb->what, i);
 	}
 	return 0;
 }
 
 static int read_sites(struct decoder *d, struct rbuf *r)
 {
-	return read_keytab(d, r, &d->p->sites, 2, "site");
+	struct table tb = { &d->p->sites, 3, false, "site", AS_IS };
+
+	if (d->major < 2) {
+		tb.fixed_len = 2;
+		tb.migrate = V1_SITE;
+	}
+	return read_keytab(d, r, &tb);
 }
 
 static int read_stacks(struct decoder *d, struct rbuf *r)
 {
-	return read_keytab(d, r, &d->p->stacks, 0, "stack");
+	struct table tb = { &d->p->stacks, 0, true, "stack", AS_IS };
+
+	if (d->major < 2) {
+		tb.weighted = false;
+		tb.migrate = V1_STACK;
+	}
+	return read_keytab(d, r, &tb);
 }
 
 static int read_unstacked(struct decoder *d, struct rbuf *r)
 {
-	return read_keytab(d, r, &d->p->unstacked, 2, "unstacked");
+	struct table tb = { &d->p->unstacked, 4, true, "unstacked", AS_IS };
+
+	if (d->major < 2) {
+		tb.fixed_len = 2;
+		tb.weighted = false;
+		tb.migrate = V1_STACK;
+	}
+	return read_keytab(d, r, &tb);
+}
+
+/* KERN: which kernel the addresses belong to. */
+static int read_kernel(struct decoder *d, struct rbuf *r)
+{
+	struct dp_symmap_kernel *k = &d->m->kernel;
+	uint8_t n = get_u8(r);
+
+	if (r->bad)
+		return 0;
+	if (n > DP_BUILDID_MAX || left(r) < n)
+		return fail(d, "kernel section has an impossible build-id length %u", n);
+	memcpy(k->buildid.id, r->p, n);
+	k->buildid.len = n;
+	r->p += n;
+	k->stext = get_u64(r);
+	k->text = get_u64(r);
+	return 0;
+}
+
+/* SRCL: source frames of addresses in ADDR (which comes first). */
+static int read_sources(struct decoder *d, struct rbuf *r)
+{
+	uint32_t n = get_count(r, 12);
+	struct dp_symmap_src *src = NULL;
+	int ret = 0;
+
+	if (!d->seen_addr)
+		return fail(d, "source lines come before the symbol table");
+	/* Sorted now: set_src looks entries up. */
+	if (!r->bad && dp_symmap_sort(d->m))
+		return fail(d, "the name tables hold duplicate entries");
+	for (uint32_t i = 0; i < n && !r->bad && !ret; i++) {
+		uint64_t addr = get_u64(r);
+		uint32_t nf = get_count(r, 13);
+
+		if (r->bad)
+			break;
+		if (!nf || nf > 256) {
+			ret = fail(d, "source entry %u has %u frames", i, nf);
+			break;
+		}
+		src = calloc(nf, sizeof(*src));
+		if (!src) {
+			ret = oom(d);
+			break;
+		}
+		for (uint32_t k = 0; k < nf && !r->bad && !ret; k++) {
+			uint8_t inl;
+
+			if (get_sb(r, &d->a, false) || get_sb(r, &d->b, false)) {
+				ret = oom(d);
+				break;
+			}
+			src[k].line = get_u32(r);
+			inl = get_u8(r);
+			if (r->bad)
+				break;
+			if (inl > 1) {
+				ret = fail(d, "source entry %u is malformed", i);
+				break;
+			}
+			src[k].inlined = inl;
+			if ((d->a.len && !(src[k].function = strdup(d->a.buf))) ||
+			    (d->b.len && !(src[k].file = strdup(d->b.buf))))
+				ret = oom(d);
+		}
+		if (!r->bad && !ret) {
+			const struct dp_symmap_entry *e = dp_symmap_addr(d->m, addr);
+
+			if (!e)
+				ret = fail(d, "source entry %u names an address without a symbol entry", i);
+			else if (e->nr_src)
+				ret = fail(d, "two source entries for one address");
+			else if (dp_symmap_set_src(d->m, addr, src, nf))
+				ret = oom(d);
+		}
+		for (uint32_t k = 0; k < nf; k++) {
+			free(src[k].function);
+			free(src[k].file);
+		}
+		free(src);
+		src = NULL;
+	}
+	return ret;
 }
 
 static int read_protos(struct decoder *d, struct rbuf *r)
 {
-	return read_keytab(d, r, &d->p->protos, 1, "protocol");
+	struct table tb = { &d->p->protos, 1, false, "protocol", AS_IS };
+
+	return read_keytab(d, r, &tb);
 }
 
 static int read_counters(struct decoder *d, struct rbuf *r)
@@ -418,6 +578,7 @@ static int read_sampling(struct decoder *d, struct rbuf *r)
 static const struct section {
 	uint32_t tag;
 	int (*read)(struct decoder *d, struct rbuf *r);
+	unsigned since_major;        /* 0: every version */
 } sections[] = {
 	{ DP_TAG_META, read_meta },      /* first: it sizes the profile */
 	{ DP_TAG_CPUS, read_cpus },
@@ -432,6 +593,8 @@ static const struct section {
 	{ DP_TAG_FILT, read_filter },
 	{ DP_TAG_CNTR, read_counters },
 	{ DP_TAG_LOSS, read_loss },
+	{ DP_TAG_KERN, read_kernel, 2 },
+	{ DP_TAG_SRCL, read_sources, 2 },
 };
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -465,6 +628,8 @@ static int check_totals(struct decoder *d)
 	struct dp_profile *p = d->p;
 	uint64_t cpu_sum = 0;
 
+	if (d->major < 2)
+		p->stack_strata = DP_STRATA_REASON;
 	if (sum_counts(&p->sites) != p->drops)
 		return fail(d, "drop sites do not add up to the drop total");
 	if (sum_counts(&p->protos) != p->drops)
@@ -493,7 +658,7 @@ static int read_section(struct decoder *d, uint32_t tag, struct rbuf *r,
 	char tb[5];
 
 	for (size_t i = 0; i < NR_SECTIONS; i++)
-		if (sections[i].tag == tag)
+		if (sections[i].tag == tag && d->major >= sections[i].since_major)
 			s = &sections[i];
 	if (first != (tag == DP_TAG_META))
 		return tag == DP_TAG_META ? fail(d, "two metadata sections") :
@@ -502,8 +667,8 @@ static int read_section(struct decoder *d, uint32_t tag, struct rbuf *r,
 	if (!s) {
 		if (d->newer)
 			return 0;   /* a newer minor version's section */
-		return fail(d, "unknown section '%s' in a version 1.%u file",
-			    tag_name(tag, tb), d->minor);
+		return fail(d, "unknown section '%s' in a version %u.%u file",
+			    tag_name(tag, tb), d->major, d->minor);
 	}
 	if (seen[s - sections])
 		return fail(d, "two '%s' sections", tag_name(tag, tb));
@@ -546,12 +711,13 @@ static int decode(struct decoder *d, const unsigned char *pay, size_t len)
 }
 
 int dp_profile_sections_decode(const unsigned char *pay, size_t len,
-			       unsigned minor, struct dp_profile *p,
+			       unsigned major, unsigned minor, struct dp_profile *p,
 			       struct dp_symmap *m, struct dp_err *err)
 {
 	struct decoder d = {
-		.p = p, .m = m, .err = err, .minor = minor,
-		.newer = minor > DP_PROFILE_MINOR,
+		.p = p, .m = m, .err = err, .major = major, .minor = minor,
+		/* 1.1 was the last minor of major 1. */
+		.newer = minor > (major < DP_PROFILE_MAJOR ? 1u : DP_PROFILE_MINOR),
 		.a = DP_STRBUF_INIT, .b = DP_STRBUF_INIT,
 	};
 

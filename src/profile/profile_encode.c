@@ -129,8 +129,10 @@ static void section_end(struct wbuf *w, size_t start)
 		w->p[start - 4 + i] = (unsigned char)(n >> (8 * i));
 }
 
+/* A table: fixed-length keys (SITE, UNST, PROT) or length-prefixed
+ * (STAK); weighted tables (STAK, UNST) add each entry's weight. */
 static void put_keytab(struct wbuf *w, uint32_t tag, const struct dp_keytab *t,
-		       bool with_len)
+		       bool with_len, bool weighted)
 {
 	size_t s = section_begin(w, tag);
 
@@ -144,6 +146,42 @@ static void put_keytab(struct wbuf *w, uint32_t tag, const struct dp_keytab *t,
 		for (uint32_t i = 0; i < e->key_len; i++)
 			put_u64(w, k[i]);
 		put_u64(w, e->count);
+		if (weighted)
+			put_u64(w, e->weight);
+	}
+	section_end(w, s);
+}
+
+static void put_kernel(struct wbuf *w, const struct dp_symmap *m)
+{
+	size_t s = section_begin(w, DP_TAG_KERN);
+
+	put_u8(w, (uint8_t)m->kernel.buildid.len);
+	put(w, m->kernel.buildid.id, m->kernel.buildid.len);
+	put_u64(w, m->kernel.stext);
+	put_u64(w, m->kernel.text);
+	section_end(w, s);
+}
+
+/* Source lines: only the entries that have them. */
+static void put_sources(struct wbuf *w, const struct dp_symmap *m)
+{
+	size_t s = section_begin(w, DP_TAG_SRCL);
+
+	put_u32(w, (uint32_t)m->nr_src);
+	for (size_t i = 0; i < m->nr_addrs; i++) {
+		const struct dp_symmap_entry *e = &m->addrs[i];
+
+		if (!e->nr_src)
+			continue;
+		put_u64(w, e->addr);
+		put_u32(w, (uint32_t)e->nr_src);
+		for (size_t k = 0; k < e->nr_src; k++) {
+			put_name(w, e->src[k].function);
+			put_name(w, e->src[k].file);
+			put_u32(w, e->src[k].line);
+			put_u8(w, e->src[k].inlined);
+		}
 	}
 	section_end(w, s);
 }
@@ -248,10 +286,12 @@ int dp_profile_sections_encode(const struct dp_profile *p,
 	}
 	section_end(&w, s);
 	put_names(&w, m);
-	put_keytab(&w, DP_TAG_SITE, &p->sites, false);
-	put_keytab(&w, DP_TAG_STAK, &p->stacks, true);
-	put_keytab(&w, DP_TAG_UNST, &p->unstacked, false);
-	put_keytab(&w, DP_TAG_PROT, &p->protos, false);
+	put_kernel(&w, m);
+	put_sources(&w, m);
+	put_keytab(&w, DP_TAG_SITE, &p->sites, false, false);
+	put_keytab(&w, DP_TAG_STAK, &p->stacks, true, true);
+	put_keytab(&w, DP_TAG_UNST, &p->unstacked, false, true);
+	put_keytab(&w, DP_TAG_PROT, &p->protos, false, false);
 	s = section_begin(&w, DP_TAG_THRT);
 	put_u64(&w, p->throttled);
 	section_end(&w, s);

@@ -79,7 +79,7 @@ static int check_header(const unsigned char *b, size_t avail,
 		return dp_err_set(err, -EPROTONOSUPPORT,
 				  "profile format version %u.%u is newer than this dropprof reads (%u.x): use a newer dropprof",
 				  h->major, h->minor, DP_PROFILE_MAJOR);
-	if (h->major != DP_PROFILE_MAJOR)
+	if (h->major != DP_PROFILE_MAJOR && h->major != 1)
 		return dp_err_set(err, -EINVAL,
 				  "corrupted profile (format version %u.%u%s)",
 				  h->major, h->minor, h->clen == data ? "" :
@@ -165,7 +165,7 @@ static int decode(const unsigned char *buf, size_t len, struct dp_profile *p,
 		return dp_err_set(err, -EINVAL,
 				  "corrupted profile (data does not match its checksum)");
 	}
-	ret = dp_profile_sections_decode(pay, h.plen, h.minor, p, m, err);
+	ret = dp_profile_sections_decode(pay, h.plen, h.major, h.minor, p, m, err);
 	free(pay);
 	return ret;
 }

@@ -41,7 +41,9 @@ static int on_sample(struct dp_demux *d, struct dp_demux_cpu *c,
 	if (stack)
 		c->stack_delivered++;
 	if (stack)
-		return dp_profile_add_stack(d->prof, f.reason, d->frames, n);
+		return dp_profile_add_stack(d->prof, (uint32_t)c->cpu, &f,
+					    c->stack_period ? c->stack_period : 1,
+					    d->frames, n);
 	return dp_profile_add_drop_stack(d->prof, (uint32_t)c->cpu, &f,
 					 d->frames, n);
 bad:

@@ -177,6 +177,7 @@ static int open_stack_event(struct dp_recorder *r, struct cpu_events *c,
 				  "cannot attach the stack event to the ring on cpu %d: %s",
 				  cpu, strerror(-ret));
 	dp_sampler_init(&c->sampler, r->opts.stack_budget);
+	c->dx->stack_period = c->sampler.period;
 	return 0;
 }
 
@@ -494,6 +495,7 @@ static void adjust_periods(struct dp_recorder *r, double now)
 		if (period == old)
 			continue;
 		if (dp_perf_set_period(c->stack_fd, period) == 0) {
+			c->dx->stack_period = period;
 			if (period > r->prof->stack_period_max)
 				r->prof->stack_period_max = period;
 		} else {

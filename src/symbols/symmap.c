@@ -15,11 +15,21 @@ void dp_symmap_init(struct dp_symmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static void free_src(struct dp_symmap_src *src, size_t n)
+{
+	for (size_t i = 0; src && i < n; i++) {
+		free(src[i].function);
+		free(src[i].file);
+	}
+	free(src);
+}
+
 void dp_symmap_release(struct dp_symmap *m)
 {
 	for (size_t i = 0; i < m->nr_addrs; i++) {
 		free(m->addrs[i].name);
 		free(m->addrs[i].module);
+		free_src(m->addrs[i].src, m->addrs[i].nr_src);
 	}
 	free(m->addrs);
 	for (size_t i = 0; i < m->nr_reasons; i++)
@@ -69,6 +79,8 @@ int dp_symmap_add_addr(struct dp_symmap *m, uint64_t addr, const char *name,
 	e->offset = name ? offset : 0;
 	e->name = dup_or_null(name, &err);
 	e->module = name ? dup_or_null(module, &err) : NULL;
+	e->src = NULL;
+	e->nr_src = 0;
 	if (err) {
 		free(e->name);
 		free(e->module);
@@ -122,6 +134,38 @@ int dp_symmap_sort(struct dp_symmap *m)
 	for (size_t i = 1; i < m->nr_reasons; i++)
 		if (m->reasons[i].value == m->reasons[i - 1].value)
 			return -EINVAL;
+	return 0;
+}
+
+int dp_symmap_set_src(struct dp_symmap *m, uint64_t addr,
+		      const struct dp_symmap_src *src, size_t n)
+{
+	struct dp_symmap_entry *e = (struct dp_symmap_entry *)dp_symmap_addr(m, addr);
+	struct dp_symmap_src *copy = NULL;
+	int err = 0;
+
+	if (!e)
+		return -ENOENT;
+	if (n) {
+		copy = calloc(n, sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			copy[i].function = dup_or_null(src[i].function, &err);
+			copy[i].file = dup_or_null(src[i].file, &err);
+			copy[i].line = src[i].line;
+			copy[i].inlined = src[i].inlined;
+		}
+		if (err) {
+			free_src(copy, n);
+			return err;
+		}
+	}
+	m->nr_src -= e->nr_src != 0;
+	free_src(e->src, e->nr_src);
+	e->src = copy;
+	e->nr_src = n;
+	m->nr_src += n != 0;
 	return 0;
 }
 

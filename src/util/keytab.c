@@ -82,6 +82,12 @@ static int grow(struct dp_keytab *t)
 int dp_keytab_add(struct dp_keytab *t, const uint64_t *key, uint32_t len,
 		  uint64_t count)
 {
+	return dp_keytab_add_weighted(t, key, len, count, 0);
+}
+
+int dp_keytab_add_weighted(struct dp_keytab *t, const uint64_t *key,
+			   uint32_t len, uint64_t count, uint64_t weight)
+{
 	uint64_t h = hash_key(key, len);
 	struct dp_keytab_entry *e;
 
@@ -90,6 +96,7 @@ int dp_keytab_add(struct dp_keytab *t, const uint64_t *key, uint32_t len,
 	e = find_slot(t, h, key, len);
 	if (e->hash) {
 		e->count += count;
+		e->weight += weight;
 		return 0;
 	}
 	if (t->max_entries && t->nr_used >= t->max_entries)
@@ -109,6 +116,7 @@ int dp_keytab_add(struct dp_keytab *t, const uint64_t *key, uint32_t len,
 	memcpy(t->arena + t->arena_len, key, len * sizeof(*key));
 	e->hash = h;
 	e->count = count;
+	e->weight = weight;
 	e->key_len = len;
 	e->key_off = (uint32_t)t->arena_len;
 	t->arena_len += len;

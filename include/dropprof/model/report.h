@@ -15,7 +15,7 @@
 struct dp_profile;
 struct dp_symmap;
 
-#define DP_REPORT_SCHEMA_VERSION 1
+#define DP_REPORT_SCHEMA_VERSION 2
 
 struct dp_report_count {          /* a (name, count) cell */
 	char *name;
@@ -45,8 +45,14 @@ struct dp_report_site {
 
 struct dp_report_stack {
 	char *reason;
-	uint64_t count;
-	double share;
+	uint64_t count;               /* drops: exact, or estimated from
+					 weighted samples (model/estimate.h) */
+	uint64_t samples;             /* stack samples behind the count */
+	bool estimated;               /* count is an estimate */
+	char *note;                   /* a stack of its site alone: why
+					 ("no stack sampled", "no stack",
+					 "stacks over the cap"); else NULL */
+	double share;                 /* of all drops */
 	char **frames;                /* leaf first, "func+0x1a [mod]" */
 	char **functions;             /* leaf first, "func_[mod]" for folded */
 	size_t nr_frames;
@@ -108,12 +114,15 @@ struct dp_report {
 	uint64_t bad_records;
 	uint64_t no_stack;
 	uint64_t stacks_other;        /* samples beyond the unique-stack cap */
-	uint64_t stack_samples;       /* stack counts add up to this */
+	uint64_t stack_samples;       /* stack samples taken */
 	uint64_t stack_lost;
 	uint64_t stack_period_max;    /* 1: a stack for every drop */
 	double stack_budget;          /* stacks/s per CPU; 0: --all-stacks */
 	bool all_stacks;
-	bool stacks_sampled;          /* stack counts are samples, not drops */
+	bool stacks_estimated;        /* some stack counts are estimates;
+					 they always add up to drops */
+	uint64_t stack_unplaced;      /* stack samples of drops that were
+					 lost (no exact count to weigh) */
 	bool has_reason;
 	bool symbols_restricted;      /* kallsyms gave zero addresses */
 	size_t top_n;                 /* stacks shown in the text report */

@@ -20,14 +20,36 @@
 #define DP_UNSTACKED_NONE 1          /* the sample came without a callchain */
 #define DP_UNSTACKED_OVER_CAP 2      /* the unique-stack cap was reached */
 
+/* Exact tallies and weighted samples.  A stratum is (reason, site, cpu):
+ * its drops are counted exactly in 'sites'.  Each stack sample of the
+ * stratum is one count in 'stacks' (or 'unstacked') with the weight of
+ * the drops it stands for (the stack period in force on that CPU; 1 with
+ * --all-stacks), so that model/estimate.c can scale every stratum's
+ * stacks to its exact count.  Key layouts, in u64 words:
+ *   sites      [location, reason, cpu]
+ *   stacks     [reason, location, cpu, ip0 (leaf), ip1, ...]
+ *   unstacked  [reason, location, cpu, DP_UNSTACKED_*]
+ * Profiles saved before format 2.0 knew neither the stack's site nor its
+ * CPU: they load with location 0 and cpu DP_CPU_ANY in those keys, and
+ * stack_strata DP_STRATA_REASON (their strata are whole reasons). */
+#define DP_STACK_KEY_HEAD 3
+#define DP_CPU_ANY UINT64_MAX
+
+enum dp_strata {
+	DP_STRATA_SITE_CPU = 0,      /* (reason, site, cpu) */
+	DP_STRATA_REASON = 1,        /* (reason): files before 2.0 */
+};
+
 struct dp_skb_fields;
 
 struct dp_profile {
-	struct dp_keytab stacks;     /* [reason, ip0 (leaf), ip1, ...] */
-	struct dp_keytab sites;      /* [location, reason] */
+	struct dp_keytab stacks;     /* [reason, location, cpu, ips...] */
+	struct dp_keytab sites;      /* [location, reason, cpu] */
 	struct dp_keytab protos;     /* [protocol] */
-	struct dp_keytab unstacked;  /* [reason, DP_UNSTACKED_*]: drops with
-					no stack of their own */
+	struct dp_keytab unstacked;  /* [reason, location, cpu,
+					DP_UNSTACKED_*]: stack samples
+					without a stack of their own */
+	enum dp_strata stack_strata;
 
 	size_t nr_cpu_slots;         /* highest possible cpu number + 1 */
 	uint64_t *cpu_drops;         /* indexed by cpu number */
@@ -58,7 +80,8 @@ struct dp_profile {
 
 	/* Stacks are sampled: every drop is counted exactly (sites, reasons,
 	 * protocols, CPUs), stacks only one in 'period' drops when the rate
-	 * passes the budget.  Stack counts are numbers of samples. */
+	 * passes the budget.  Stack counts are numbers of samples; their
+	 * weights are the drops they stand for (see above). */
 	uint64_t stack_samples;      /* samples in 'stacks' + 'unstacked' */
 	uint64_t stack_lost;         /* stack samples the ring lost (the
 					drops themselves were counted) */
@@ -98,14 +121,16 @@ int dp_profile_set_filter(struct dp_profile *p, const char *s);
 int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
 			const struct dp_skb_fields *f);
 
-/* Both, for one drop that came with its stack (--all-stacks). */
+/* Both, for one drop that came with its stack (--all-stacks): weight 1. */
 int dp_profile_add_drop_stack(struct dp_profile *p, uint32_t cpu,
 			      const struct dp_skb_fields *f, const uint64_t *ips,
 			      size_t nr_ips);
 
-/* Add one stack sample of a drop with this reason.  ips[0] is the leaf
- * (the drop site's frame); nr_ips 0 counts as '[no stack]'. */
-int dp_profile_add_stack(struct dp_profile *p, uint32_t reason,
+/* Add one stack sample of a drop (f: its reason and site) on cpu that
+ * stands for 'weight' drops (the sampling period, >= 1).  ips[0] is the
+ * leaf (the drop site's frame); nr_ips 0 counts as '[no stack]'. */
+int dp_profile_add_stack(struct dp_profile *p, uint32_t cpu,
+			 const struct dp_skb_fields *f, uint64_t weight,
 			 const uint64_t *ips, size_t nr_ips);
 
 size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p);

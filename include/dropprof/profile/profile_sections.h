@@ -30,6 +30,8 @@ enum dp_profile_tag {
 	DP_TAG_FILT = 0x544c4946,  /* "FILT" */
 	DP_TAG_SAMP = 0x504d4153,  /* "SAMP" */
 	DP_TAG_LOSS = 0x53534f4c,  /* "LOSS", since 1.1 */
+	DP_TAG_KERN = 0x4e52454b,  /* "KERN", since 2.0 */
+	DP_TAG_SRCL = 0x4c435253,  /* "SRCL", since 2.0 */
 };
 
 /* Room in the fixed metadata strings of struct dp_profile (kernel,
@@ -50,14 +52,14 @@ int dp_profile_sections_encode(const struct dp_profile *p,
 			       const struct dp_symmap *m,
 			       unsigned char **pay, size_t *len);
 
-/* Parse a payload of format version 1.minor into *p and *m (both
- * initialised here).  A file of a newer minor than this reader's has its
+/* Parse a payload of format version major.minor (1.x or 2.x) into *p and
+ * *m (both initialised here).  A file of a newer minor than this reader's has its
  * unknown sections and the unknown tail of each section skipped; in any
  * other file those are corruption.  On failure nothing is left to release
  * and *err (may be NULL) says what is wrong in one line.  Returns 0,
  * -EINVAL (corrupted) or -ENOMEM. */
 int dp_profile_sections_decode(const unsigned char *pay, size_t len,
-			       unsigned minor, struct dp_profile *p,
+			       unsigned major, unsigned minor, struct dp_profile *p,
 			       struct dp_symmap *m, struct dp_err *err);
 
 #endif

@@ -40,6 +40,14 @@ struct dp_demux_cpu {
 	int cpu;
 	uint64_t drop_id;          /* event ids of the current incarnation */
 	uint64_t stack_id;         /* 0: no stack event (--all-stacks) */
+	uint64_t stack_period;     /* the stack event's period now: the
+				      weight of its next samples (0 reads
+				      as 1).  The recorder drains the ring
+				      before it changes the period, so only
+				      samples written during the change can
+				      carry the wrong weight, and the
+				      estimate scales every stratum to its
+				      exact count anyway. */
 
 	/* perf drop event */
 	uint64_t delivered;        /* drop samples decoded (all incarnations) */

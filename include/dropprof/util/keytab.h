@@ -1,6 +1,7 @@
 /* keytab — hash table from a short array of u64 (a raw stack, a
- * site+reason pair) to a u64 count.  Keys are copied into one arena; no
- * strings are ever hashed on the hot path.
+ * site+reason pair) to a u64 count and a u64 weight (the drops a sampled
+ * entry stands for).  Keys are copied into one arena; no strings are ever
+ * hashed on the hot path.
  */
 #ifndef DROPPROF_KEYTAB_H
 #define DROPPROF_KEYTAB_H
@@ -11,6 +12,7 @@
 struct dp_keytab_entry {
 	uint64_t hash;
 	uint64_t count;
+	uint64_t weight;         /* sum of the weights added (see add_weighted) */
 	uint32_t key_len;        /* in u64 words */
 	uint32_t key_off;        /* index into the arena */
 };
@@ -31,6 +33,11 @@ void dp_keytab_release(struct dp_keytab *t);
  * is at max_entries and the key is new (nothing added), -ENOMEM. */
 int dp_keytab_add(struct dp_keytab *t, const uint64_t *key, uint32_t len,
 		  uint64_t count);
+
+/* Add count and weight: a sampled stack adds one sample (count 1) that
+ * stands for 'weight' drops (its sampling period).  Same returns. */
+int dp_keytab_add_weighted(struct dp_keytab *t, const uint64_t *key,
+			   uint32_t len, uint64_t count, uint64_t weight);
 
 /* Count of key, 0 when absent. */
 uint64_t dp_keytab_get(const struct dp_keytab *t, const uint64_t *key,

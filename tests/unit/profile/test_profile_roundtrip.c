@@ -199,10 +199,15 @@ static void test_round_trip_sampled(void **state)
 	f.location = NFT_DO_CHAIN + 0x30;
 	for (int i = 0; i < 24; i++)
 		assert_int_equal(dp_profile_add_drop(&p, 0, &f), 0);
+	f.reason = 3;
+	f.location = UDP_RCV + 0x20;
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(dp_profile_add_stack(&p, 3, udp, 2), 0);
-	assert_int_equal(dp_profile_add_stack(&p, 12, nft, 2), 0);
-	assert_int_equal(dp_profile_add_stack(&p, 12, NULL, 0), 0);
+		assert_int_equal(dp_profile_add_stack(&p, (uint32_t)(i & 1), &f,
+						      8, udp, 2), 0);
+	f.reason = 12;
+	f.location = NFT_DO_CHAIN + 0x30;
+	assert_int_equal(dp_profile_add_stack(&p, 0, &f, 8, nft, 2), 0);
+	assert_int_equal(dp_profile_add_stack(&p, 0, &f, 8, NULL, 0), 0);
 	p.stack_period_max = 8;
 	p.stack_budget = 500;
 	p.stack_lost = 2;
@@ -243,7 +248,7 @@ static void test_stopped_reader(void **state)
 	for (int i = 0; i < 26803; i++)
 		assert_int_equal(dp_profile_add_drop(&p, 0, &f), 0);
 	for (int i = 0; i < 28000; i++)
-		assert_int_equal(dp_profile_add_stack(&p, 3, udp, 2), 0);
+		assert_int_equal(dp_profile_add_stack(&p, 0, &f, 1, udp, 2), 0);
 	p.stack_budget = 2000;
 	p.all_stacks = false;
 	p.hits_known = true;
