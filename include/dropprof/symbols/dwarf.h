@@ -1,0 +1,80 @@
+/* dwarf — source lines and inlined frames of kernel text addresses, from
+ * a vmlinux (or a module) with DWARF, through libdwfl (elfutils).
+ *
+ * The kernel runs at a different address than its ELF says when KASLR is
+ * on: the caller passes the run-time address of _stext (or _text) read
+ * from kallsyms or saved in a profile, and the symbolizer shifts every
+ * lookup by (run-time - ELF) itself.  Each address is meant to be
+ * resolved once (profile/names.c keeps one entry per unique address);
+ * nothing here caches.
+ */
+#ifndef DROPPROF_DWARF_H
+#define DROPPROF_DWARF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dropprof/symbols/buildid.h"
+
+struct dp_err;
+struct dp_dwarf;
+
+/* One frame of the source view of an address, innermost first: zero or
+ * more inlined frames, then the function the code was compiled into. */
+struct dp_src_frame {
+	char *function;            /* owned; NULL when DWARF has no name */
+	char *file;                /* owned; as DWARF says, made relative to
+				      the compilation directory when it lies
+				      under it ("net/ipv4/udp.c"); NULL when
+				      unknown */
+	uint32_t line;             /* 0: unknown */
+	uint32_t column;           /* 0: unknown */
+	bool inlined;              /* an inlined copy inside the next frame */
+};
+
+struct dp_src_info {
+	struct dp_src_frame *frames;   /* owned; innermost first */
+	size_t nr_frames;
+	/* From the ELF symbol table (not kallsyms): the symbol containing
+	 * the address, with its size, so any offset inside a large function
+	 * names it.  symbol NULL when no ELF symbol contains it. */
+	char *symbol;              /* owned */
+	uint64_t sym_offset;       /* addr - run-time symbol start */
+	uint64_t sym_size;         /* 0: unknown */
+};
+
+struct dp_dwarf_opts {
+	const char *path;          /* the vmlinux ELF with DWARF */
+	/* Run-time address of _stext (else _text, see stext_name) and the
+	 * name of that symbol.  0: use the ELF's addresses as they are. */
+	uint64_t runtime_stext;
+	const char *stext_name;    /* "_stext" (default when NULL) or "_text" */
+};
+
+/* Open the ELF and index its DWARF (libdwfl, offline reporting).
+ * Returns 0, -ENOENT/-EACCES (the file), -EINVAL (not an ELF, corrupt or
+ * truncated; no DWARF at all; no _stext/_text symbol while runtime_stext
+ * is set), -ENOMEM.  err says which in one line naming the file. */
+int dp_dwarf_open(struct dp_dwarf **out, const struct dp_dwarf_opts *o,
+		  struct dp_err *err);
+
+/* No-op on NULL. */
+void dp_dwarf_free(struct dp_dwarf *d);
+
+/* The file's build-id (len 0 when it has none).  Borrowed. */
+const struct dp_buildid *dp_dwarf_buildid(const struct dp_dwarf *d);
+
+/* run-time address - ELF address. */
+int64_t dp_dwarf_bias(const struct dp_dwarf *d);
+
+/* Resolve one run-time address into *out (zeroed first).  Returns 0 (at
+ * least a symbol or one frame found), -ENOENT (the address is in no
+ * module or has neither symbol nor line), -ENOMEM.  A corrupt DWARF
+ * entry yields -ENOENT for its addresses, never a crash. */
+int dp_dwarf_resolve(struct dp_dwarf *d, uint64_t addr, struct dp_src_info *out);
+
+/* Free what resolve put in info and zero it.  Safe on a zeroed info. */
+void dp_src_info_release(struct dp_src_info *info);
+
+#endif
