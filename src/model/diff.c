@@ -128,6 +128,8 @@ static int build_table(struct dp_diff *d, struct dp_diff_table *t, enum what w)
 	return ret;
 }
 
+static int scale_after(struct dp_diff *d);
+
 int dp_diff_build(struct dp_diff *d, const struct dp_report *before,
 		  const struct dp_report *after, const char *before_name,
 		  const char *after_name, size_t top_n)
@@ -152,6 +154,8 @@ int dp_diff_build(struct dp_diff *d, const struct dp_report *before,
 		ret = build_table(d, &d->sites, SITES);
 	if (!ret)
 		ret = build_table(d, &d->stacks, STACKS);
+	if (!ret)
+		ret = scale_after(d);
 	if (!ret)
 		ret = build_table(d, &d->counters, COUNTERS);
 	if (ret)
@@ -178,11 +182,56 @@ void dp_diff_release(struct dp_diff *d)
 
 uint64_t dp_diff_scaled_after(const struct dp_diff *d, const struct dp_diff_row *r)
 {
-	double da = d->before->duration, db = d->after->duration;
+	(void)d;
+	return r->scaled_after;
+}
 
-	if (r->after <= 0)
-		return 0;
-	if (da <= 0 || db <= 0)
-		return (uint64_t)r->after;
-	return (uint64_t)llround((double)r->after * da / db);
+struct quota {
+	struct dp_diff_row *row;
+	double frac;
+};
+
+static int cmp_quota(const void *pa, const void *pb)
+{
+	const struct quota *a = pa, *b = pb;
+
+	if (a->frac != b->frac)
+		return a->frac > b->frac ? -1 : 1;
+	return strcmp(a->row->name, b->row->name);
+}
+
+/* AFTER's stack counts at BEFORE's duration, in whole drops that add up
+ * to AFTER's total scaled the same way (largest remainder, as the
+ * report's estimates): a differential flame graph's two columns then
+ * cover the same time and each sums to its drops. */
+static int scale_after(struct dp_diff *d)
+{
+	struct dp_diff_table *t = &d->stacks;
+	double da = d->before->duration, db = d->after->duration;
+	double k = da > 0 && db > 0 ? da / db : 1.0;
+	uint64_t total = 0, given = 0, want;
+	struct quota *q;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->rows[i].after > 0)
+			total += (uint64_t)t->rows[i].after;
+	want = (uint64_t)llround((double)total * k);
+	q = calloc(t->nr ? t->nr : 1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nr; i++) {
+		struct dp_diff_row *r = &t->rows[i];
+		double x = r->after > 0 ? (double)r->after * k : 0.0;
+
+		r->scaled_after = (uint64_t)x;
+		given += r->scaled_after;
+		if (r->after > 0)
+			q[n++] = (struct quota){ r, x - (double)r->scaled_after };
+	}
+	qsort(q, n, sizeof(*q), cmp_quota);
+	for (size_t i = 0; i < n && given < want; i++, given++)
+		q[i].row->scaled_after++;
+	free(q);
+	return 0;
 }

@@ -102,7 +102,7 @@ static int cmp_u64_asc(uint64_t a, uint64_t b)
 
 /* ---- reasons and sites ---- */
 
-struct site_row {            /* one (location, reason) cell of the profile */
+struct site_row {            /* one (location, reason) cell, all CPUs */
 	uint64_t addr, reason, count;
 };
 
@@ -143,7 +143,7 @@ static struct site_row *collect_site_rows(struct builder *b, size_t *nr)
 {
 	const struct dp_keytab *t = &b->prof->sites;
 	struct site_row *rows = b_calloc(b, t->nr_used, sizeof(*rows));
-	size_t n = 0;
+	size_t n = 0, m = 0;
 
 	if (!rows)
 		return NULL;
@@ -157,7 +157,15 @@ static struct site_row *collect_site_rows(struct builder *b, size_t *nr)
 		n++;
 	}
 	qsort(rows, n, sizeof(*rows), cmp_site_row);
-	*nr = n;
+	/* Sites are counted per CPU: one row per (location, reason). */
+	for (size_t i = 0; i < n; i++) {
+		if (m && rows[m - 1].addr == rows[i].addr &&
+		    rows[m - 1].reason == rows[i].reason)
+			rows[m - 1].count += rows[i].count;
+		else
+			rows[m++] = rows[i];
+	}
+	*nr = m;
 	return rows;
 }
 

@@ -459,7 +459,7 @@ dp_json_stack_count() {
 		.count] | add // 0' "$1" --arg f "^($2)\$" --arg r "$3"
 }
 dp_json_header_ok() {
-	jq -e '.schema == "dropprof-report" and .version == 1 and (.drops | type) == "number"' \
+	jq -e '.schema == "dropprof-report" and .version == 2 and (.drops | type) == "number"' \
 		"$1" >/dev/null 2>&1
 }
 dp_json_drops() {
@@ -591,7 +591,7 @@ dp_expect_format() {
 		bad=$(dp_json_invariants "$DP_JSON")
 		[ -z "$bad" ] || dp_fail "json: $bad"
 	else
-		dp_fail "json: not a dropprof-report version 1 with a numeric 'drops'"
+		dp_fail "json: not a dropprof-report version 2 with a numeric 'drops'"
 	fi
 }
 

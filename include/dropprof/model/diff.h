@@ -29,6 +29,9 @@ struct dp_diff_row {
 	bool has_pct;               /* false when rate_before is 0 */
 	enum dp_diff_status status;
 	bool drop_related;          /* counters only */
+	uint64_t scaled_after;      /* stacks only: 'after' at BEFORE's
+				       duration, whole drops that add up to
+				       AFTER's total scaled alike */
 };
 
 struct dp_diff_table {
@@ -52,8 +55,8 @@ int dp_diff_build(struct dp_diff *d, const struct dp_report *before,
 		  const char *after_name, size_t top_n);
 void dp_diff_release(struct dp_diff *d);
 
-/* AFTER's count scaled to BEFORE's duration, rounded: the second column
- * of the differential folded output. */
+/* AFTER's count scaled to BEFORE's duration (r->scaled_after): the
+ * second column of the differential folded output. */
 uint64_t dp_diff_scaled_after(const struct dp_diff *d, const struct dp_diff_row *r);
 
 #endif
