@@ -169,6 +169,45 @@ static struct site_row *collect_site_rows(struct builder *b, size_t *nr)
 	return rows;
 }
 
+static void fill_frames(struct builder *b, struct dp_report_frame *out,
+			uint64_t addr);
+static void release_frames(struct dp_report_frame *f, size_t n);
+
+/* A site's source line (its innermost frame's) and inlined frames. */
+static void site_source(struct builder *b, struct dp_report_site *s,
+			const struct dp_symmap_entry *sym)
+{
+	struct dp_strbuf sb = DP_STRBUF_INIT;
+	size_t n;
+
+	if (!sym || !sym->nr_src)
+		return;
+	if (sym->src[0].file) {
+		s->file = b_strdup(b, sym->src[0].file);
+		s->line = sym->src[0].line;
+		if (dp_strbuf_adds(&sb, sym->src[0].file) ||
+		    (sym->src[0].line && dp_strbuf_addf(&sb, ":%u", sym->src[0].line)))
+			b->oom = 1;
+		else
+			s->source = dp_strbuf_detach(&sb);
+		dp_strbuf_release(&sb);
+	}
+	n = sym->nr_src - 1;   /* the last frame is the function itself */
+	if (!n)
+		return;
+	s->inlined = b_calloc(b, sym->nr_src, sizeof(*s->inlined));
+	if (!s->inlined)
+		return;
+	s->nr_inlined = n;
+	fill_frames(b, s->inlined, s->addr);
+	/* fill_frames wrote the function's own frame too: keep only the
+	 * inlined ones. */
+	free(s->inlined[n].text);
+	free(s->inlined[n].function);
+	free(s->inlined[n].file);
+	memset(&s->inlined[n], 0, sizeof(s->inlined[n]));
+}
+
 static void build_sites(struct builder *b, struct dp_report *rep,
 			const struct site_row *rows, size_t nr)
 {
@@ -195,6 +234,7 @@ static void build_sites(struct builder *b, struct dp_report *rep,
 			s->function = b_strdup(b, sym->name);
 			s->module = b_strdup(b, sym->module);
 		}
+		site_source(b, s, sym);
 		s->reasons = b_calloc(b, j - i, sizeof(*s->reasons));
 		if (!s->reasons)
 			return;
@@ -324,11 +364,57 @@ static const char *site_only_note(const struct dp_estimate *e)
 						      "no stack";
 }
 
+/* The frames of one address: its inlined frames (innermost first), then
+ * its own frame, with the source line of each where the names have it. */
+static size_t addr_frames(const struct dp_symmap *names, uint64_t addr)
+{
+	const struct dp_symmap_entry *e = dp_symmap_addr(names, addr);
+
+	return e && e->nr_src ? e->nr_src : 1;
+}
+
+static void fill_frames(struct builder *b, struct dp_report_frame *out,
+			uint64_t addr)
+{
+	const struct dp_symmap_entry *e = dp_symmap_addr(b->names, addr);
+	size_t n = e && e->nr_src ? e->nr_src : 1;
+
+	for (size_t i = 0; i < n && !b->oom; i++) {
+		const struct dp_symmap_src *src = e && e->nr_src ? &e->src[i] : NULL;
+		struct dp_report_frame *f = &out[i];
+
+		if (src && src->inlined) {
+			const char *fn = src->function ? src->function : "[inlined]";
+
+			f->text = b_strdup(b, fn);
+			f->function = b_strdup(b, fn);
+			f->inlined = true;
+		} else {
+			f->text = site_name(b, addr);
+			f->function = function_name(b, addr);
+		}
+		if (src && src->file) {
+			f->file = b_strdup(b, src->file);
+			f->line = src->line;
+		}
+	}
+}
+
+static void release_frames(struct dp_report_frame *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].text);
+		free(f[i].function);
+		free(f[i].file);
+	}
+	free(f);
+}
+
 static void fill_stack(struct builder *b, struct dp_report_stack *s,
 		       struct stack_ref *ref)
 {
 	const struct dp_estimate *e = ref->e;
-	size_t nf = site_only(e) ? 1 : e->nr_ips;
+	size_t nf = 0;
 
 	s->reason = ref->reason;
 	ref->reason = NULL;
@@ -336,30 +422,37 @@ static void fill_stack(struct builder *b, struct dp_report_stack *s,
 	s->samples = ref->samples;
 	s->estimated = !ref->exact;
 	s->share = ratio(s->count, b->prof->drops);
-	/* One spare NULL slot: see dp_report_release(). */
-	s->frames = b_calloc(b, nf + 1, sizeof(char *));
-	s->functions = b_calloc(b, nf + 1, sizeof(char *));
-	if (!s->frames || !s->functions)
-		return;
 	if (site_only(e)) {
 		char label[32];
 
 		s->note = b_strdup(b, site_only_note(e));
 		if (e->site) {
-			s->frames[0] = site_name(b, e->site);
-			s->functions[0] = function_name(b, e->site);
+			nf = addr_frames(b->names, e->site);
+			s->frames = b_calloc(b, nf, sizeof(*s->frames));
+			if (s->frames)
+				fill_frames(b, s->frames, e->site);
 		} else {   /* files before 2.0 did not keep the site */
+			nf = 1;
 			snprintf(label, sizeof(label), "[%s]", site_only_note(e));
-			s->frames[0] = b_strdup(b, label);
-			s->functions[0] = b_strdup(b, label);
+			s->frames = b_calloc(b, nf, sizeof(*s->frames));
+			if (s->frames) {
+				s->frames[0].text = b_strdup(b, label);
+				s->frames[0].function = b_strdup(b, label);
+			}
 		}
-		s->nr_frames = 1;
+		s->nr_frames = s->frames ? nf : 0;
 		return;
 	}
-	for (size_t f = 0; f < nf && !b->oom; f++) {
-		s->frames[f] = site_name(b, e->ips[f]);
-		s->functions[f] = function_name(b, e->ips[f]);
-		s->nr_frames++;
+	for (size_t f = 0; f < e->nr_ips; f++)
+		nf += addr_frames(b->names, e->ips[f]);
+	s->frames = b_calloc(b, nf, sizeof(*s->frames));
+	if (!s->frames)
+		return;
+	s->nr_frames = nf;
+	nf = 0;
+	for (size_t f = 0; f < e->nr_ips && !b->oom; f++) {
+		fill_frames(b, s->frames + nf, e->ips[f]);
+		nf += addr_frames(b->names, e->ips[f]);
 	}
 }
 
@@ -425,15 +518,18 @@ static char *folded_text(struct builder *b, const struct dp_report_stack *s)
 	size_t len = strlen(s->reason) + 1;
 	char *text, *p;
 
-	for (size_t k = 0; k < s->nr_frames; k++)
-		len += strlen(s->functions[k]) + 1;
+	for (size_t k = 0; k < s->nr_frames; k++) {
+		if (!s->frames[k].function)
+			return NULL;   /* out of memory while it was built */
+		len += strlen(s->frames[k].function) + 1;
+	}
 	text = b_calloc(b, len, 1);
 	if (!text)
 		return NULL;
 	p = stpcpy(text, s->reason);
 	for (size_t k = s->nr_frames; k-- > 0;) {
 		*p++ = ';';
-		p = stpcpy(p, s->functions[k]);
+		p = stpcpy(p, s->frames[k].function);
 	}
 	return text;
 }
@@ -547,6 +643,35 @@ static void build_counters(struct builder *b, struct dp_report *rep)
 	}
 }
 
+/* One note per line; empty lines dropped. */
+static void split_notes(struct builder *b, struct dp_report *rep,
+			const char *notes)
+{
+	size_t n = 0;
+
+	if (!notes || !*notes)
+		return;
+	for (const char *p = notes; *p; p++)
+		n += *p == '\n';
+	rep->symbol_notes = b_calloc(b, n + 1, sizeof(char *));
+	if (!rep->symbol_notes)
+		return;
+	for (const char *p = notes; *p && !b->oom;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len) {
+			char *line = strndup(p, len);
+
+			if (!line)
+				b->oom = 1;
+			else
+				rep->symbol_notes[rep->nr_symbol_notes++] = line;
+		}
+		p += len + (end != NULL);
+	}
+}
+
 int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 		    const struct dp_symmap *names, const struct dp_report_opts *o)
 {
@@ -584,7 +709,9 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->stack_budget = prof->stack_budget;
 	rep->all_stacks = prof->all_stacks;
 	rep->has_reason = prof->has_reason;
+	rep->has_sources = names->nr_src > 0;
 	rep->top_n = o->top_n;
+	split_notes(&b, rep, o->symbol_notes);
 
 	rows = collect_site_rows(&b, &nr);
 	if (rows) {
@@ -621,6 +748,7 @@ void dp_report_release(struct dp_report *rep)
 	free(rep->hostname);
 	free(rep->cpu_list);
 	free(rep->filter);
+	free_strv(rep->symbol_notes, rep->nr_symbol_notes);
 	for (size_t i = 0; i < rep->nr_reasons; i++) {
 		free(rep->reasons[i].name);
 		free(rep->reasons[i].top_site);
@@ -630,6 +758,9 @@ void dp_report_release(struct dp_report *rep)
 		struct dp_report_site *s = &rep->sites[i];
 
 		free(s->site);
+		free(s->source);
+		free(s->file);
+		release_frames(s->inlined, s->nr_inlined);
 		free(s->address);
 		free(s->function);
 		free(s->module);
@@ -639,14 +770,9 @@ void dp_report_release(struct dp_report *rep)
 	}
 	free(rep->sites);
 	for (size_t i = 0; i < rep->nr_stacks; i++) {
-		/* nr_frames counts fully built frames; a partially built
-		 * stack after OOM may hold one more string in each array. */
-		size_t n = rep->stacks[i].nr_frames + 1;
-
 		free(rep->stacks[i].reason);
 		free(rep->stacks[i].note);
-		free_strv(rep->stacks[i].frames, n);
-		free_strv(rep->stacks[i].functions, n);
+		release_frames(rep->stacks[i].frames, rep->stacks[i].nr_frames);
 	}
 	free(rep->stacks);
 	for (size_t i = 0; i < rep->nr_folded; i++)

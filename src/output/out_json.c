@@ -25,6 +25,20 @@ static void reasons(struct dp_json *j, const struct dp_report *r)
 	dp_json_array_end(j);
 }
 
+static void frame(struct dp_json *j, const struct dp_report_frame *f)
+{
+	dp_json_object_begin(j, NULL);
+	dp_json_string(j, "frame", f->text);
+	dp_json_string(j, "function", f->function);
+	dp_json_string(j, "file", f->file);
+	if (f->file && f->line)
+		dp_json_u64(j, "line", f->line);
+	else
+		dp_json_string(j, "line", NULL);
+	dp_json_bool(j, "inlined", f->inlined);
+	dp_json_object_end(j);
+}
+
 static void sites(struct dp_json *j, const struct dp_report *r)
 {
 	dp_json_array_begin(j, "sites");
@@ -36,6 +50,16 @@ static void sites(struct dp_json *j, const struct dp_report *r)
 		dp_json_string(j, "function", s->function);
 		dp_json_string(j, "module", s->module);
 		dp_json_string(j, "address", s->address);
+		dp_json_string(j, "source", s->source);
+		dp_json_string(j, "file", s->file);
+		if (s->file && s->line)
+			dp_json_u64(j, "line", s->line);
+		else
+			dp_json_string(j, "line", NULL);
+		dp_json_array_begin(j, "inlined");
+		for (size_t k = 0; k < s->nr_inlined; k++)
+			frame(j, &s->inlined[k]);
+		dp_json_array_end(j);
 		dp_json_u64(j, "count", s->count);
 		dp_json_double(j, "share", s->share, 6);
 		dp_json_array_begin(j, "reasons");
@@ -66,7 +90,7 @@ static void stacks(struct dp_json *j, const struct dp_report *r)
 		dp_json_string(j, "note", s->note);
 		dp_json_array_begin(j, "frames");
 		for (size_t k = 0; k < s->nr_frames; k++)
-			dp_json_string(j, NULL, s->frames[k]);
+			frame(j, &s->frames[k]);
 		dp_json_array_end(j);
 		dp_json_object_end(j);
 	}
@@ -164,6 +188,11 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 	dp_json_double(&j, "stack_budget", r->stack_budget, 1);
 	dp_json_bool(&j, "has_reason", r->has_reason);
 	dp_json_bool(&j, "symbols_restricted", r->symbols_restricted);
+	dp_json_bool(&j, "source_lines", r->has_sources);
+	dp_json_array_begin(&j, "symbol_notes");
+	for (size_t i = 0; i < r->nr_symbol_notes; i++)
+		dp_json_string(&j, NULL, r->symbol_notes[i]);
+	dp_json_array_end(&j);
 	reasons(&j, r);
 	sites(&j, r);
 	stacks(&j, r);

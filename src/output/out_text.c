@@ -2,6 +2,7 @@
  * report model.  Columns are whitespace-separated so awk can read them.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -99,6 +100,8 @@ static void header(const struct dp_report *r, FILE *f)
 		fprintf(f, "note: this kernel's skb:kfree_skb has no 'reason' field (added in 5.17); drops are grouped by site\n");
 	if (r->symbols_restricted)
 		fprintf(f, "note: /proc/kallsyms shows only zero addresses (kernel.kptr_restrict); addresses are printed raw\n");
+	for (size_t i = 0; i < r->nr_symbol_notes; i++)
+		fprintf(f, "symbols: %s\n", r->symbol_notes[i]);
 	if (r->stacks_estimated)
 		fprintf(f, "stacks: %llu samples of %llu drops, 1 in up to %llu drops while a CPU dropped more than %.0f/s; stack counts marked '~' are estimates weighted to the exact drops of each reason, site and CPU, every other count is exact\n",
 			(unsigned long long)r->stack_samples,
@@ -140,19 +143,43 @@ static void reasons(const struct dp_report *r, FILE *f)
 	fprintf(f, "\n");
 }
 
+/* "func+0x1a (net/ipv4/udp.c:2419)", or just the site. */
+static void site_text(const struct dp_report_site *s, char *buf, size_t size)
+{
+	if (s->source)
+		snprintf(buf, size, "%s (%s)", s->site, s->source);
+	else
+		snprintf(buf, size, "%s", s->site);
+}
+
+static void frame_text(FILE *f, const char *indent,
+		       const struct dp_report_frame *fr, bool mark)
+{
+	fprintf(f, "%s%s", indent, fr->text);
+	if (fr->file && fr->line)
+		fprintf(f, " (%s:%u)", fr->file, fr->line);
+	else if (fr->file)
+		fprintf(f, " (%s)", fr->file);
+	fprintf(f, "%s\n", mark && fr->inlined ? "  [inlined]" : "");
+}
+
 static void sites(const struct dp_report *r, FILE *f)
 {
 	fprintf(f, "By drop site\n");
 	fprintf(f, "%10s %7s  %-40s %s\n", "COUNT", "SHARE", "SITE", "REASONS");
 	for (size_t i = 0; i < r->nr_sites; i++) {
 		const struct dp_report_site *s = &r->sites[i];
+		char name[512];
 
+		site_text(s, name, sizeof(name));
 		fprintf(f, "%10llu %6.2f%%  %-40s", (unsigned long long)s->count,
-			s->share * 100.0, s->site);
+			s->share * 100.0, name);
 		for (size_t k = 0; k < s->nr_reasons; k++)
 			fprintf(f, " %s:%llu", s->reasons[k].name,
 				(unsigned long long)s->reasons[k].count);
 		fprintf(f, "\n");
+		for (size_t k = 0; k < s->nr_inlined; k++)
+			frame_text(f, "                    inlined: ", &s->inlined[k], false);
 	}
 	fprintf(f, "\n");
 }
@@ -160,21 +187,22 @@ static void sites(const struct dp_report *r, FILE *f)
 static void stacks(const struct dp_report *r, FILE *f)
 {
 	size_t n = r->nr_stacks < r->top_n ? r->nr_stacks : r->top_n;
+	char a[32], b[32];
 
 	fprintf(f, "Top stacks (%zu of %zu)\n", n, r->nr_stacks);
 	for (size_t i = 0; i < n; i++) {
 		const struct dp_report_stack *s = &r->stacks[i];
 
 		if (s->estimated)
-			fprintf(f, "  #%zu %s  ~%llu drops (est. from %llu samples, %.2f%%)\n",
-				i + 1, s->reason, (unsigned long long)s->count,
-				(unsigned long long)s->samples, s->share * 100.0);
+			fprintf(f, "  #%zu %s  ~%s drops (est. from %s samples, %.2f%%)\n",
+				i + 1, s->reason, grouped(s->count, a),
+				grouped(s->samples, b), s->share * 100.0);
 		else
-			fprintf(f, "  #%zu %s  %llu drops (%.2f%%)\n", i + 1,
-				s->reason, (unsigned long long)s->count,
+			fprintf(f, "  #%zu %s  %s drops (%.2f%%)\n", i + 1,
+				s->reason, grouped(s->count, a),
 				s->share * 100.0);
 		for (size_t k = 0; k < s->nr_frames; k++)
-			fprintf(f, "      %s\n", s->frames[k]);
+			frame_text(f, "      ", &s->frames[k], true);
 		if (s->note)
 			fprintf(f, "      (%s)\n", s->note);
 	}

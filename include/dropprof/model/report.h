@@ -31,8 +31,28 @@ struct dp_report_reason {
 	char *top_site;               /* "func+0x1a", NULL when none */
 };
 
+/* One frame of a stack, or one inlined frame of a site. */
+struct dp_report_frame {
+	char *text;                   /* "func+0x1a [mod]", "0xffff...", or
+					 for an inlined frame the inlined
+					 function's name */
+	char *function;               /* folded name: "func", "func_[mod]",
+					 "0xffff..." */
+	char *file;                   /* NULL: no source line */
+	uint32_t line;                /* with file */
+	bool inlined;                 /* an inlined copy inside the frame
+					 that follows it */
+};
+
 struct dp_report_site {
 	char *site;                   /* "func+0x1a [mod]" or "0xffff..." */
+	char *source;                 /* "net/ipv4/udp.c:2419" (the line of
+					 the innermost frame), NULL: none */
+	char *file;                   /* that file and line, NULL / 0 */
+	uint32_t line;
+	struct dp_report_frame *inlined;  /* inlined frames at the site,
+					     innermost first */
+	size_t nr_inlined;
 	char *address;                /* "0xffffffff81000610" */
 	char *function;               /* "func", NULL when unknown */
 	char *module;                 /* NULL for vmlinux */
@@ -53,8 +73,9 @@ struct dp_report_stack {
 					 ("no stack sampled", "no stack",
 					 "stacks over the cap"); else NULL */
 	double share;                 /* of all drops */
-	char **frames;                /* leaf first, "func+0x1a [mod]" */
-	char **functions;             /* leaf first, "func_[mod]" for folded */
+	struct dp_report_frame *frames;  /* leaf first; an address with
+					    inlined frames gives them first,
+					    innermost first, then its own */
 	size_t nr_frames;
 };
 
@@ -125,6 +146,10 @@ struct dp_report {
 					 lost (no exact count to weigh) */
 	bool has_reason;
 	bool symbols_restricted;      /* kallsyms gave zero addresses */
+	bool has_sources;             /* some addresses have source lines */
+	char **symbol_notes;          /* where source lines came from, or why
+					 there are none (one line each) */
+	size_t nr_symbol_notes;
 	size_t top_n;                 /* stacks shown in the text report */
 
 	struct dp_report_reason *reasons;  size_t nr_reasons;
@@ -138,6 +163,8 @@ struct dp_report {
 
 struct dp_report_opts {
 	size_t top_n;                 /* stacks in the text report */
+	const char *symbol_notes;     /* lines for symbol_notes ('\n'
+					 separated), NULL: none */
 };
 
 /* Build the model.  Every name comes from names (see symmap.h): the same

@@ -253,7 +253,7 @@ static void test_report_counts_drops(void **state)
 	assert_non_null(f);
 	assert_int_equal(dp_out_text(&rep, f), 0);
 	fclose(f);
-	assert_non_null(strstr(text, "#1 NO_SOCKET  ~19200 drops (est. from 290 samples, 98.44%)"));
+	assert_non_null(strstr(text, "#1 NO_SOCKET  ~19,200 drops (est. from 290 samples, 98.44%)"));
 	assert_non_null(strstr(text, "#2 NETFILTER_DROP  300 drops (1.54%)"));
 	assert_non_null(strstr(text, "(no stack sampled)"));
 	free(text);

@@ -36,6 +36,7 @@ struct fixture {
 	struct dp_tp_format fmt;
 	struct dp_ksyms *ks;
 	struct dp_profile prof;
+	bool sources;              /* give some addresses source lines */
 };
 
 static void add(struct dp_profile *p, uint32_t cpu, uint32_t reason,
@@ -121,6 +122,20 @@ static int build(struct dp_report *rep, struct fixture *fx,
 
 	if (err)
 		return err;
+	if (fx->sources) {
+		/* As symbols/sources.c leaves them: the drop site inside an
+		 * inlined helper, a caller with its own line. */
+		const struct dp_symmap_src site[] = {
+			{ "udp_lib_checksum", "include/net/udp.h", 142, true },
+			{ "udp_rcv", "net/ipv4/udp.c", 2419, false },
+		};
+		const struct dp_symmap_src caller[] = {
+			{ "ip_rcv", "net/ipv4/ip_input.c", 565, false },
+		};
+
+		assert_int_equal(dp_symmap_set_src(&names, UDP_RCV + 0x20, site, 2), 0);
+		assert_int_equal(dp_symmap_set_src(&names, IP_RCV + 0x5, caller, 1), 0);
+	}
 	err = dp_report_build(rep, &fx->prof, &names, o);
 	dp_symmap_release(&names);
 	return err;
@@ -278,6 +293,34 @@ static void test_golden_outputs(void **state)
 	dp_report_release(&rep);
 }
 
+/* Source lines and inlined frames: the site names its line, stacks show
+ * the inlined helper on its own line (innermost first), folded output
+ * makes it a frame of its own, JSON has file/line/inlined per frame. */
+static void test_golden_sources(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_report_opts o = {
+		.top_n = 3,
+		.symbol_notes = "source lines from /usr/lib/debug/boot/vmlinux-6.18.0-test (build-id matches)\n",
+	};
+	struct dp_report rep;
+
+	fx->sources = true;
+	assert_int_equal(build(&rep, fx, fx->ks, &fx->fmt, &o), 0);
+	assert_true(rep.has_sources);
+	assert_string_equal(rep.sites[0].source, "include/net/udp.h:142");
+	assert_int_equal(rep.sites[0].nr_inlined, 1);
+	assert_string_equal(rep.sites[0].inlined[0].text, "udp_lib_checksum");
+	assert_string_equal(rep.stacks[0].frames[0].function, "udp_lib_checksum");
+	assert_true(rep.stacks[0].frames[0].inlined);
+	assert_string_equal(rep.stacks[0].frames[1].text, "udp_rcv+0x20");
+	assert_int_equal(rep.stacks[0].frames[1].line, 2419);
+	check_golden(&rep, DP_FORMAT_TEXT, "report-src.txt");
+	check_golden(&rep, DP_FORMAT_JSON, "report-src.json");
+	check_golden(&rep, DP_FORMAT_FOLDED, "report-src.folded");
+	dp_report_release(&rep);
+}
+
 static void test_no_symbols(void **state)
 {
 	struct fixture *fx = *state;
@@ -318,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_golden_outputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_golden_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_symbols, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_reason_field, setup, teardown),
