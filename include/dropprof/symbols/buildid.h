@@ -32,17 +32,22 @@ int dp_buildid_from_notes(const void *buf, size_t len, struct dp_buildid *out);
 int dp_buildid_read_notes(const char *path, struct dp_buildid *out);
 
 /* The build-id of an ELF file: its SHT_NOTE sections, else its PT_NOTE
- * segments.  Returns 0, -ENOENT (an ELF without one), -EINVAL (not an
- * ELF, truncated or corrupt; err says so in one line), -errno of open. */
+ * segments.  Returns 0 (out->len 0: an ELF without one), -EINVAL (not an
+ * ELF, truncated or corrupt), -errno of open (-ENOENT: no such file);
+ * err says which in one line naming the file. */
 int dp_buildid_read_elf(const char *path, struct dp_buildid *out,
 			struct dp_err *err);
 
-/* Lowercase hex into buf (2 * len + 1 bytes); "" for none.  Returns buf. */
+/* Lowercase hex into buf (2 * len + 1 bytes; a smaller buf gets what
+ * fits, NUL-terminated); "" for none.  Returns buf. */
+#define DP_BUILDID_HEX_SIZE (2 * DP_BUILDID_MAX + 1)
 char *dp_buildid_hex(const struct dp_buildid *b, char *buf, size_t size);
 
 /* Parse lowercase/uppercase hex.  Returns 0 or -EINVAL. */
 int dp_buildid_parse(const char *hex, struct dp_buildid *out);
 
+/* 1 when both hold the same id; 0 otherwise, and always when either is
+ * empty (an unknown id matches nothing). */
 int dp_buildid_equal(const struct dp_buildid *a, const struct dp_buildid *b);
 
 #endif
