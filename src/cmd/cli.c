@@ -121,9 +121,10 @@ bool dp_cli_check_inputs(const struct dp_cli_text *text, const char *output,
 }
 
 int dp_emit_report(const struct dp_profile *prof, const struct dp_symmap *names,
-		   size_t top_n, enum dp_format format, struct dp_outfile *out)
+		   size_t top_n, const char *symbol_notes, enum dp_format format,
+		   struct dp_outfile *out)
 {
-	struct dp_report_opts ro = { .top_n = top_n };
+	struct dp_report_opts ro = { .top_n = top_n, .symbol_notes = symbol_notes };
 	struct dp_report rep;
 	int ret;
 
@@ -172,7 +173,7 @@ bool dp_cli_parse(int argc, char **argv, unsigned int what,
 		  const struct dp_cli_text *text, struct dp_cli *out, int *status)
 {
 	enum { OPT_FOLDED = 256, OPT_JSON, OPT_REASON, OPT_EXCLUDE, OPT_PROTO,
-	       OPT_ALL_STACKS, OPT_STACK_RATE };
+	       OPT_ALL_STACKS, OPT_STACK_RATE, OPT_VMLINUX, OPT_IGNORE_BUILD_ID };
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "mmap-pages", required_argument, NULL, 'm' },
@@ -186,6 +187,8 @@ bool dp_cli_parse(int argc, char **argv, unsigned int what,
 		{ "folded", no_argument, NULL, OPT_FOLDED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "output", required_argument, NULL, 'o' },
+		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
+		{ "ignore-build-id", no_argument, NULL, OPT_IGNORE_BUILD_ID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -203,6 +206,8 @@ bool dp_cli_parse(int argc, char **argv, unsigned int what,
 		      c == OPT_STACK_RATE) && !(what & DP_CLI_RECORD)) ||
 		    ((c == 'n' || c == OPT_FOLDED || c == OPT_JSON) &&
 		     !(what & DP_CLI_REPORT)) ||
+		    ((c == OPT_VMLINUX || c == OPT_IGNORE_BUILD_ID) &&
+		     !(what & DP_CLI_SYMBOLS)) ||
 		    (c == 'V' && !(what & DP_CLI_VERSION))) {
 			if (li >= 0)
 				return *status = dp_usage_error(text, "option '--%s' is not for this command",
@@ -257,6 +262,14 @@ bool dp_cli_parse(int argc, char **argv, unsigned int what,
 			if (!*optarg)
 				return *status = dp_usage_error(text, "%s", "give a file name with -o ('-' for stdout)"), false;
 			out->output = optarg;
+			break;
+		case OPT_VMLINUX:
+			if (!*optarg)
+				return *status = dp_usage_error(text, "%s", "give a file name with --vmlinux"), false;
+			out->vmlinux = optarg;
+			break;
+		case OPT_IGNORE_BUILD_ID:
+			out->ignore_build_id = true;
 			break;
 		case 'h':
 			fputs(text->help, stdout);

@@ -1,6 +1,7 @@
 /* cmd_diff — "dropprof diff BEFORE AFTER": what a change did to the drops,
  * by reason, site, stack and kernel counter, in rates per second.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,14 +15,17 @@
 #include "dropprof/profile/profile_io.h"
 #include "dropprof/model/report.h"
 #include "dropprof/symbols/symmap.h"
+#include "dropprof/util/strbuf.h"
 
 static const char usage_text[] =
-"usage: dropprof diff BEFORE AFTER [-n N] [--folded | --json] [-o OUTPUT]\n";
+"usage: dropprof diff BEFORE AFTER [-n N] [--folded | --json] [-o OUTPUT]\n"
+"                                  [--vmlinux FILE [--ignore-build-id]]\n";
 
 static const char help_text[] =
 "dropprof diff — compare two saved profiles (before and after a change)\n"
 "\n"
 "usage: dropprof diff BEFORE AFTER [-n N] [--folded | --json] [-o OUTPUT]\n"
+"                                  [--vmlinux FILE [--ignore-build-id]]\n"
 "\n"
 "For every reason, drop site, stack (function path) and kernel counter:\n"
 "the rate per second before and after, the change and the change in\n"
@@ -35,11 +39,19 @@ static const char help_text[] =
 "      --folded       differential folded stacks for FlameGraph:\n"
 "                     'REASON;root;...;site BEFORE AFTER' per line, where\n"
 "                     AFTER's count is scaled to BEFORE's duration\n"
-"                     (count x before_seconds / after_seconds, rounded), so\n"
+"                     (count x before_seconds / after_seconds, in whole drops\n"
+"                     that add up to AFTER's scaled total), so\n"
 "                     'flamegraph.pl' colours a real change in rate:\n"
 "                       dropprof diff a.dprof b.dprof --folded | flamegraph.pl > diff.svg\n"
 "  -o, --output FILE  write to FILE instead of stdout; never one of the input\n"
-"                     files (refused, exit status 2)\n";
+"                     files (refused, exit status 2)\n"
+"      --vmlinux FILE the recording kernel's image with debug info: adds source\n"
+"                     lines and inlined frames (a profile recorded without\n"
+"                     debuginfo keeps raw addresses, build-id and _stext for\n"
+"                     this); refused when its build-id is not the profile's\n"
+"      --ignore-build-id  use --vmlinux FILE whatever its build-id\n"
+"Without --vmlinux, a profile without source lines gets them from the usual\n"
+"debug paths or debuginfod (DEBUGINFOD_URLS) when its kernel's build is there.\n";
 
 struct side {
 	struct dp_profile prof;
@@ -48,11 +60,12 @@ struct side {
 	int loaded, built;
 };
 
-static int load_side(struct side *s, const char *path)
+static int load_side(struct side *s, const char *path, const struct dp_cli *cli)
 {
 	struct dp_report_opts ro = { .top_n = 0 };
 	struct dp_err err = DP_ERR_INIT;
-	int ret;
+	struct dp_strbuf notes = DP_STRBUF_INIT;
+	int ret, status;
 
 	ret = dp_profile_load(path, &s->prof, &s->names, &err);
 	if (ret) {
@@ -61,6 +74,12 @@ static int load_side(struct side *s, const char *path)
 		return ret;
 	}
 	s->loaded = 1;
+	/* Both sides named alike, so their inlined frames match. */
+	if (!dp_cli_symbolize(cli, &s->names, s->prof.kernel, &notes, &status)) {
+		dp_strbuf_release(&notes);
+		return -EINVAL;
+	}
+	dp_strbuf_release(&notes);
 	ret = dp_report_build(&s->rep, &s->prof, &s->names, &ro);
 	if (ret) {
 		dp_cmd_error("cannot build the report of '%s': %s", path,
@@ -90,7 +109,7 @@ int dp_cmd_diff(int argc, char **argv)
 	struct dp_outfile out;
 	int ret;
 
-	if (!dp_cli_parse(argc, argv, DP_CLI_REPORT, &text, &cli, &ret))
+	if (!dp_cli_parse(argc, argv, DP_CLI_REPORT | DP_CLI_SYMBOLS, &text, &cli, &ret))
 		return ret;
 	if (cli.nr_args != 2)
 		return dp_usage_error(&text, "%s", "give two profile files: BEFORE AFTER");
@@ -98,7 +117,7 @@ int dp_cmd_diff(int argc, char **argv)
 	    !dp_cli_open_output(cli.output, 0666, &out, &ret))
 		return ret;
 	ret = DP_EXIT_FAIL;
-	if (load_side(&a, cli.args[0]) || load_side(&b, cli.args[1])) {
+	if (load_side(&a, cli.args[0], &cli) || load_side(&b, cli.args[1], &cli)) {
 		dp_outfile_close(&out, 0);
 		goto out;
 	}

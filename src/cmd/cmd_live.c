@@ -9,13 +9,14 @@
 #include "dropprof/record/session.h"
 #include "dropprof/symbols/symmap.h"
 #include "dropprof/util/outfile.h"
+#include "dropprof/util/strbuf.h"
 
 #define DEFAULT_TOP 5
 
 static const char usage_text[] =
 "usage: dropprof [-d SECONDS] [-n N] [--folded | --json] [-o FILE] [-m PAGES] [-q]\n"
 "                [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
-"                [--all-stacks | --stack-rate N]\n"
+"                [--all-stacks | --stack-rate N] [--vmlinux FILE [--ignore-build-id]]\n"
 "       dropprof record|report|diff ...   (see 'dropprof COMMAND --help')\n"
 "       dropprof --help | --version\n";
 
@@ -24,7 +25,7 @@ static const char help_text[] =
 "\n"
 "usage: dropprof [-d SECONDS] [-n N] [--folded | --json] [-o FILE] [-m PAGES] [-q]\n"
 "                [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
-"                [--all-stacks | --stack-rate N]\n"
+"                [--all-stacks | --stack-rate N] [--vmlinux FILE [--ignore-build-id]]\n"
 "       dropprof record|report|diff ...   (see 'dropprof COMMAND --help')\n"
 "\n"
 "Records the skb:kfree_skb tracepoint on every online CPU with perf events,\n"
@@ -42,7 +43,8 @@ static const char help_text[] =
 "  -n, --top N             stacks shown in the text report (default 5)\n"
 "      --folded            print FlameGraph folded stacks instead of the report:\n"
 "                          REASON;root;...;drop_site COUNT, one line per stack;\n"
-"                          COUNT is the number of stack samples (see --all-stacks)\n"
+"                          COUNT is drops: exact, or estimated from weighted stack\n"
+"                          samples so that the lines add up to the drops exactly\n"
 "      --json              print the report as one JSON document (schema in README)\n"
 "  -o, --output FILE       write the output to FILE instead of stdout; FILE is\n"
 "                          checked before recording starts, a regular file (or\n"
@@ -67,6 +69,15 @@ static const char help_text[] =
 "                          lldp, mpls, pppoe, ... or an EtherType number)\n"
 "                          Filters run in the kernel: filtered drops cost nothing,\n"
 "                          and the report names the filter it ran with.\n"
+"      --vmlinux FILE      the kernel image with debug info, for source lines\n"
+"                          (file:line, inlined frames); without it dropprof\n"
+"                          looks in /usr/lib/debug/boot/vmlinux-RELEASE,\n"
+"                          /usr/lib/debug/lib/modules/RELEASE/vmlinux,\n"
+"                          /boot/vmlinux-RELEASE, /lib/modules/RELEASE/build/vmlinux,\n"
+"                          /usr/lib/debug/.build-id/, then asks debuginfod when\n"
+"                          DEBUGINFOD_URLS is set; a file of another kernel build\n"
+"                          (build-id) is refused\n"
+"      --ignore-build-id   use --vmlinux FILE even when its build-id differs\n"
 "  -h, --help              this help\n"
 "  -V, --version           print the version\n"
 "\n"
@@ -76,7 +87,11 @@ static const char help_text[] =
 "instance and tracefs mount.  A signal ignored at start (nohup) stays ignored.\n"
 "A closed pipe or a full disk is one error line and exit status 1.\n"
 "\n"
-"Every drop is counted exactly; at the stop each CPU's count is reconciled with\n"
+"Every drop is counted exactly by reason, site, protocol and CPU.  Stack counts\n"
+"are drops too: while stacks are sampled, each stack sample stands for the\n"
+"drops of its reason, site and CPU it represents, and the report marks those\n"
+"counts as estimates ('~1,234 drops (est. from 56 samples)').\n"
+"At the stop each CPU's count is reconciled with\n"
 "the kernel's own hit count, and what never arrived is shown as 'lost'.  Drops\n"
 "in the idle task come from dropprof's tracefs instance instances/dropprof-PID.\n"
 "\n"
@@ -102,9 +117,11 @@ int dp_cmd_live(int argc, char **argv)
 	struct dp_session s;
 	struct dp_symmap names;
 	struct dp_outfile out;
+	struct dp_strbuf notes = DP_STRBUF_INIT;
 	int ret;
 
-	if (!dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_REPORT | DP_CLI_VERSION,
+	if (!dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_REPORT | DP_CLI_VERSION |
+			  DP_CLI_SYMBOLS,
 			   &text, &cli, &ret))
 		return ret;
 	if (cli.nr_args)
@@ -116,7 +133,12 @@ int dp_cmd_live(int argc, char **argv)
 		dp_outfile_close(&out, 0);
 		return ret;
 	}
-	ret = dp_emit_report(&s.prof, &names, cli.top, cli.format, &out);
+	if (!dp_cli_symbolize(&cli, &names, s.prof.kernel, &notes, &ret))
+		dp_outfile_close(&out, 0);
+	else
+		ret = dp_emit_report(&s.prof, &names, cli.top, notes.buf,
+				     cli.format, &out);
+	dp_strbuf_release(&notes);
 	dp_symmap_release(&names);
 	dp_session_close(&s);
 	return ret;

@@ -14,18 +14,19 @@
 #include "dropprof/symbols/symmap.h"
 #include "dropprof/util/error.h"
 #include "dropprof/util/outfile.h"
+#include "dropprof/util/strbuf.h"
 
 static const char usage_text[] =
 "usage: dropprof record -o FILE [-d SECONDS] [-m PAGES] [-q]\n"
 "                       [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
-"                       [--all-stacks | --stack-rate N]\n";
+"                       [--all-stacks | --stack-rate N] [--vmlinux FILE [--ignore-build-id]]\n";
 
 static const char help_text[] =
 "dropprof record — record drops into a profile file for 'report' and 'diff'\n"
 "\n"
 "usage: dropprof record -o FILE [-d SECONDS] [-m PAGES] [-q]\n"
 "                       [--reason LIST] [--exclude-reason LIST] [--proto LIST]\n"
-"                       [--all-stacks | --stack-rate N]\n"
+"                       [--all-stacks | --stack-rate N] [--vmlinux FILE [--ignore-build-id]]\n"
 "\n"
 "Records exactly what 'dropprof' records (every online CPU, until -d\n"
 "expires or Ctrl-C) plus the kernel counters of the window, and saves it\n"
@@ -49,6 +50,11 @@ static const char help_text[] =
 "                          in-kernel filters, as for 'dropprof' (see dropprof --help)\n"
 "      --all-stacks | --stack-rate N\n"
 "                          stack sampling, as for 'dropprof'\n"
+"      --vmlinux FILE, --ignore-build-id\n"
+"                          source lines, as for 'dropprof'; the profile keeps\n"
+"                          them, and always keeps the raw addresses, the kernel's\n"
+"                          build-id and _stext, so 'dropprof report --vmlinux'\n"
+"                          can add them later on another machine\n"
 "\n"
 "Example:\n"
 "  dropprof record -d 30 -o before.dprof\n"
@@ -82,9 +88,10 @@ int dp_cmd_record(int argc, char **argv)
 	struct dp_session s;
 	struct dp_symmap names;
 	struct dp_outfile out;
+	struct dp_strbuf notes = DP_STRBUF_INIT;
 	int ret;
 
-	if (!dp_cli_parse(argc, argv, DP_CLI_RECORD, &text, &cli, &ret))
+	if (!dp_cli_parse(argc, argv, DP_CLI_RECORD | DP_CLI_SYMBOLS, &text, &cli, &ret))
 		return ret;
 	if (cli.nr_args)
 		return dp_usage_error(&text, "unexpected argument '%s'", cli.args[0]);
@@ -108,6 +115,20 @@ int dp_cmd_record(int argc, char **argv)
 		dp_outfile_close(&out, 0);
 		return ret;
 	}
+	/* With debuginfo at hand the profile keeps its source lines; the
+	 * raw addresses, build-id and _stext are kept either way, for
+	 * 'report --vmlinux' elsewhere. */
+	if (!dp_cli_symbolize(&cli, &names, s.prof.kernel, &notes, &ret)) {
+		dp_outfile_close(&out, 0);
+		dp_strbuf_release(&notes);
+		dp_symmap_release(&names);
+		dp_session_close(&s);
+		return ret;
+	}
+	for (char *line = strtok(notes.buf, "\n"); line && !cli.rec.quiet && notes.len;
+	     line = strtok(NULL, "\n"))
+		dp_info("%s", line);
+	dp_strbuf_release(&notes);
 	ret = save(&out, &s, &names);
 	dp_symmap_release(&names);
 	if (ret == DP_EXIT_OK && !cli.rec.quiet)

@@ -81,6 +81,15 @@ int dp_profile_names(struct dp_symmap *m, const struct dp_profile *prof,
 	}
 	if (!err)
 		err = dp_symmap_sort(m);
+	/* Where the kernel's text ran: report --vmlinux on another machine
+	 * needs it to undo KASLR. */
+	if (!err && ks && !m->restricted) {
+		const struct dp_ksym *k = dp_ksyms_by_name(ks, "_stext", NULL);
+
+		m->kernel.stext = k ? k->addr : 0;
+		k = dp_ksyms_by_name(ks, "_text", NULL);
+		m->kernel.text = k ? k->addr : 0;
+	}
 	dp_keytab_release(&addrs);
 	dp_keytab_release(&reasons);
 	if (err)

@@ -24,8 +24,12 @@
 #include "dropprof/record/record.h"
 #include "dropprof/record/sample.h"
 #include "dropprof/record/session.h"
+#include "dropprof/symbols/buildid.h"
 #include "dropprof/symbols/ksym.h"
 #include "dropprof/symbols/plumbing.h"
+
+/* The running kernel's ELF notes: its build-id. */
+#define DP_KERNEL_NOTES "/sys/kernel/notes"
 #include "dropprof/symbols/symmap.h"
 #include "dropprof/util/cleanup.h"
 #include "dropprof/util/cpumask.h"
@@ -354,7 +358,13 @@ int dp_session_set_filter(struct dp_session *s, const struct dp_filter_spec *spe
 
 int dp_session_names(struct dp_session *s, struct dp_symmap *names)
 {
-	return dp_profile_names(names, &s->prof, s->ksyms, &s->kfree);
+	int err = dp_profile_names(names, &s->prof, s->ksyms, &s->kfree);
+
+	/* The running kernel's build-id, so debuginfo of the same build
+	 * can be found (now or later); unreadable notes only mean none. */
+	if (!err && dp_buildid_read_notes(DP_KERNEL_NOTES, &names->kernel.buildid))
+		names->kernel.buildid.len = 0;
+	return err;
 }
 
 void dp_session_close(struct dp_session *s)

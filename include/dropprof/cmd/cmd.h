@@ -45,6 +45,7 @@ int dp_cmd_diff(int argc, char **argv);
 
 #define DP_CLI_REPORT  0x2   /* -n N, --folded, --json */
 #define DP_CLI_VERSION 0x4   /* -V, --version */
+#define DP_CLI_SYMBOLS 0x8   /* --vmlinux FILE, --ignore-build-id */
 
 struct dp_cli_text {
 	const char *cmd;         /* "dropprof record", for error lines */
@@ -57,6 +58,8 @@ struct dp_cli {
 	enum dp_format format;
 	unsigned long top;
 	const char *output;      /* -o, NULL when absent */
+	const char *vmlinux;     /* --vmlinux, NULL when absent */
+	bool ignore_build_id;    /* --ignore-build-id */
 	int nr_args;             /* operands left after the options */
 	char **args;
 };
@@ -75,6 +78,19 @@ bool dp_cli_parse(int argc, char **argv, unsigned int what,
 struct dp_session;
 bool dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
 		   struct dp_symmap *names, int *status);
+
+/* Source lines for names (cmd/symbolize.c): find the vmlinux with
+ * debuginfo of the kernel names->kernel describes (--vmlinux, the usual
+ * places for release, debuginfod) and add file:line and inlined frames
+ * to every vmlinux address.  notes gets lines for the report: where the
+ * lines came from, or why there are none and how to get them.  Names
+ * that already have source lines (a profile symbolized when it was
+ * recorded) keep them unless --vmlinux is given.  Returns true to go on
+ * (with or without lines); false for an explicit --vmlinux that cannot
+ * be used (another build without --ignore-build-id, unreadable, no
+ * DWARF), with the error printed and *status set. */
+bool dp_cli_symbolize(const struct dp_cli *cli, struct dp_symmap *names,
+		      const char *release, struct dp_strbuf *notes, int *status);
 
 /* Print "CMD: message" (escaped, see dp_cmd_escape), the usage and
  * return DP_EXIT_USAGE. */
@@ -108,7 +124,8 @@ bool dp_cli_check_inputs(const struct dp_cli_text *text, const char *output,
  * dp_cli_open_output; closed here).  Returns an exit status; errors are
  * printed. */
 int dp_emit_report(const struct dp_profile *prof, const struct dp_symmap *names,
-		   size_t top_n, enum dp_format format, struct dp_outfile *out);
+		   size_t top_n, const char *symbol_notes, enum dp_format format,
+		   struct dp_outfile *out);
 
 /* Messages (cmd/message.c).  Every line cmd/ prints about a failure goes
  * through these, so user input (file names, arguments, names from a

@@ -10,7 +10,7 @@ struct dp_ksyms;
 struct dp_tp_format;
 
 /* Resolve every address and reason value of prof into m (initialised
- * here).  ks and fmt may be NULL (addresses stay unknown; reasons get
+ * here), and note the run-time _stext/_text of ks in m->kernel.  ks and fmt may be NULL (addresses stay unknown; reasons get
  * REASON_<n> names).  Returns 0 or -ENOMEM. */
 int dp_profile_names(struct dp_symmap *m, const struct dp_profile *prof,
 		     const struct dp_ksyms *ks, const struct dp_tp_format *fmt);

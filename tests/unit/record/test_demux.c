@@ -149,6 +149,20 @@ static void test_routing_by_id(void **state)
 	assert_int_equal(fx->prof.cpu_drops[0], 0);
 	assert_int_equal(fx->prof.stack_samples, 1);
 	assert_int_equal(fx->prof.stacks.nr_used, 1);
+	/* A stack sample weighs the period its CPU samples at, keyed by its
+	 * stratum (reason, site, cpu) so the estimate can scale it. */
+	c->stack_period = 64;
+	assert_int_equal(dp_demux_record(&fx->d, c,
+			 sample(fx, STACK_ID + 10, kstack, 3, 3)), 0);
+	{
+		const struct dp_keytab_entry *e = dp_keytab_next(&fx->prof.stacks, NULL);
+		const uint64_t *k = dp_keytab_key(&fx->prof.stacks, e);
+
+		assert_int_equal(e->count, 2);
+		assert_int_equal(e->weight, 1 + 64);
+		assert_int_equal(k[1], SITE);
+		assert_int_equal(k[2], 1);
+	}
 }
 
 static void test_lost_and_throttle_routing(void **state)
@@ -281,9 +295,9 @@ static void test_ftrace_entries(void **state)
 	assert_int_equal(fx->prof.cpu_hits[1], 203);
 	assert_int_equal(c->bad, 1);
 	{
-		uint64_t key[2] = { SITE, 58 };
+		uint64_t key[3] = { SITE, 58, 1 };
 
-		assert_int_equal(dp_keytab_get(&fx->prof.sites, key, 2), 200);
+		assert_int_equal(dp_keytab_get(&fx->prof.sites, key, 3), 200);
 	}
 }
 
