@@ -1,0 +1,368 @@
+/* dwarf — the source view of kernel text addresses: ELF symbol and size,
+ * file:line:column and the chain of inlined frames, read from a vmlinux
+ * with DWARF through libdwfl (offline reporting, one module).
+ *
+ * KASLR is handled by shifting each run-time address back to the ELF's
+ * address space (bias = run-time _stext - ELF _stext) before any lookup,
+ * rather than by reporting the module at a base: libdwfl ignores the base
+ * of an ET_EXEC file, and a vmlinux is one.
+ *
+ * The inline chain is walked as elfutils' addr2line -i does it: the
+ * innermost scope of the address (dwarf_getscopes), then every DIE that
+ * lexically contains it (dwarf_getscopes_die), because dwarf_getscopes
+ * continues from an inlined instance into its abstract definition, not
+ * into the function it was inlined into.  Each inlined_subroutine gives
+ * the position of its caller through DW_AT_call_file/line/column.
+ */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dropprof/symbols/dwarf.h"
+#include "dropprof/util/error.h"
+
+struct dp_dwarf {
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	struct dp_buildid buildid;
+	int64_t bias;
+};
+
+/* The file given is the one used: libdwfl's standard search would look
+ * for separate debuginfo elsewhere and, with DEBUGINFOD_URLS set, download
+ * it without a time bound.  Finding the right file is vmlinux.c's job. */
+static int no_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+		       Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	return -1;
+}
+
+static int no_find_debuginfo(Dwfl_Module *mod, void **userdata,
+			     const char *modname, Dwarf_Addr base,
+			     const char *file_name, const char *debuglink_file,
+			     GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	return -1;
+}
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = no_find_elf,
+	.find_debuginfo = no_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+/* Every CU header can be read: a truncated or overwritten .debug_info
+ * is refused at open, not found one address at a time. */
+static int check_cus(Dwarf *dw)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	int nr = 0, r;
+
+	while ((r = dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL)) == 0) {
+		nr++;
+		off = next;
+	}
+	return r < 0 ? -1 : nr;
+}
+
+static int find_stext(Dwfl_Module *mod, const char *name, GElf_Addr *value)
+{
+	int n = dwfl_module_getsymtab(mod);
+
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *s = dwfl_module_getsym_info(mod, i, &sym, &addr,
+							NULL, NULL, NULL);
+
+		if (s && !strcmp(s, name)) {
+			*value = addr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int dp_dwarf_open(struct dp_dwarf **out, const struct dp_dwarf_opts *o,
+		  struct dp_err *err)
+{
+	const char *stext = o->stext_name ? o->stext_name : "_stext";
+	struct dp_dwarf *d;
+	GElf_Addr elf_stext;
+	Dwarf_Addr dwbias;
+	Dwarf *dw;
+	int fd, ret, n;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return dp_err_set(err, -ENOMEM, "out of memory opening '%s'", o->path);
+	/* libdwfl reads lazily and takes a cut file for a smaller one: the
+	 * build-id reader checks that every header, section and segment is
+	 * inside the file first. */
+	ret = dp_buildid_read_elf(o->path, &d->buildid, err);
+	if (ret < 0) {
+		free(d);
+		return ret;
+	}
+	fd = open(o->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		dp_err_set(err, ret, "cannot open vmlinux '%s': %s", o->path,
+			   strerror(-ret));
+		goto out_free;
+	}
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl) {
+		ret = dp_err_set(err, -ENOMEM, "cannot start libdwfl for '%s': %s",
+				 o->path, dwfl_errmsg(-1));
+		goto out_free;
+	}
+	dwfl_report_begin(d->dwfl);
+	d->mod = dwfl_report_offline(d->dwfl, "vmlinux", o->path, fd);
+	if (!d->mod) {
+		ret = dp_err_set(err, -EINVAL,
+				 "'%s' is not a usable ELF file: %s (a truncated or corrupt file?)",
+				 o->path, dwfl_errmsg(-1));
+		goto out_free;
+	}
+	fd = -1;        /* libdwfl closes it with the module */
+	if (dwfl_report_end(d->dwfl, NULL, NULL) != 0) {
+		ret = dp_err_set(err, -EINVAL, "cannot index '%s': %s", o->path,
+				 dwfl_errmsg(-1));
+		goto out_free;
+	}
+
+	dw = dwfl_module_getdwarf(d->mod, &dwbias);
+	n = dw ? check_cus(dw) : 0;
+	if (n < 0) {
+		ret = dp_err_set(err, -EINVAL, "'%s' has corrupt DWARF: %s",
+				 o->path, dwarf_errmsg(-1));
+		goto out_free;
+	}
+	if (n == 0) {
+		ret = dp_err_set(err, -EINVAL,
+				 "'%s' has no DWARF debug info (use the vmlinux of the kernel's debug package)",
+				 o->path);
+		goto out_free;
+	}
+
+	if (o->runtime_stext) {
+		if (find_stext(d->mod, stext, &elf_stext) < 0) {
+			ret = dp_err_set(err, -EINVAL,
+					 "'%s' has no symbol '%s': cannot match it to the running kernel's addresses",
+					 o->path, stext);
+			goto out_free;
+		}
+		d->bias = (int64_t)(o->runtime_stext - elf_stext);
+	}
+	*out = d;
+	return 0;
+
+out_free:
+	dp_dwarf_free(d);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+void dp_dwarf_free(struct dp_dwarf *d)
+{
+	if (!d)
+		return;
+	if (d->dwfl)
+		dwfl_end(d->dwfl);
+	free(d);
+}
+
+const struct dp_buildid *dp_dwarf_buildid(const struct dp_dwarf *d)
+{
+	return &d->buildid;
+}
+
+int64_t dp_dwarf_bias(const struct dp_dwarf *d)
+{
+	return d->bias;
+}
+
+/* The name a function is known by: its linkage name when it has one (as
+ * addr2line prints it), else its name, through abstract_origin and
+ * specification. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name;
+}
+
+/* "net/ipv4/udp.c" for "/build/linux/net/ipv4/udp.c" under comp_dir
+ * "/build/linux"; anything else as it is. */
+static const char *relative(const char *file, const char *comp_dir)
+{
+	size_t n = comp_dir ? strlen(comp_dir) : 0;
+
+	while (n > 1 && comp_dir[n - 1] == '/')
+		n--;
+	if (file && n && !strncmp(file, comp_dir, n) && file[n] == '/' && file[n + 1])
+		return file + n + 1;
+	return file;
+}
+
+static char *dup_or_null(const char *s, int *nomem)
+{
+	char *c;
+
+	if (!s)
+		return NULL;
+	c = strdup(s);
+	if (!c)
+		*nomem = 1;
+	return c;
+}
+
+static int push_frame(struct dp_src_info *info, size_t *cap, const char *function,
+		      const char *file, int line, int column, bool inlined)
+{
+	struct dp_src_frame *f;
+	int nomem = 0;
+
+	if (info->nr_frames == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4;
+
+		f = realloc(info->frames, ncap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		info->frames = f;
+		*cap = ncap;
+	}
+	f = &info->frames[info->nr_frames];
+	*f = (struct dp_src_frame){
+		.line = line > 0 ? (uint32_t)line : 0,
+		.column = column > 0 ? (uint32_t)column : 0,
+		.inlined = inlined,
+	};
+	f->function = dup_or_null(function, &nomem);
+	f->file = dup_or_null(file, &nomem);
+	info->nr_frames++;   /* counted even half-filled: release frees it */
+	return nomem ? -ENOMEM : 0;
+}
+
+static uint64_t attr_udata(Dwarf_Die *die, unsigned int name)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word v;
+
+	if (dwarf_formudata(dwarf_attr(die, name, &attr), &v) != 0)
+		return 0;
+	return v;
+}
+
+/* The frames of one ELF address: innermost first, each inlined frame at
+ * the position the next one out continues from, ending with the function
+ * the code was compiled into.  DWARF that cannot be read gives fewer
+ * frames (at worst the bare line), never an error but -ENOMEM. */
+static int add_frames(Dwfl_Module *mod, Dwarf_Addr a, struct dp_src_info *info)
+{
+	Dwarf_Die *cudie, *scopes = NULL, *chain = NULL, inner;
+	Dwarf_Files *files = NULL;
+	Dwarf_Attribute attr;
+	Dwarf_Addr dwbias = 0;
+	const char *comp_dir = NULL, *file = NULL;
+	int line = 0, column = 0, n = 0, ret = 0;
+	size_t cap = 0;
+	Dwfl_Line *l;
+
+	l = dwfl_module_getsrc(mod, a);
+	if (l) {
+		Dwarf_Addr la;
+
+		file = dwfl_lineinfo(l, &la, &line, &column, NULL, NULL);
+	}
+	cudie = dwfl_module_addrdie(mod, a, &dwbias);
+	if (cudie) {
+		comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
+		if (dwarf_getsrcfiles(cudie, &files, NULL) != 0)
+			files = NULL;
+		if (dwarf_getscopes(cudie, a - dwbias, &scopes) > 0) {
+			inner = scopes[0];
+			n = dwarf_getscopes_die(&inner, &chain);
+		}
+	}
+
+	for (int i = 0; i < n; i++) {
+		int tag = dwarf_tag(&chain[i]);
+		Dwarf_Word fidx;
+
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
+		    tag != DW_TAG_entry_point)
+			continue;
+		ret = push_frame(info, &cap, die_name(&chain[i]),
+				 relative(file, comp_dir), line, column,
+				 tag == DW_TAG_inlined_subroutine);
+		if (ret < 0 || tag != DW_TAG_inlined_subroutine)
+			break;
+		/* The caller goes on from the call site. */
+		fidx = attr_udata(&chain[i], DW_AT_call_file);
+		file = files && dwarf_attr(&chain[i], DW_AT_call_file, &attr) ?
+			dwarf_filesrc(files, fidx, NULL, NULL) : NULL;
+		line = (int)attr_udata(&chain[i], DW_AT_call_line);
+		column = (int)attr_udata(&chain[i], DW_AT_call_column);
+	}
+	/* Code no function DIE covers (assembly) still has its line. */
+	if (ret == 0 && info->nr_frames == 0 && file)
+		ret = push_frame(info, &cap, NULL, relative(file, comp_dir),
+				 line, column, false);
+	free(scopes);
+	free(chain);
+	return ret;
+}
+
+int dp_dwarf_resolve(struct dp_dwarf *d, uint64_t addr, struct dp_src_info *out)
+{
+	Dwarf_Addr a = addr - (uint64_t)d->bias;
+	Dwfl_Module *mod;
+	const char *name;
+	GElf_Off off;
+	GElf_Sym sym;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	mod = dwfl_addrmodule(d->dwfl, a);
+	if (!mod)
+		return -ENOENT;
+	name = dwfl_module_addrinfo(mod, a, &off, &sym, NULL, NULL, NULL);
+	if (name && name[0]) {
+		out->symbol = strdup(name);
+		if (!out->symbol)
+			return -ENOMEM;
+		out->sym_offset = off;
+		out->sym_size = sym.st_size;
+	}
+	ret = add_frames(mod, a, out);
+	if (ret == 0 && !out->symbol && !out->nr_frames)
+		ret = -ENOENT;
+	if (ret < 0)
+		dp_src_info_release(out);
+	return ret;
+}
+
+void dp_src_info_release(struct dp_src_info *info)
+{
+	for (size_t i = 0; i < info->nr_frames; i++) {
+		free(info->frames[i].function);
+		free(info->frames[i].file);
+	}
+	free(info->frames);
+	free(info->symbol);
+	memset(info, 0, sizeof(*info));
+}
