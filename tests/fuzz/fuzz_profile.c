@@ -8,12 +8,18 @@
  * CRC first (with the unit tests' builder, profile_builder.h): a mutated
  * file almost never survives the checksum, so without this the section
  * parser, where the hostile counts and lengths are, would hardly be
- * reached.  The parity of the length picks the minor version it claims
- * (this reader's, or a newer one whose unknown bytes are skipped), so
- * both of the decoder's modes are fuzzed from every seed.
+ * reached.  A payload after the byte 0x01 is claimed as format 1.x (the
+ * layout the 1.x reader migrates; no section tag starts with that byte),
+ * any other as this writer's major.  The parity of the length picks the
+ * minor version it claims (the last minor this reader knows of that
+ * major, or a newer one whose unknown bytes are skipped), so both of the
+ * decoder's modes are fuzzed from every seed.  Seeds
+ * (tests/fuzz/corpus/profile/) are written by test_profile_versions with
+ * DP_UPDATE_GOLDEN=1.
  *
  *   make fuzz-run FUZZ_SECONDS=300
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,9 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	if (size < 8 || memcmp(data, DP_PROFILE_MAGIC, 8)) {
-		unsigned minor = size & 1 ? DP_PROFILE_MINOR + 1 : DP_PROFILE_MINOR;
+		bool v1 = size && data[0] == 1;
+		unsigned major = v1 ? 1 : DP_PROFILE_MAJOR;
+		/* 1.1 was the last minor of major 1. */
+		unsigned minor = (v1 ? 1 : DP_PROFILE_MINOR) + (size & 1);
 
-		wrap_version(data, size, DP_PROFILE_MAJOR, minor, &owned);
+		wrap_version(data + v1, size - v1, major, minor, &owned);
 		buf = owned.p;
 		len = owned.len;
 	}

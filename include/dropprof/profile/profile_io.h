@@ -24,7 +24,8 @@
  * text (a hostname or interface name may hold any) into "\xNN" and cuts
  * what does not fit its field with a visible "...".
  *
- * Version 1.1:
+ * Version 2.0 (the sections in the order a 2.0 writer writes them; a
+ * reader takes any order after META, but SRCL needs ADDR before it):
  *   META  str kernel (< 128), str hostname (< 128), str dropprof version,
  *         u64 start (unix s), f64 duration (s), str cpu list, u8 has_reason,
  *         u8 frees_known, u8 symbols restricted, u64 drops, u64 frees,
@@ -35,10 +36,21 @@
  *   ADDR  u32 n, n x (u64 address, u8 kind: 0 unknown, 1 vmlinux,
  *         2 module; kind 1 and 2: str function, kind 2: str module, then
  *         u64 offset)
- *   SITE  u32 n, n x (u64 location, u64 reason, u64 count)
- *   STAK  u32 n, n x (u32 len, len x u64 [reason, leaf ip, ..., root ip],
- *         u64 count)
- *   UNST  u32 n, n x (u64 reason, u64 DP_UNSTACKED_*, u64 count)
+ *   KERN  u8 build-id length (0 unknown, at most 64), that many bytes,
+ *         u64 run-time _stext, u64 run-time _text (0 unknown)
+ *   SRCL  u32 n, n x (u64 address, u32 nframes (1..256), nframes x
+ *         (str function ("" none), str file ("" none), u32 line (0
+ *         unknown), u8 inlined (0 or 1))): the source frames of an
+ *         address of ADDR, innermost first (inlined frames, then the
+ *         function they were compiled into); one entry per address,
+ *         only for the addresses that have frames
+ *   SITE  u32 n, n x (u64 location, u64 reason, u64 cpu, u64 count)
+ *   STAK  u32 n, n x (u32 len (4 .. 3 + DP_MAX_FRAMES), len x u64
+ *         [reason, location, cpu, leaf ip, ..., root ip], u64 samples,
+ *         u64 weight)
+ *   UNST  u32 n, n x (u64 reason, u64 location, u64 cpu, u64 kind
+ *         (DP_UNSTACKED_NONE 1 or DP_UNSTACKED_OVER_CAP 2), u64 samples,
+ *         u64 weight)
  *   PROT  u32 n, n x (u64 protocol, u64 count)
  *   THRT  u64 throttled
  *   SAMP  u64 stack samples, u64 stack lost, u64 largest period,
@@ -48,8 +60,38 @@
  *         complement), u8 drop_related)
  *   LOSS  (since 1.1) u8 hits_known, u64 recovered, u64 cpus_added,
  *         u32 n (= cpu slots), n x (u64 hits, u64 recovered, u64 offline)
- * Counts are never zero; sites, protocols and per-CPU drops add up to the
- * drops, stacks and unstacked entries to the stack samples.
+ * A stratum is (reason, location, cpu): SITE counts its drops exactly;
+ * each STAK or UNST entry of it holds its stack samples and their weight,
+ * the drops they stand for (the sum of the sampling periods; samples with
+ * --all-stacks), which model/estimate.c uses to share the stratum's exact
+ * count over its stacks.  Counts are never zero, a weight is never less
+ * than its samples, a cpu word is below the cpu slots; sites, protocols
+ * and per-CPU drops add up to the drops, stacks and unstacked samples to
+ * the stack samples.
+ *
+ * What 2.0 changed, and why it is a major: 1.x keyed stacks by
+ * [reason, leaf..root] and unstacked entries by (reason, kind), with a
+ * count of samples only, and sites by (location, reason).  2.0 gives
+ * every stack the site and CPU of its drop and a weight, so each
+ * (reason, site, cpu) is estimated from its own samples; the words after
+ * the reason of a stack key changed meaning (an ip became the location),
+ * which a 1.x reader would misread, not skip.  SITE entries gained the
+ * cpu, STAK and UNST entries the weight, and KERN and SRCL are new
+ * (report --vmlinux symbolizes a saved profile against the same build
+ * only).  META, CPUS, RSNS, ADDR, PROT, THRT, SAMP, FILT, CNTR and LOSS
+ * are as in 1.1.
+ *
+ * Version 1.x files still load: 1.1 had the layout above less KERN and
+ * SRCL, with SITE (u64 location, u64 reason, u64 count), STAK (u32 len
+ * (1 .. 1 + DP_MAX_FRAMES), len x u64 [reason, leaf ip, ..., root ip], u64
+ * count) and UNST (u64 reason, u64 kind, u64 count); 1.0 had no LOSS.
+ * Their keys get the 2.0 layout with what 1.x did not record left
+ * unknown: sites cpu DP_CPU_ANY, stacks and unstacked entries location 0
+ * and DP_CPU_ANY after the reason, weight = count, and the profile's
+ * stack_strata is DP_STRATA_REASON (each reason's drops are shared over
+ * its samples).  KERN and SRCL in a 1.0 or 1.1 file are corruption (no
+ * 1.x writer wrote them); a 1.x file of a minor above 1 is a newer minor
+ * (its unknown sections and trailing bytes are skipped).
  *
  * How the format grows:
  * - A newer MINOR version may append fields at the end of a known
@@ -58,7 +100,8 @@
  *   the sections it does not know; a reader of a newer minor gives
  *   defaults for what an older file lacks (a file without LOSS: hits
  *   unknown, nothing recovered, no hotplug; without SAMP: a stack with
- *   every drop; without FILT: no filter; without THRT: 0).
+ *   every drop; without FILT: no filter; without THRT: 0; without KERN:
+ *   the kernel unknown; without SRCL: no source lines).
  * - The entries of a table never grow (a reader could not find the next
  *   one): a new per-entry field is a table of its own, appended after the
  *   entries or in a new section.
@@ -66,14 +109,16 @@
  *   file: no new values in an existing field (a new DP_UNSTACKED_* kind),
  *   totals that still add up, strings within the limits above.
  * - Anything an older reader would misread bumps the MAJOR: a field
- *   removed or moved, a changed meaning or encoding of an existing field.
- *   A reader refuses a higher major with "use a newer dropprof".
+ *   removed or moved, a changed meaning or encoding of an existing field
+ *   (2.0: the stack keys).  A reader refuses a higher major with "use a
+ *   newer dropprof"; this one reads majors 1 and 2.
  * - A reader that knows the file's minor (the file is not newer) checks
  *   every section exactly: trailing bytes and unknown tags are corruption
  *   there, since that version's writer wrote only what the reader knows.
  * - Readers of 1.0 (dropprof 0.1.0) skip unknown sections but refuse
  *   trailing bytes in known ones; so 1.1 added a section (LOSS) instead
- *   of appending to CPUS and META, and 1.0 readers load 1.1 files.
+ *   of appending to CPUS and META, and 1.0 readers load 1.1 files.  No
+ *   1.x reader loads a 2.0 file: it says "use a newer dropprof".
  *
  * Files are written mode 0600 whatever the umask: they hold raw kernel
  * addresses, which kernel.kptr_restrict hides from other users.

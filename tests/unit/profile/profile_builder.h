@@ -2,10 +2,12 @@
  * src/profile/: byte buffers, the 32-byte header with zlib and CRC-32
  * around a payload, the payload as a list of sections that can be split,
  * edited, reordered and joined again, the metadata section field by
- * field, and a small hand-made profile.  It follows the layout documented
- * in include/dropprof/profile/profile_io.h, so a payload that passes the
- * CRC but lies, a version the decoder does not know, a section with bytes
- * a newer minor appended can all be made here.
+ * field, table entries in the layout of either major (2.0 by default,
+ * 1.x for the compatibility tests), and a small hand-made profile.  It
+ * follows the layout documented in include/dropprof/profile/profile_io.h,
+ * so a payload that passes the CRC but lies, a version the decoder does
+ * not know, a section with bytes a newer minor appended can all be made
+ * here.
  *
  * Shared by the profile unit tests (tests/unit/profile/) and the fuzzer
  * (tests/fuzz/fuzz_profile.c).  Header-only: every function is static
@@ -322,7 +324,7 @@ static inline void put_samp(struct payload *pl, uint64_t samples,
 	payload_add(pl, "SAMP", &b);
 }
 
-/* One CPU of the loss section (1.1). */
+/* One CPU of the loss section (since 1.1). */
 struct loss_cpu {
 	uint64_t hits, recovered, offline;
 };
@@ -342,13 +344,110 @@ static inline void put_loss(struct tbuf *w, uint8_t hits_known,
 	}
 }
 
+/* ---- table entries, in the layout of a major version ---- */
+
+/* Bytes of one SITE and one UNST entry in 2.0. */
+#define SITE_ENTRY 32
+#define UNST_ENTRY 48
+
+/* SITE: (location, reason, cpu, count); 1.x had no cpu. */
+static inline void put_site(struct tbuf *w, unsigned major, uint64_t location,
+			    uint64_t reason, uint64_t cpu, uint64_t count)
+{
+	tput_u64(w, location);
+	tput_u64(w, reason);
+	if (major >= 2)
+		tput_u64(w, cpu);
+	tput_u64(w, count);
+}
+
+/* STAK: len, [reason, location, cpu, leaf..root], samples, weight; 1.x
+ * keyed by [reason, leaf..root] and had no weight. */
+static inline void put_stack(struct tbuf *w, unsigned major, uint64_t reason,
+			     uint64_t location, uint64_t cpu,
+			     const uint64_t *ips, uint32_t n, uint64_t samples,
+			     uint64_t weight)
+{
+	tput_u32(w, n + (major >= 2 ? 3 : 1));
+	tput_u64(w, reason);
+	if (major >= 2) {
+		tput_u64(w, location);
+		tput_u64(w, cpu);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		tput_u64(w, ips[i]);
+	tput_u64(w, samples);
+	if (major >= 2)
+		tput_u64(w, weight);
+}
+
+/* UNST: (reason, location, cpu, kind, samples, weight); 1.x (reason,
+ * kind, count). */
+static inline void put_unst(struct tbuf *w, unsigned major, uint64_t reason,
+			    uint64_t location, uint64_t cpu, uint64_t kind,
+			    uint64_t samples, uint64_t weight)
+{
+	tput_u64(w, reason);
+	if (major >= 2) {
+		tput_u64(w, location);
+		tput_u64(w, cpu);
+	}
+	tput_u64(w, kind);
+	tput_u64(w, samples);
+	if (major >= 2)
+		tput_u64(w, weight);
+}
+
+/* KERN (2.0): build-id length and bytes, run-time _stext and _text. */
+static inline void put_kern(struct tbuf *w, const unsigned char *id, uint8_t len,
+			    uint64_t stext, uint64_t text)
+{
+	tput_u8(w, len);
+	tput(w, id, len);
+	tput_u64(w, stext);
+	tput_u64(w, text);
+}
+
+/* One SRCL entry (2.0): an address and its frames, innermost first
+ * (function or file NULL: written as ""). */
+struct src_frame {
+	const char *function, *file;
+	uint32_t line;
+	uint8_t inlined;
+};
+
+static inline void put_src(struct tbuf *w, uint64_t addr,
+			   const struct src_frame *f, uint32_t n)
+{
+	tput_u64(w, addr);
+	tput_u32(w, n);
+	for (uint32_t i = 0; i < n; i++) {
+		tput_str(w, f[i].function ? f[i].function : "");
+		tput_str(w, f[i].file ? f[i].file : "");
+		tput_u32(w, f[i].line);
+		tput_u8(w, f[i].inlined);
+	}
+}
+
 /* ---- a profile made by hand ---- */
 
 /* udp_rcv in tests/fixtures/ksym/kallsyms. */
 #define MINI_SITE 0xffffffff81000630ULL
+#define MINI_STEXT 0xffffffff81000000ULL
 
-/* 3 NO_SOCKET drops at udp_rcv+0x20 on CPU 0, one stack, one counter:
- * the sections a 1.0 writer wrote (no SAMP, FILT or LOSS). */
+/* A 20-byte build-id (sha1 size). */
+static const unsigned char mini_buildid[20] = {
+	0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16,
+};
+
+/* MINI_SITE's source view: an inlined frame, then its outer function. */
+static const struct src_frame mini_src[2] = {
+	{ "__udp4_lib_rcv", "net/ipv4/udp.c", 2470, 1 },
+	{ "udp_rcv", "net/ipv4/udp.c", 2660, 0 },
+};
+
+/* 3 NO_SOCKET drops at udp_rcv+0x20 on CPU 0, one stack, one counter. */
 static const struct meta mini_meta = {
 	.kernel = "6.1.0-mini", .hostname = "mini", .version = "0.0.1",
 	.cpu_list = "0", .start = 1795300000, .duration = 1.5,
@@ -356,8 +455,13 @@ static const struct meta mini_meta = {
 	.slots = 1,
 };
 
-static inline void mini(struct payload *pl)
+/* The mini profile in the layout of major: 1, the sections a 1.0 writer
+ * wrote; 2, the same in 2.0 (per-CPU site, the stack keyed by its
+ * stratum with a weight, KERN and SRCL).  Neither has SAMP, FILT or
+ * LOSS. */
+static inline void mini_layout(struct payload *pl, unsigned major)
 {
+	const uint64_t leaf = MINI_SITE;
 	struct tbuf b = { 0 };
 
 	memset(pl, 0, sizeof(*pl));
@@ -378,16 +482,19 @@ static inline void mini(struct payload *pl)
 	tput_str(&b, "udp_rcv");
 	tput_u64(&b, 0x20);
 	payload_add(pl, "ADDR", &b);
+	if (major >= 2) {
+		put_kern(&b, mini_buildid, sizeof(mini_buildid), MINI_STEXT,
+			 MINI_STEXT);
+		payload_add(pl, "KERN", &b);
+		tput_u32(&b, 1);
+		put_src(&b, MINI_SITE, mini_src, 2);
+		payload_add(pl, "SRCL", &b);
+	}
 	tput_u32(&b, 1);
-	tput_u64(&b, MINI_SITE);                /* [location, reason] */
-	tput_u64(&b, 3);
-	tput_u64(&b, 3);
+	put_site(&b, major, MINI_SITE, 3, 0, 3);
 	payload_add(pl, "SITE", &b);
 	tput_u32(&b, 1);
-	tput_u32(&b, 2);                        /* [reason, leaf] */
-	tput_u64(&b, 3);
-	tput_u64(&b, MINI_SITE);
-	tput_u64(&b, 3);
+	put_stack(&b, major, 3, MINI_SITE, 0, &leaf, 1, 3, 3);
 	payload_add(pl, "STAK", &b);
 	tput_u32(&b, 0);
 	payload_add(pl, "UNST", &b);
@@ -406,36 +513,43 @@ static inline void mini(struct payload *pl)
 	payload_add(pl, "CNTR", &b);
 }
 
-/* The same with sampled stacks (a stack for 1 of the 3 drops) and a
- * filter. */
-static inline void mini_sampled(struct payload *pl)
+static inline void mini(struct payload *pl) { mini_layout(pl, 2); }
+static inline void mini_v10(struct payload *pl) { mini_layout(pl, 1); }
+
+/* The same with sampled stacks (one sample, of period 4, for the 3
+ * drops) and a filter. */
+static inline void mini_sampled_layout(struct payload *pl, unsigned major)
 {
+	const uint64_t leaf = MINI_SITE;
 	struct tbuf b = { 0 };
 
-	mini(pl);
+	mini_layout(pl, major);
 	tput_u32(&b, 1);
-	tput_u32(&b, 2);
-	tput_u64(&b, 3);
-	tput_u64(&b, MINI_SITE);
-	tput_u64(&b, 1);
+	put_stack(&b, major, 3, MINI_SITE, 0, &leaf, 1, 1, 4);
 	payload_set(pl, "STAK", &b);
 	put_samp(pl, 1, 4, 100);
 	tput_str(&b, "reason == 3");
 	payload_add(pl, "FILT", &b);
 }
 
-/* The same as a 1.1 writer writes it: hit counts, nothing lost. */
-static inline void mini_v11(struct payload *pl)
+static inline void mini_sampled(struct payload *pl) { mini_sampled_layout(pl, 2); }
+
+/* The same with every section a writer of major writes (1: as 1.1 wrote
+ * it): hit counts, nothing lost. */
+static inline void mini_loss_layout(struct payload *pl, unsigned major)
 {
 	const struct loss_cpu cpu0 = { .hits = 3 };
 	struct tbuf b = { 0 };
 
-	mini(pl);
+	mini_layout(pl, major);
 	put_samp(pl, 3, 1, 2000);
 	tput_str(&b, "");
 	payload_add(pl, "FILT", &b);
 	put_loss(&b, 1, 0, 0, &cpu0, 1);
 	payload_add(pl, "LOSS", &b);
 }
+
+static inline void mini_v11(struct payload *pl) { mini_loss_layout(pl, 1); }
+static inline void mini_full(struct payload *pl) { mini_loss_layout(pl, 2); }
 
 #endif

@@ -151,17 +151,30 @@ static inline void expect_load(const unsigned char *buf, size_t len,
 	dp_err_release(&err);
 }
 
-/* The payload wrapped in a valid header and CRC (this minor) must be
- * refused with an error line that mentions want.  The payload is
+/* The payload wrapped in a valid header and CRC of version major.minor
+ * must be refused with an error line that mentions want.  The payload is
  * released. */
-static inline void expect_payload_reject(struct payload *pl, const char *want)
+static inline void expect_payload_reject_as(struct payload *pl, unsigned major,
+					    unsigned minor, const char *want)
 {
 	struct tbuf file;
 
-	payload_file(pl, DP_PROFILE_MAJOR, DP_PROFILE_MINOR, &file);
+	payload_file(pl, major, minor, &file);
 	expect_reject(file.p, file.len, -EINVAL, want);
 	tfree(&file);
 	payload_free(pl);
+}
+
+/* The same as this reader's version (2.0 payloads). */
+static inline void expect_payload_reject(struct payload *pl, const char *want)
+{
+	expect_payload_reject_as(pl, DP_PROFILE_MAJOR, DP_PROFILE_MINOR, want);
+}
+
+/* A 1.1 file (1.x payloads). */
+static inline void expect_v1_reject(struct payload *pl, const char *want)
+{
+	expect_payload_reject_as(pl, 1, 1, want);
 }
 
 /* A decoded profile holds together: the totals it reports agree with
@@ -170,7 +183,7 @@ static inline void check_sane(const struct dp_profile *p, const struct dp_symmap
 {
 	struct dp_report_opts o = { .top_n = 5 };
 	struct dp_report rep;
-	uint64_t reasons = 0, folded = 0, cpus = 0;
+	uint64_t reasons = 0, folded = 0, stacks = 0, samples = 0, cpus = 0;
 	FILE *f = fopen("/dev/null", "w");
 
 	assert_non_null(f);
@@ -181,24 +194,61 @@ static inline void check_sane(const struct dp_profile *p, const struct dp_symmap
 		reasons += rep.reasons[i].count;
 	for (size_t i = 0; i < rep.nr_folded; i++)
 		folded += rep.folded[i].count;
+	for (size_t i = 0; i < rep.nr_stacks; i++) {
+		stacks += rep.stacks[i].count;
+		samples += rep.stacks[i].samples;
+	}
 	for (size_t i = 0; i < rep.nr_cpu_rows; i++)
 		cpus += rep.cpus[i].drops;
 	assert_int_equal(reasons, p->drops);
-	assert_int_equal(folded, p->stack_samples);
+	/* Stacks are weighted to the exact drops of their strata: whatever
+	 * was sampled, they add up to the drops (a stratum without a sample
+	 * shows at its site).  A sample whose share rounds to no drop, or
+	 * whose drops were lost, is behind no row. */
+	assert_int_equal(folded, p->drops);
+	assert_int_equal(stacks, p->drops);
+	assert_true(samples + rep.stack_unplaced <= p->stack_samples);
 	assert_int_equal(cpus, p->drops);
 	assert_int_equal(rep.drops, p->drops);
 	dp_report_release(&rep);
 	fclose(f);
 }
 
+/* key's entry in t, or NULL (a walk: the tables of the tests are small). */
+static inline const struct dp_keytab_entry *
+keytab_find(const struct dp_keytab *t, const uint64_t *key, uint32_t len)
+{
+	for (const struct dp_keytab_entry *e = dp_keytab_next(t, NULL); e;
+	     e = dp_keytab_next(t, e))
+		if (e->key_len == len &&
+		    !memcmp(dp_keytab_key(t, e), key, len * sizeof(*key)))
+			return e;
+	return NULL;
+}
+
+/* The weight of key's entry in t, 0 when absent. */
+static inline uint64_t keytab_weight(const struct dp_keytab *t,
+				     const uint64_t *key, uint32_t len)
+{
+	const struct dp_keytab_entry *e = keytab_find(t, key, len);
+
+	return e ? e->weight : 0;
+}
+
+/* The same keys with the same counts and weights. */
 static inline void assert_same_keytab(const struct dp_keytab *a,
 				      const struct dp_keytab *b)
 {
 	assert_int_equal(a->nr_used, b->nr_used);
 	for (const struct dp_keytab_entry *e = dp_keytab_next(a, NULL); e;
-	     e = dp_keytab_next(a, e))
-		assert_int_equal(dp_keytab_get(b, dp_keytab_key(a, e), e->key_len),
-				 e->count);
+	     e = dp_keytab_next(a, e)) {
+		const struct dp_keytab_entry *f =
+			keytab_find(b, dp_keytab_key(a, e), e->key_len);
+
+		assert_non_null(f);
+		assert_int_equal(f->count, e->count);
+		assert_int_equal(f->weight, e->weight);
+	}
 }
 
 static inline void assert_same_str(const char *a, const char *b)
@@ -209,10 +259,9 @@ static inline void assert_same_str(const char *a, const char *b)
 		assert_string_equal(a, b);
 }
 
-static inline void assert_same_profile(const struct dp_profile *a,
-				       const struct dp_symmap *ma,
-				       const struct dp_profile *b,
-				       const struct dp_symmap *mb)
+/* The recording itself (everything but the names). */
+static inline void assert_same_data(const struct dp_profile *a,
+				    const struct dp_profile *b)
 {
 	assert_string_equal(a->kernel, b->kernel);
 	assert_string_equal(a->hostname, b->hostname);
@@ -259,8 +308,16 @@ static inline void assert_same_profile(const struct dp_profile *a,
 		assert_int_equal(a->counters[i].delta, b->counters[i].delta);
 		assert_int_equal(a->counters[i].drop_related, b->counters[i].drop_related);
 	}
+	assert_int_equal(a->stack_strata, b->stack_strata);
+}
+
+/* The names: symbols, source frames, reasons, the kernel's identity. */
+static inline void assert_same_names(const struct dp_symmap *ma,
+				     const struct dp_symmap *mb)
+{
 	assert_int_equal(ma->restricted, mb->restricted);
 	assert_int_equal(ma->nr_addrs, mb->nr_addrs);
+	assert_int_equal(ma->nr_src, mb->nr_src);
 	for (size_t i = 0; i < ma->nr_addrs; i++) {
 		const struct dp_symmap_entry *x = &ma->addrs[i];
 		const struct dp_symmap_entry *y = dp_symmap_addr(mb, x->addr);
@@ -269,16 +326,38 @@ static inline void assert_same_profile(const struct dp_profile *a,
 		assert_same_str(x->name, y->name);
 		assert_same_str(x->module, y->module);
 		assert_int_equal(x->offset, y->offset);
+		assert_int_equal(x->nr_src, y->nr_src);
+		for (size_t k = 0; k < x->nr_src; k++) {
+			assert_same_str(x->src[k].function, y->src[k].function);
+			assert_same_str(x->src[k].file, y->src[k].file);
+			assert_int_equal(x->src[k].line, y->src[k].line);
+			assert_int_equal(x->src[k].inlined, y->src[k].inlined);
+		}
 	}
 	assert_int_equal(ma->nr_reasons, mb->nr_reasons);
 	for (size_t i = 0; i < ma->nr_reasons; i++)
 		assert_same_str(ma->reasons[i].name,
 				dp_symmap_reason(mb, ma->reasons[i].value));
+	assert_int_equal(ma->kernel.buildid.len, mb->kernel.buildid.len);
+	assert_memory_equal(ma->kernel.buildid.id, mb->kernel.buildid.id,
+			    ma->kernel.buildid.len);
+	assert_int_equal(ma->kernel.stext, mb->kernel.stext);
+	assert_int_equal(ma->kernel.text, mb->kernel.text);
+}
+
+static inline void assert_same_profile(const struct dp_profile *a,
+				       const struct dp_symmap *ma,
+				       const struct dp_profile *b,
+				       const struct dp_symmap *mb)
+{
+	assert_same_data(a, b);
+	assert_same_names(ma, mb);
 }
 
 /* Four CPU slots, CPU 2 offline; every kind of entry; drops lost on
  * CPU 1 and recovered on CPU 3; a cap of 6 unique stacks so the last drop
- * lands in "[stacks over the cap]". */
+ * lands in "stacks over the cap".  A stack with every drop (weight 1):
+ * test_profile_roundtrip.c's sampled profiles carry other weights. */
 static inline void fixture_profile(struct dp_profile *p)
 {
 	const uint64_t udp_a[] = { UDP_RCV + 0x20, IP_RCV + 0x5, STEXT + 0x40 };
@@ -331,6 +410,35 @@ static inline void fixture_profile(struct dp_profile *p)
 	assert_int_equal(dp_profile_add_counter(p, "InOctets", 4294967290ULL, 5, 11, false), 0);
 }
 
+/* The 2.0 parts of the names (KERN, SRCL): the kernel's build-id and
+ * text addresses, and source frames for three addresses: an inlined
+ * frame and its outer function, a frame DWARF named no function of, a
+ * plain one. */
+static inline void fixture_names(struct dp_symmap *m)
+{
+	static const struct dp_symmap_src udp[] = {
+		{ "__udp4_lib_lookup_skb", "net/ipv4/udp.c", 2470, true },
+		{ "udp_rcv", "net/ipv4/udp.c", 2660, false },
+	};
+	static const struct dp_symmap_src nft[] = {
+		{ NULL, "net/netfilter/nf_tables_core.c", 0, false },
+	};
+	static const struct dp_symmap_src ip[] = {
+		{ "ip_rcv", "net/ipv4/ip_input.c", 560, false },
+	};
+
+	for (size_t i = 0; i < 20; i++)
+		m->kernel.buildid.id[i] = (unsigned char)(0xa0 + i);
+	m->kernel.buildid.len = 20;
+	m->kernel.stext = STEXT;
+	m->kernel.text = STEXT - 0x1000;
+	assert_int_equal(dp_symmap_sort(m), 0);
+	assert_int_equal(dp_symmap_set_src(m, UDP_RCV + 0x20, udp, 2), 0);
+	assert_int_equal(dp_symmap_set_src(m, NFT_DO_CHAIN + 0x30, nft, 1), 0);
+	assert_int_equal(dp_symmap_set_src(m, IP_RCV + 0x5, ip, 1), 0);
+	assert_int_equal(m->nr_src, 3);
+}
+
 static inline int fixture_setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -340,6 +448,7 @@ static inline int fixture_setup(void **state)
 	assert_int_equal(dp_ksyms_load(&fx->ks, "tests/fixtures/ksym/kallsyms"), 0);
 	fixture_profile(&fx->prof);
 	assert_int_equal(dp_profile_names(&fx->names, &fx->prof, fx->ks, &fx->fmt), 0);
+	fixture_names(&fx->names);
 	assert_int_equal(dp_profile_encode(&fx->prof, &fx->names, &fx->file,
 					   &fx->len), 0);
 	for (size_t i = 0; i < 3; i++)

@@ -6,8 +6,10 @@
  * against a baseline that loads, and must be one clear error line that
  * names what is wrong, never a crash, a leak or a huge allocation.
  *
- * Whole-file damage is test_profile_hostile.c's; files that must load are
- * test_profile_roundtrip.c's.
+ * What only format 2.0 checks (strata, weights, KERN, SRCL) and the 1.x
+ * reader's own checks are test_profile_lies_2x.c's; whole-file damage is
+ * test_profile_hostile.c's; files that must load are
+ * test_profile_roundtrip.c's and test_profile_versions.c's.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,7 +26,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const counted_tags[] = {
-	"RSNS", "ADDR", "SITE", "STAK", "UNST", "PROT", "CNTR",
+	"RSNS", "ADDR", "SRCL", "SITE", "STAK", "UNST", "PROT", "CNTR",
 };
 
 /* The fixture's metadata section, field by field (drops as given). */
@@ -180,6 +182,33 @@ static void test_lies_in_counts(void **state)
 		assert_int_equal(b.len, payload_find(&pl, "LOSS")->body.len);
 		assert_memory_equal(b.p, payload_find(&pl, "LOSS")->body.p, b.len);
 		tfree(&b);
+		put_kern(&b, fx->names.kernel.buildid.id,
+			 (uint8_t)fx->names.kernel.buildid.len,
+			 fx->names.kernel.stext, fx->names.kernel.text);
+		assert_int_equal(b.len, payload_find(&pl, "KERN")->body.len);
+		assert_memory_equal(b.p, payload_find(&pl, "KERN")->body.p, b.len);
+		tfree(&b);
+		/* SRCL: the entries with frames, in address order. */
+		tput_u32(&b, (uint32_t)fx->names.nr_src);
+		for (size_t i = 0; i < fx->names.nr_addrs; i++) {
+			const struct dp_symmap_entry *e = &fx->names.addrs[i];
+			struct src_frame f[4];
+
+			assert_true(e->nr_src <= 4);
+			for (size_t k = 0; k < e->nr_src; k++)
+				f[k] = (struct src_frame){ e->src[k].function, e->src[k].file,
+							   e->src[k].line, e->src[k].inlined };
+			if (e->nr_src)
+				put_src(&b, e->addr, f, (uint32_t)e->nr_src);
+		}
+		assert_int_equal(b.len, payload_find(&pl, "SRCL")->body.len);
+		assert_memory_equal(b.p, payload_find(&pl, "SRCL")->body.p, b.len);
+		tfree(&b);
+		/* Sizes of the fixed-size entries. */
+		assert_int_equal(payload_find(&pl, "SITE")->body.len,
+				 4 + fx->prof.sites.nr_used * SITE_ENTRY);
+		assert_int_equal(payload_find(&pl, "UNST")->body.len,
+				 4 + fx->prof.unstacked.nr_used * UNST_ENTRY);
 		payload_free(&pl);
 	}
 
@@ -216,22 +245,27 @@ static void test_lies_in_counts(void **state)
 	}
 	expect_payload_reject(&pl, "protocols do not add up");
 	payload_parse(&pl, pay.p, pay.len);
-	set_le(payload_find(&pl, "SITE")->body.p + 20, 0, 8);
+	set_le(payload_find(&pl, "SITE")->body.p + 4 + SITE_ENTRY - 8, 0, 8);
 	expect_payload_reject(&pl, "zero count");
 	payload_parse(&pl, pay.p, pay.len);
 	{
+		/* One sample more (and its weight: only the total is wrong). */
 		struct section *s = payload_find(&pl, "STAK");
 		uint32_t len = (uint32_t)get_le(s->body.p + 4, 4);
 		unsigned char *count = s->body.p + 8 + 8 * len;
 
 		set_le(count, get_le(count, 8) + 1, 8);
+		set_le(count + 8, get_le(count + 8, 8) + 1, 8);
 	}
 	expect_payload_reject(&pl, "stacks do not add up");
 	payload_parse(&pl, pay.p, pay.len);
 	{
+		/* The samples of the first entry (its weight grows with them,
+		 * so only the total is wrong). */
 		struct section *s = payload_find(&pl, "UNST");
 
-		set_le(s->body.p + 20, get_le(s->body.p + 20, 8) + 5, 8);
+		set_le(s->body.p + 36, get_le(s->body.p + 36, 8) + 5, 8);
+		set_le(s->body.p + 44, get_le(s->body.p + 44, 8) + 5, 8);
 	}
 	expect_payload_reject(&pl, "stacks do not add up");
 	tfree(&pay);
@@ -276,9 +310,13 @@ static void test_lies_in_sections(void **state)
 		tfree(&file);
 		free(p);
 	}
-	/* Stack entries with an impossible length. */
+	/* Stack entries with an impossible length: a 2.0 key is the
+	 * stratum (3 words) and 1 to DP_MAX_FRAMES frames. */
 	{
-		const uint32_t lens[] = { 0, DP_MAX_FRAMES + 2, 1000000, UINT32_MAX };
+		const uint32_t lens[] = {
+			0, 1, DP_STACK_KEY_HEAD, DP_STACK_KEY_HEAD + DP_MAX_FRAMES + 1,
+			1000000, UINT32_MAX,
+		};
 
 		for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
 			char want[64];
@@ -462,9 +500,12 @@ static void test_lies_by_hand(void **state)
 	/* A stack entry whose length runs past the section. */
 	mini(&pl);
 	tput_u32(&b, 1);
-	tput_u32(&b, DP_MAX_FRAMES + 1);
+	tput_u32(&b, DP_STACK_KEY_HEAD + DP_MAX_FRAMES);
 	tput_u64(&b, 3);
 	tput_u64(&b, MINI_SITE);
+	tput_u64(&b, 0);
+	tput_u64(&b, MINI_SITE);
+	tput_u64(&b, 3);
 	tput_u64(&b, 3);
 	payload_set(&pl, "STAK", &b);
 	expect_payload_reject(&pl, "STAK");
@@ -538,7 +579,7 @@ static void test_lies_sampling(void **state)
 	free(huge);
 }
 
-/* The loss section (1.1) must match the CPU table. */
+/* The loss section (since 1.1) must match the CPU table. */
 static void test_lies_in_loss(void **state)
 {
 	const struct loss_cpu cpus[2] = { { 3, 0, 0 }, { 0, 0, 0 } };
@@ -546,25 +587,25 @@ static void test_lies_in_loss(void **state)
 	struct tbuf b = { 0 };
 	(void)state;
 
-	mini_v11(&pl);
+	mini_full(&pl);
 	put_loss(&b, 1, 0, 0, cpus, 2);
 	payload_set(&pl, "LOSS", &b);
 	expect_payload_reject(&pl, "loss section does not match the CPU count");
-	mini_v11(&pl);
+	mini_full(&pl);
 	put_loss(&b, 1, 0, 0, cpus, 0);
 	payload_set(&pl, "LOSS", &b);
 	expect_payload_reject(&pl, "loss section does not match the CPU count");
-	mini_v11(&pl);
+	mini_full(&pl);
 	put_loss(&b, 1, 0, 0, cpus, 1);
 	set_le(b.p + 17, UINT32_MAX, 4);
 	payload_set(&pl, "LOSS", &b);
 	expect_payload_reject(&pl, "LOSS");
-	mini_v11(&pl);
+	mini_full(&pl);
 	put_loss(&b, 1, 0, 0, cpus, 1);
 	b.len -= 1;
 	payload_set(&pl, "LOSS", &b);
 	expect_payload_reject(&pl, "LOSS");
-	mini_v11(&pl);
+	mini_full(&pl);
 	put_loss(&b, 1, 0, 0, cpus, 1);
 	payload_add(&pl, "LOSS", &b);
 	expect_payload_reject(&pl, "two 'LOSS' sections");

@@ -2,18 +2,14 @@
  * write must load, and report byte for byte the same.
  *
  * The fixture profile (profile_fixture.h) and edge cases are encoded and
- * decoded; names a real machine can have (a hostname with a space, an
- * interface name in UTF-8) and a recording whose reader was stopped
- * (drops lost, stacks still sampled) must load; files of the older minor
- * version (the committed 1.0 sample, a 1.0 payload made by hand) and of a
- * newer minor (extra trailing bytes in every section, an unknown section)
- * load as profile_io.h's growth rules say; files are written 0600; the
- * committed sample file guards the format against accidental change.
- * Files that must be refused are test_profile_hostile.c's.
- *
- * DP_UPDATE_GOLDEN=1 rewrites tests/fixtures/profiles/sample.* and the
- * fuzzer's seeds in tests/fuzz/corpus/profile/; any change to them must
- * then be read and justified in review.
+ * decoded: weights, per-CPU sites and stacks, the kernel's identity
+ * (KERN) and source frames (SRCL) come back as they went; names a real
+ * machine can have (a hostname with a space, an interface name in UTF-8)
+ * and a recording whose reader was stopped (drops lost, stacks still
+ * sampled) must load; files are written 0600.  Files of other versions
+ * (1.x, a newer minor) and the committed samples are
+ * test_profile_versions.c's; files that must be refused are
+ * test_profile_hostile.c's and test_profile_lies*.c's.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -100,15 +96,48 @@ static void test_round_trip(void **state)
 	assert_string_equal(q.counters[2].name, "TcpCurrEstab");
 	assert_int_equal(q.counters[2].delta, -2);
 	assert_int_equal(q.counters[3].delta, 11);
+	assert_int_equal(q.stack_strata, DP_STRATA_SITE_CPU);
 	{
-		const uint64_t k[] = { 0x30005, DP_UNSTACKED_NONE };
-		const uint64_t c[] = { 3, DP_UNSTACKED_OVER_CAP };
-		const uint64_t s[] = { 12, NFT_DO_CHAIN + 0x30, IP_RCV + 0x5, STEXT + 0x40 };
+		/* 2.0 keys: [reason, location, cpu, ...], the site per CPU. */
+		const uint64_t k[] = { 0x30005, IP_RCV_CORE + 0x50, 0, DP_UNSTACKED_NONE };
+		const uint64_t c[] = { 3, UDP_RCV + 0x24, 1, DP_UNSTACKED_OVER_CAP };
+		const uint64_t s[] = { 12, NFT_DO_CHAIN + 0x30, 0,
+				       NFT_DO_CHAIN + 0x30, IP_RCV + 0x5, STEXT + 0x40 };
+		const uint64_t s0[] = { UDP_RCV + 0x20, 3, 0 };
+		const uint64_t s1[] = { UDP_RCV + 0x20, 3, 1 };
 
-		assert_int_equal(dp_keytab_get(&q.unstacked, k, 2), 1);
-		assert_int_equal(dp_keytab_get(&q.unstacked, c, 2), 1);
-		assert_int_equal(dp_keytab_get(&q.stacks, s, 4), 3);
+		assert_int_equal(dp_keytab_get(&q.unstacked, k, 4), 1);
+		assert_int_equal(keytab_weight(&q.unstacked, k, 4), 1);
+		assert_int_equal(dp_keytab_get(&q.unstacked, c, 4), 1);
+		assert_int_equal(dp_keytab_get(&q.stacks, s, 6), 3);
+		assert_int_equal(keytab_weight(&q.stacks, s, 6), 3);
+		assert_int_equal(dp_keytab_get(&q.sites, s0, 3), 5);
+		assert_int_equal(dp_keytab_get(&q.sites, s1, 3), 2);
 	}
+	/* KERN and SRCL. */
+	assert_int_equal(n.kernel.buildid.len, 20);
+	assert_int_equal(n.kernel.buildid.id[19], 0xa0 + 19);
+	assert_int_equal(n.kernel.stext, STEXT);
+	assert_int_equal(n.kernel.text, STEXT - 0x1000);
+	assert_int_equal(n.nr_src, 3);
+	e = dp_symmap_addr(&n, UDP_RCV + 0x20);
+	assert_non_null(e);
+	assert_int_equal(e->nr_src, 2);
+	assert_string_equal(e->src[0].function, "__udp4_lib_lookup_skb");
+	assert_true(e->src[0].inlined);
+	assert_int_equal(e->src[0].line, 2470);
+	assert_string_equal(e->src[1].function, "udp_rcv");
+	assert_string_equal(e->src[1].file, "net/ipv4/udp.c");
+	assert_false(e->src[1].inlined);
+	e = dp_symmap_addr(&n, NFT_DO_CHAIN + 0x30);
+	assert_non_null(e);
+	assert_int_equal(e->nr_src, 1);
+	assert_null(e->src[0].function);
+	assert_int_equal(e->src[0].line, 0);
+	e = dp_symmap_addr(&n, UDP_RCV + 0x24);
+	assert_non_null(e);
+	assert_int_equal(e->nr_src, 0);
+	assert_null(e->src);
 	e = dp_symmap_addr(&n, NFT_DO_CHAIN + 0x30);
 	assert_non_null(e);
 	assert_string_equal(e->name, "nft_do_chain");
@@ -122,7 +151,10 @@ static void test_round_trip(void **state)
 	assert_string_equal(dp_symmap_reason(&n, 500), "REASON_500");
 	/* What the report shows came through. */
 	assert_non_null(strstr(fx->out[0], "nft_do_chain+0x30 [nf_tables]"));
-	assert_non_null(strstr(fx->out[0], "[stacks over the cap]"));
+	/* Samples without a stack of their own show at their site. */
+	assert_non_null(strstr(fx->out[0], "NO_SOCKET  1 drops (6.25%)\n      udp_rcv+0x24\n      (stacks over the cap)\n"));
+	assert_non_null(strstr(fx->out[0], "SUBSYS_3:5  1 drops (6.25%)\n      ip_rcv_core+0x50\n      (no stack)\n"));
+	assert_null(strstr(fx->out[0], "est. from"));
 	assert_non_null(strstr(fx->out[0], "throttled sampling 2 times"));
 	assert_non_null(strstr(fx->out[0], "-2       -1.0/s  TcpCurrEstab"));
 	assert_non_null(strstr(fx->out[0], "lost 4 of 20 drops (counted by the kernel, not delivered; cpu1 4)"));
@@ -157,7 +189,12 @@ static void test_round_trip_edges(void **state)
 		ips[i] = STEXT + 0x1000 * i;
 	assert_int_equal(dp_profile_add_drop_stack(&p, 2, &f, ips, DP_MAX_FRAMES + 10), 0);
 	assert_int_equal(p.stacks.nr_used, 1);
-	assert_int_equal(p.stacks.arena_len, DP_MAX_FRAMES + 1);
+	assert_int_equal(p.stacks.arena_len, DP_MAX_FRAMES + DP_STACK_KEY_HEAD);
+	/* A weight far beyond any count, on the last CPU slot. */
+	f.reason = 5;
+	assert_int_equal(dp_profile_add_drop(&p, 2, &f), 0);
+	assert_int_equal(dp_profile_add_stack(&p, 2, &f, (uint64_t)1 << 40, ips, 3), 0);
+	assert_int_equal(dp_profile_add_stack(&p, 2, &f, (uint64_t)1 << 40, NULL, 0), 0);
 	p.has_reason = false;
 	p.frees_known = false;
 	p.cpu_recorded[2] = true;
@@ -214,10 +251,29 @@ static void test_round_trip_sampled(void **state)
 	p.all_stacks = false;
 	assert_int_equal(p.drops, 64);
 	assert_int_equal(p.stack_samples, 7);
+	/* The same stack on two CPUs is two entries, each with the drops
+	 * its samples stand for. */
+	{
+		const uint64_t k0[] = { 3, UDP_RCV + 0x20, 0, UDP_RCV + 0x20, IP_RCV + 0x5 };
+		const uint64_t k1[] = { 3, UDP_RCV + 0x20, 1, UDP_RCV + 0x20, IP_RCV + 0x5 };
+		const uint64_t none[] = { 12, NFT_DO_CHAIN + 0x30, 0, DP_UNSTACKED_NONE };
+
+		assert_int_equal(p.stacks.nr_used, 3);
+		assert_int_equal(dp_keytab_get(&p.stacks, k0, 5), 3);
+		assert_int_equal(keytab_weight(&p.stacks, k0, 5), 24);
+		assert_int_equal(dp_keytab_get(&p.stacks, k1, 5), 2);
+		assert_int_equal(keytab_weight(&p.stacks, k1, 5), 16);
+		assert_int_equal(keytab_weight(&p.unstacked, none, 4), 8);
+	}
 	assert_int_equal(dp_profile_names(&m, &p, fx->ks, &fx->fmt), 0);
 	round_trip(&p, &m);
 	text = render(&p, &m, DP_FORMAT_TEXT);
 	assert_non_null(strstr(text, "'reason != 2 && protocol == 0x0800'"));
+	/* 40 NO_SOCKET drops, 20 per CPU, over 3 and 2 samples; 24
+	 * NETFILTER_DROP drops over a stack and a sample without one. */
+	assert_non_null(strstr(text, "NO_SOCKET  ~40 drops (est. from 5 samples, 62.50%)"));
+	assert_non_null(strstr(text, "NETFILTER_DROP  ~12 drops (est. from 1 samples, 18.75%)"));
+	assert_non_null(strstr(text, "stack counts marked '~' are estimates"));
 	free(text);
 	dp_symmap_release(&m);
 	dp_profile_release(&p);
@@ -322,138 +378,85 @@ static void test_names_from_the_wild(void **state)
 	dp_profile_release(&p);
 }
 
-/* ---- versions ---- */
-
-/* Older files lack what later minors added: they load with defaults. */
-static void test_older_minor(void **state)
+/* KERN and SRCL: the kernel's identity and source frames as the
+ * symbolizer leaves them (dp_symmap_set_src after dp_symmap_sort): inlined
+ * chains, frames without a function or a file, the most frames an
+ * address may have, the longest build-id, none at all. */
+static void test_round_trip_sources(void **state)
 {
 	struct fixture *fx = *state;
-	struct payload pl;
-	struct tbuf pay, file;
-	struct dp_profile p;
-	struct dp_symmap m;
-	char *text;
+	const uint64_t ips[] = { UDP_RCV + 0x20, IP_RCV + 0x5, STEXT + 0x40 };
+	struct dp_skb_fields f = { .location = UDP_RCV + 0x20, .reason = 3,
+				   .protocol = 0x0800 };
+	const struct dp_symmap_src chain[] = {
+		{ "udp_lib_checksum_complete", "include/net/udp.h", 120, true },
+		{ "__udp4_lib_lookup_skb", "net/ipv4/udp.c", 2470, true },
+		{ "udp_rcv", "net/ipv4/udp.c", 2660, false },
+	};
+	struct dp_symmap_src odd[] = {
+		{ NULL, NULL, 0, true },
+		{ "ip_rcv", "net/ipv4/ip_input.c", 7, false },
+	};
+	struct dp_symmap_src many[256];
+	struct dp_profile p, q;
+	struct dp_symmap m, n;
+	unsigned char *buf;
+	size_t len;
+	const struct dp_symmap_entry *e;
 
-	/* The committed 1.0 sample (the fixture as dropprof 0.1.0 saved
-	 * it): no loss section. */
-	{
-		size_t len = 0;
-		unsigned char *v10 = (unsigned char *)dp_test_slurp(PROFILES "v1.0.dprof", &len);
+	assert_int_equal(dp_profile_init(&p, 2, 0), 0);
+	p.cpu_recorded[0] = p.cpu_recorded[1] = true;
+	p.has_reason = true;
+	p.duration = 1.0;
+	add(&p, 1, 3, UDP_RCV + 0x20, 0x0800, ips, 3, 2);
+	assert_int_equal(dp_profile_add_stack(&p, 0, &f, 4, ips, 3), 0);
+	assert_int_equal(dp_profile_add_drop(&p, 0, &f), 0);
+	assert_int_equal(dp_profile_names(&m, &p, fx->ks, &fx->fmt), 0);
+	assert_int_equal(dp_symmap_sort(&m), 0);
+	assert_int_equal(dp_symmap_set_src(&m, UDP_RCV + 0x20, chain, 3), 0);
+	assert_int_equal(dp_symmap_set_src(&m, IP_RCV + 0x5, odd, 2), 0);
+	for (size_t i = 0; i < 256; i++)
+		many[i] = (struct dp_symmap_src){ "f", "f.c", (uint32_t)i, i < 255 };
+	assert_int_equal(dp_symmap_set_src(&m, STEXT + 0x40, many, 256), 0);
+	assert_int_equal(dp_symmap_set_src(&m, NOWHERE, chain, 1), -ENOENT);
+	memset(m.kernel.buildid.id, 0x5a, DP_BUILDID_MAX);
+	m.kernel.buildid.len = DP_BUILDID_MAX;
+	m.kernel.stext = STEXT;
+	m.kernel.text = STEXT;
+	round_trip(&p, &m);
 
-		assert_non_null(v10);
-		assert_int_equal(get_le(v10 + 10, 2), 0);
-		expect_load(v10, len, &p, &m);
-		free(v10);
-	}
-	check_sane(&p, &m);
-	assert_int_equal(p.drops, 16);
-	assert_int_equal(p.lost, 4);
-	assert_int_equal(p.cpu_lost[1], 4);
-	assert_false(p.hits_known);
-	assert_int_equal(p.recovered, 0);
-	assert_int_equal(p.cpus_added, 0);
-	for (size_t i = 0; i < p.nr_cpu_slots; i++)
-		assert_int_equal(p.cpu_hits[i] + p.cpu_recovered[i] + p.cpu_offline[i], 0);
-	text = render(&p, &m, DP_FORMAT_TEXT);
-	dp_test_golden(text, PROFILES "v1.0.txt");
-	assert_non_null(strstr(text, "lost 4 drops (reported lost by the kernel; cpu1 4)"));
-	free(text);
-	dp_profile_release(&p);
+	/* Names in the file hold no space (folded lines split on them): a
+	 * path with one is written escaped. */
+	odd[1].file = (char *)"dir with space/ip_input.c";
+	assert_int_equal(dp_symmap_set_src(&m, IP_RCV + 0x5, odd, 2), 0);
+	assert_int_equal(dp_profile_encode(&p, &m, &buf, &len), 0);
+	expect_load(buf, len, &q, &n);
+	free(buf);
+	e = dp_symmap_addr(&n, UDP_RCV + 0x20);
+	assert_non_null(e);
+	assert_int_equal(e->nr_src, 3);
+	assert_string_equal(e->src[0].file, "include/net/udp.h");
+	assert_true(e->src[1].inlined);
+	assert_false(e->src[2].inlined);
+	e = dp_symmap_addr(&n, IP_RCV + 0x5);
+	assert_non_null(e);
+	assert_null(e->src[0].function);
+	assert_null(e->src[0].file);
+	assert_string_equal(e->src[1].file, "dir\\x20with\\x20space/ip_input.c");
+	assert_int_equal(dp_symmap_addr(&n, STEXT + 0x40)->nr_src, 256);
+	assert_int_equal(n.kernel.buildid.len, DP_BUILDID_MAX);
+	dp_profile_release(&q);
+	dp_symmap_release(&n);
+
+	/* Taken away again: no source lines, no build-id. */
+	assert_int_equal(dp_symmap_set_src(&m, UDP_RCV + 0x20, NULL, 0), 0);
+	assert_int_equal(dp_symmap_set_src(&m, IP_RCV + 0x5, NULL, 0), 0);
+	assert_int_equal(dp_symmap_set_src(&m, STEXT + 0x40, NULL, 0), 0);
+	assert_int_equal(m.nr_src, 0);
+	memset(&m.kernel, 0, sizeof(m.kernel));
+	round_trip(&p, &m);
 	dp_symmap_release(&m);
-
-	/* A 1.0 payload made by hand: no SAMP (a stack with every drop), no
-	 * FILT, no LOSS. */
-	mini(&pl);
-	payload_file(&pl, DP_PROFILE_MAJOR, 0, &file);
-	expect_load(file.p, file.len, &p, &m);
-	check_sane(&p, &m);
-	assert_true(p.all_stacks);
-	assert_int_equal(p.stack_samples, 3);
-	assert_null(p.filter);
-	assert_false(p.hits_known);
-	text = render(&p, &m, DP_FORMAT_TEXT);
-	assert_non_null(strstr(text, "NO_SOCKET                udp_rcv+0x20"));
-	assert_non_null(strstr(text, "kernel 6.1.0-mini  host mini"));
-	assert_non_null(strstr(text, "0 lost (the kernel's own drop counts were not read)"));
-	free(text);
 	dp_profile_release(&p);
-	dp_symmap_release(&m);
-	tfree(&file);
-	payload_free(&pl);
-
-	/* What 1.1 writes, less its new section, is a 1.0 file that a
-	 * reader checking 1.0 exactly accepts: dropprof 0.1.0 reads it. */
-	unwrap(fx->file, fx->len, &pay);
-	payload_parse(&pl, pay.p, pay.len);
-	payload_drop(&pl, "LOSS");
-	payload_file(&pl, DP_PROFILE_MAJOR, 0, &file);
-	expect_load(file.p, file.len, &p, &m);
-	check_sane(&p, &m);
-	assert_int_equal(p.drops, fx->prof.drops);
-	assert_false(p.hits_known);
-	dp_profile_release(&p);
-	dp_symmap_release(&m);
-	tfree(&file);
-	payload_free(&pl);
-	tfree(&pay);
-}
-
-/* A newer minor appends fields to sections and adds sections: this
- * reader skips both and reports the same.  The same bytes claiming this
- * reader's own minor are corruption. */
-static void test_newer_minor(void **state)
-{
-	struct fixture *fx = *state;
-	struct payload pl;
-	struct tbuf pay, file, b = { 0 };
-	struct dp_profile p;
-	struct dp_symmap m;
-
-	unwrap(fx->file, fx->len, &pay);
-	payload_parse(&pl, pay.p, pay.len);
-	for (size_t i = 0; i < pl.n; i++)
-		tput(&pl.s[i].body, "\x01\x02\x03\x04\x05", 5);
-	tput_u64(&b, 42);
-	payload_add(&pl, "XTRA", &b);
-	{
-		/* ... and not only at the end. */
-		struct section t = pl.s[pl.n - 1];
-
-		memmove(&pl.s[2], &pl.s[1], (pl.n - 2) * sizeof(pl.s[0]));
-		pl.s[1] = t;
-	}
-	payload_file(&pl, DP_PROFILE_MAJOR, DP_PROFILE_MINOR + 1, &file);
-	expect_load(file.p, file.len, &p, &m);
-	assert_same_profile(&fx->prof, &fx->names, &p, &m);
-	for (size_t i = 0; i < 3; i++) {
-		char *got = render(&p, &m, formats[i]);
-
-		assert_string_equal(got, fx->out[i]);
-		free(got);
-	}
-	dp_profile_release(&p);
-	dp_symmap_release(&m);
-	tfree(&file);
-	payload_file(&pl, DP_PROFILE_MAJOR, 0xffff, &file);
-	expect_load(file.p, file.len, &p, &m);
-	dp_profile_release(&p);
-	dp_symmap_release(&m);
-	tfree(&file);
-
-	/* At this reader's minor: it knows every byte a writer of it
-	 * writes. */
-	payload_file(&pl, DP_PROFILE_MAJOR, DP_PROFILE_MINOR, &file);
-	expect_reject(file.p, file.len, -EINVAL, "'META' is malformed (5 bytes too many)");
-	tfree(&file);
-	payload_free(&pl);
-	payload_parse(&pl, pay.p, pay.len);
-	tput_u64(&b, 42);
-	payload_add(&pl, "XTRA", &b);
-	payload_file(&pl, DP_PROFILE_MAJOR, DP_PROFILE_MINOR, &file);
-	expect_reject(file.p, file.len, -EINVAL, "unknown section 'XTRA' in a version 1.1 file");
-	tfree(&file);
-	payload_free(&pl);
-	tfree(&pay);
 }
 
 /* ---- files ---- */
@@ -567,95 +570,17 @@ static void test_save_mode(void **state)
 	dp_err_release(&err);
 }
 
-/* ---- golden file ---- */
-
-static void update_seeds(struct fixture *fx)
-{
-	struct payload pl;
-	struct tbuf pay, file;
-	struct dp_profile p;
-	struct dp_symmap m;
-	unsigned char *buf;
-	size_t len;
-
-	mkdir("tests/fuzz", 0777);
-	mkdir("tests/fuzz/corpus", 0777);
-	mkdir(CORPUS, 0777);
-	/* Whole files: the fixture, cut short, an empty recording. */
-	dp_test_spill(CORPUS "sample.dprof", fx->file, fx->len);
-	dp_test_spill(CORPUS "sample-cut-40.dprof", fx->file, 40);
-	dp_test_spill(CORPUS "sample-cut-half.dprof", fx->file, fx->len / 2);
-	assert_int_equal(dp_profile_init(&p, 1, 0), 0);
-	dp_symmap_init(&m);
-	assert_int_equal(dp_profile_encode(&p, &m, &buf, &len), 0);
-	dp_test_spill(CORPUS "empty.dprof", buf, len);
-	free(buf);
-	dp_profile_release(&p);
-	/* Bare payloads (the fuzz target wraps them in a valid header). */
-	unwrap(fx->file, fx->len, &pay);
-	dp_test_spill(CORPUS "sample.payload", pay.p, pay.len);
-	dp_test_spill(CORPUS "sample-cut.payload", pay.p, pay.len / 3);
-	tfree(&pay);
-	mini(&pl);
-	payload_join(&pl, &pay);
-	dp_test_spill(CORPUS "mini.payload", pay.p, pay.len);
-	wrap(pay.p, pay.len, DP_PROFILE_MAJOR, &file);
-	dp_test_spill(CORPUS "mini.dprof", file.p, file.len);
-	tfree(&file);
-	tfree(&pay);
-	payload_free(&pl);
-	mini_sampled(&pl);
-	payload_join(&pl, &pay);
-	dp_test_spill(CORPUS "mini-sampled.payload", pay.p, pay.len);
-	tfree(&pay);
-	payload_free(&pl);
-	mini_v11(&pl);
-	payload_join(&pl, &pay);
-	dp_test_spill(CORPUS "mini-v1.1.payload", pay.p, pay.len);
-	tfree(&pay);
-	payload_free(&pl);
-}
-
-static void test_golden_file(void **state)
-{
-	struct fixture *fx = *state;
-	struct dp_profile p;
-	struct dp_symmap m;
-	struct dp_err err = DP_ERR_INIT;
-	char *text;
-
-	if (getenv("DP_UPDATE_GOLDEN")) {
-		mkdir(PROFILES, 0777);
-		if (dp_profile_save(PROFILES "sample.dprof", &fx->prof, &fx->names,
-				    &err))
-			fail_msg("%s", dp_err_msg(&err));
-		update_seeds(fx);
-	}
-	if (dp_profile_load(PROFILES "sample.dprof", &p, &m, &err))
-		fail_msg("%s", dp_err_msg(&err));
-	text = render(&p, &m, DP_FORMAT_TEXT);
-	dp_test_golden(text, PROFILES "sample.txt");
-	/* The committed file is the fixture profile, whatever it prints. */
-	assert_same_profile(&fx->prof, &fx->names, &p, &m);
-	free(text);
-	dp_profile_release(&p);
-	dp_symmap_release(&m);
-	dp_err_release(&err);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_round_trip_edges),
 		cmocka_unit_test(test_round_trip_sampled),
+		cmocka_unit_test(test_round_trip_sources),
 		cmocka_unit_test(test_stopped_reader),
 		cmocka_unit_test(test_names_from_the_wild),
-		cmocka_unit_test(test_older_minor),
-		cmocka_unit_test(test_newer_minor),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_save_mode),
-		cmocka_unit_test(test_golden_file),
 	};
 
 	return cmocka_run_group_tests_name("profile_roundtrip", tests,
