@@ -247,9 +247,10 @@ int dp_estimate_stacks(const struct dp_profile *p, struct dp_estimates *out)
 		if (err)
 			goto out;
 		exact = samples == strata[i].drops && weight == samples;
+		/* Samples whose share rounds to no drop stay (0 drops), so
+		 * every sample is accounted for. */
 		for (; j < k; j++)
-			if (items[j].drops)
-				emit(out, &items[j], exact);
+			emit(out, &items[j], exact);
 		i++;
 	}
 out:

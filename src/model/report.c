@@ -425,8 +425,8 @@ static void fill_stack(struct builder *b, struct dp_report_stack *s,
 	if (site_only(e)) {
 		char label[32];
 
-		s->note = b_strdup(b, site_only_note(e));
 		if (e->site) {
+			s->note = b_strdup(b, site_only_note(e));
 			nf = addr_frames(b->names, e->site);
 			s->frames = b_calloc(b, nf, sizeof(*s->frames));
 			if (s->frames)
@@ -536,29 +536,34 @@ static char *folded_text(struct builder *b, const struct dp_report_stack *s)
 
 static void build_folded(struct builder *b, struct dp_report *rep)
 {
-	size_t n = 0;
+	size_t n = 0, m = 0;
 
 	rep->folded = b_calloc(b, rep->nr_stacks, sizeof(*rep->folded));
 	if (!rep->folded)
 		return;
 	for (size_t i = 0; i < rep->nr_stacks; i++) {
-		rep->folded[i].stack = folded_text(b, &rep->stacks[i]);
-		rep->folded[i].count = rep->stacks[i].count;
-		if (!rep->folded[i].stack) {
-			rep->nr_folded = i;
+		/* A stack whose estimate rounds to no drop has no line:
+		 * flame graph tools want positive counts. */
+		if (!rep->stacks[i].count)
+			continue;
+		rep->folded[n].stack = folded_text(b, &rep->stacks[i]);
+		rep->folded[n].count = rep->stacks[i].count;
+		if (!rep->folded[n].stack) {
+			rep->nr_folded = n;
 			return;
 		}
+		n++;
 	}
-	qsort(rep->folded, rep->nr_stacks, sizeof(*rep->folded), cmp_folded);
-	for (size_t i = 0; i < rep->nr_stacks; i++) {
-		if (n && !strcmp(rep->folded[n - 1].stack, rep->folded[i].stack)) {
-			rep->folded[n - 1].count += rep->folded[i].count;
+	qsort(rep->folded, n, sizeof(*rep->folded), cmp_folded);
+	for (size_t i = 0; i < n; i++) {
+		if (m && !strcmp(rep->folded[m - 1].stack, rep->folded[i].stack)) {
+			rep->folded[m - 1].count += rep->folded[i].count;
 			free(rep->folded[i].stack);
 			continue;
 		}
-		rep->folded[n++] = rep->folded[i];
+		rep->folded[m++] = rep->folded[i];
 	}
-	rep->nr_folded = n;
+	rep->nr_folded = m;
 }
 
 /* ---- protocols and CPUs ---- */
@@ -683,6 +688,12 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	rep->symbols_restricted = names->restricted;
 	rep->tool_version = b_strdup(&b, DP_VERSION);
 	rep->kernel = b_strdup(&b, prof->kernel);
+	{
+		char hex[2 * DP_BUILDID_MAX + 1];
+
+		rep->kernel_buildid = b_strdup(&b, dp_buildid_hex(&names->kernel.buildid,
+								 hex, sizeof(hex)));
+	}
 	rep->hostname = b_strdup(&b, prof->hostname);
 	rep->cpu_list = b_strdup(&b, prof->cpu_list ? prof->cpu_list : "");
 	rep->filter = b_strdup(&b, prof->filter ? prof->filter : "");
@@ -745,6 +756,7 @@ void dp_report_release(struct dp_report *rep)
 {
 	free(rep->tool_version);
 	free(rep->kernel);
+	free(rep->kernel_buildid);
 	free(rep->hostname);
 	free(rep->cpu_list);
 	free(rep->filter);

@@ -152,6 +152,7 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 	dp_json_u64(&j, "version", DP_REPORT_SCHEMA_VERSION);
 	dp_json_string(&j, "tool_version", r->tool_version);
 	dp_json_string(&j, "kernel", r->kernel);
+	dp_json_string(&j, "kernel_build_id", r->kernel_buildid);
 	dp_json_string(&j, "hostname", r->hostname);
 	dp_json_i64(&j, "start_time", r->start_time);
 	dp_json_double(&j, "duration", r->duration, 3);

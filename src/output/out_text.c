@@ -120,10 +120,10 @@ static void header(const struct dp_report *r, FILE *f)
 		fprintf(f, "warning: %llu stack samples lost (the drops themselves were counted): raise -m\n",
 			(unsigned long long)r->stack_lost);
 	if (r->no_stack)
-		fprintf(f, "note: stack samples without a kernel stack: %llu (their drops show at their site, 'no stack')\n",
+		fprintf(f, "note: stack samples without a kernel stack: %llu (shown at their site, 'no stack')\n",
 			(unsigned long long)r->no_stack);
 	if (r->stacks_other)
-		fprintf(f, "note: %llu stack samples came after the unique-stack cap was reached; their drops show at their site, 'stacks over the cap'\n",
+		fprintf(f, "note: %llu stack samples came after the unique-stack cap was reached (shown at their site, 'stacks over the cap')\n",
 			(unsigned long long)r->stacks_other);
 	fprintf(f, "\n");
 }

@@ -459,7 +459,7 @@ static int read_sources(struct decoder *d, struct rbuf *r)
 
 		if (r->bad)
 			break;
-		if (!nf || nf > 256) {
+		if (!nf || nf > DP_SYMMAP_MAX_SRC) {
 			ret = fail(d, "source entry %u has %u frames", i, nf);
 			break;
 		}

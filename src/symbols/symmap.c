@@ -146,6 +146,8 @@ int dp_symmap_set_src(struct dp_symmap *m, uint64_t addr,
 
 	if (!e)
 		return -ENOENT;
+	if (n > DP_SYMMAP_MAX_SRC)
+		return -E2BIG;
 	if (n) {
 		copy = calloc(n, sizeof(*copy));
 		if (!copy)

@@ -455,7 +455,7 @@ dp_json_site_count() {
 # stacks: frames are leaf first
 dp_json_stack_count() {
 	dp_json '[.stacks[] | select(.reason == $r and
-		((.frames[0] // "") | sub("[+ ].*"; "") | sub("_\\[[^]]*\\]$"; "") | test($f))) |
+		((.frames[0].frame // "") | sub("[+ ].*"; "") | sub("_\\[[^]]*\\]$"; "") | test($f))) |
 		.count] | add // 0' "$1" --arg f "^($2)\$" --arg r "$3"
 }
 dp_json_header_ok() {

@@ -40,7 +40,7 @@ sum=$(jq '[.stacks[].count]|add' "$json")
 [ "$sum" = "$drops" ] || dp_fail "json: stack counts add up to $sum, drops are $drops"
 ssum=$(jq '[.stacks[].samples]|add' "$json")
 [ "$ssum" -le "$samples" ] || dp_fail "json: stacks say $ssum samples, stack_samples $samples"
-top=$(jq '[.stacks[]|select(.reason=="NO_SOCKET" and (.frames[0]|startswith("__udp4_lib_rcv")))|.count]|add' "$json")
+top=$(jq '[.stacks[]|select(.reason=="NO_SOCKET" and (.frames[0].frame|startswith("__udp4_lib_rcv")))|.count]|add' "$json")
 dp_ge "json: NO_SOCKET stacks at __udp4_lib_rcv count drops" "$top" "$sent"
 [ "$(jq '[.stacks[]|select(.estimated)]|length' "$json")" -ge 1 ] || dp_fail "json: no stack marked estimated"
 fsum=$(folded_sum "$DP_TMP/samp.folded")

@@ -34,7 +34,8 @@ struct dp_estimate {
 	size_t nr_ips;
 	uint64_t unstacked;    /* DP_EST_UNSTACKED: DP_UNSTACKED_* */
 	uint64_t samples;      /* stack samples behind it */
-	uint64_t drops;        /* estimated drops (exact when 'exact') */
+	uint64_t drops;        /* estimated drops (exact when 'exact'); 0
+				  when its share rounds to less than one */
 	bool exact;            /* its stratum had one weight-1 sample per
 				  drop: nothing estimated */
 };

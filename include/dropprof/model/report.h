@@ -112,6 +112,7 @@ struct dp_report_cpu {
 struct dp_report {
 	char *tool_version;
 	char *kernel;
+	char *kernel_buildid;         /* hex, "" when unknown */
 	char *hostname;
 	int64_t start_time;
 	double duration;

@@ -65,9 +65,13 @@ int dp_symmap_add_addr(struct dp_symmap *m, uint64_t addr, const char *name,
 int dp_symmap_add_reason(struct dp_symmap *m, uint64_t value, const char *name);
 int dp_symmap_sort(struct dp_symmap *m);
 
+/* At most this many source frames an address (a profile's limit too). */
+#define DP_SYMMAP_MAX_SRC 256
+
 /* After dp_symmap_sort(): give addr's entry the source frames src[0..n)
  * (copied; replaces any it had; n 0 removes them).  Returns 0, -ENOENT
- * (no such address), -ENOMEM (the entry unchanged). */
+ * (no such address), -E2BIG (n > DP_SYMMAP_MAX_SRC), -ENOMEM (the entry
+ * unchanged). */
 int dp_symmap_set_src(struct dp_symmap *m, uint64_t addr,
 		      const struct dp_symmap_src *src, size_t n);
 
