@@ -12,10 +12,12 @@ set -eu
 BUILD_PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev zlib1g-dev"
 # Building with every feature and testing: the optional libraries (without
 # them the build leaves their features out and says so), cmocka for the
-# unit tests, valgrind, clang with libFuzzer, and what the integration tests
-# drive the kernel with.
+# unit tests, valgrind, clang with libFuzzer, what the integration tests
+# drive the kernel with, binutils and elfutils (addr2line, readelf,
+# eu-addr2line: the references of the symbol tests and benchmarks) and
+# python3 (its http.server plays a debuginfod server in test_vmlinux).
 TEST_PKGS="libdebuginfod-dev libunwind-dev libcmocka-dev valgrind clang
-      libclang-rt-14-dev iproute2 nftables jq"
+      libclang-rt-14-dev iproute2 nftables jq binutils elfutils python3"
 
 case "${1:-}" in
 "") PKGS=$BUILD_PKGS ;;

@@ -7,12 +7,15 @@
  * rather than by reporting the module at a base: libdwfl ignores the base
  * of an ET_EXEC file, and a vmlinux is one.
  *
- * The inline chain is walked as elfutils' addr2line -i does it: the
- * innermost scope of the address (dwarf_getscopes), then every DIE that
- * lexically contains it (dwarf_getscopes_die), because dwarf_getscopes
- * continues from an inlined instance into its abstract definition, not
- * into the function it was inlined into.  Each inlined_subroutine gives
- * the position of its caller through DW_AT_call_file/line/column.
+ * The inline chain is the one elfutils' addr2line -i prints: every DIE
+ * that lexically contains the address, innermost first, where each
+ * inlined_subroutine gives the position of its caller through
+ * DW_AT_call_file/line/column.  addr2line gets it from dwarf_getscopes
+ * (the innermost scope) and dwarf_getscopes_die (its parents); this file
+ * walks down the CU's DIE tree itself, into the children that contain the
+ * address only, because dwarf_getscopes leaks its array when an inlined
+ * instance's abstract_origin is broken (elfutils 0.188, found by
+ * fuzz_notes) and the walk down is no slower.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -267,13 +270,43 @@ static uint64_t attr_udata(Dwarf_Die *die, unsigned int name)
 	return v;
 }
 
+/* Nesting deeper than this (inlines of inlines of ...) is cut; real
+ * kernels stay far below it. */
+#define MAX_DEPTH 64
+
+/* The DIEs containing a, outermost (the CU) first: the chain down the
+ * tree through the children that have a in their ranges.  (C has no
+ * namespaces: a function is a child of its CU or of another scope with
+ * ranges.)  Returns the length (>= 1). */
+static int scope_chain(Dwarf_Die *cudie, Dwarf_Addr a, Dwarf_Die *chain)
+{
+	Dwarf_Die child;
+	int n = 1;
+
+	chain[0] = *cudie;
+	while (n < MAX_DEPTH && dwarf_child(&chain[n - 1], &child) == 0) {
+		bool found = false;
+
+		do {
+			if (dwarf_haspc(&child, a) == 1) {
+				chain[n++] = child;
+				found = true;
+				break;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+		if (!found)
+			break;
+	}
+	return n;
+}
+
 /* The frames of one ELF address: innermost first, each inlined frame at
  * the position the next one out continues from, ending with the function
  * the code was compiled into.  DWARF that cannot be read gives fewer
  * frames (at worst the bare line), never an error but -ENOMEM. */
 static int add_frames(Dwfl_Module *mod, Dwarf_Addr a, struct dp_src_info *info)
 {
-	Dwarf_Die *cudie, *scopes = NULL, *chain = NULL, inner;
+	Dwarf_Die *cudie, chain[MAX_DEPTH];
 	Dwarf_Files *files = NULL;
 	Dwarf_Attribute attr;
 	Dwarf_Addr dwbias = 0;
@@ -293,13 +326,10 @@ static int add_frames(Dwfl_Module *mod, Dwarf_Addr a, struct dp_src_info *info)
 		comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
 		if (dwarf_getsrcfiles(cudie, &files, NULL) != 0)
 			files = NULL;
-		if (dwarf_getscopes(cudie, a - dwbias, &scopes) > 0) {
-			inner = scopes[0];
-			n = dwarf_getscopes_die(&inner, &chain);
-		}
+		n = scope_chain(cudie, a - dwbias, chain);
 	}
 
-	for (int i = 0; i < n; i++) {
+	for (int i = n - 1; i > 0; i--) {
 		int tag = dwarf_tag(&chain[i]);
 		Dwarf_Word fidx;
 
@@ -322,8 +352,6 @@ static int add_frames(Dwfl_Module *mod, Dwarf_Addr a, struct dp_src_info *info)
 	if (ret == 0 && info->nr_frames == 0 && file)
 		ret = push_frame(info, &cap, NULL, relative(file, comp_dir),
 				 line, column, false);
-	free(scopes);
-	free(chain);
 	return ret;
 }
 
