@@ -56,6 +56,7 @@ struct search {
 	struct dp_strbuf missing;        /* "P1, P2" */
 	char *fallback;                  /* first V_OTHER file, for ignore_build_id */
 	struct dp_buildid fallback_id;
+	enum dp_vmlinux_source fallback_src;
 };
 
 void dp_vmlinux_init(struct dp_vmlinux *v)
@@ -184,6 +185,9 @@ static int find_explicit(struct search *s, struct dp_err *err)
 	int r;
 
 	r = dp_buildid_read_elf(o->explicit_path, &id, err);
+	if (r < 0 && r != -EINVAL)
+		return dp_err_set(err, r, "cannot open vmlinux '%s' (--vmlinux): %s",
+				  o->explicit_path, strerror(-r));
 	if (r < 0)
 		return r;
 	if (s->want_known && !dp_buildid_equal(&id, o->want)) {
@@ -240,6 +244,7 @@ static int try_path(struct search *s, char *path, enum dp_vmlinux_source src)
 		if (s->o->ignore_build_id && !s->fallback) {
 			s->fallback = path;
 			s->fallback_id = id;
+			s->fallback_src = src;
 			return 0;
 		}
 		r = note_other(s, path, &id, "");
@@ -419,7 +424,7 @@ int dp_vmlinux_find(struct dp_vmlinux *v, const struct dp_vmlinux_opts *o,
 			 s.fallback, dp_buildid_hex(&s.fallback_id, hex, sizeof(hex)),
 			 s.want_hex);
 		if (r == 0) {
-			take(&s, s.fallback, DP_VMLINUX_PATH, &s.fallback_id, false);
+			take(&s, s.fallback, s.fallback_src, &s.fallback_id, false);
 			s.fallback = NULL;
 			r = 1;
 		}
