@@ -52,7 +52,9 @@ struct dp_dwarf_opts {
 	const char *stext_name;    /* "_stext" (default when NULL) or "_text" */
 };
 
-/* Open the ELF and index its DWARF (libdwfl, offline reporting).
+/* Open the ELF and index its DWARF (libdwfl, offline reporting).  The
+ * DWARF must be in the file itself: no separate debuginfo is looked for
+ * (and so nothing is downloaded here; vmlinux.h finds the file).
  * Returns 0, -ENOENT/-EACCES (the file), -EINVAL (not an ELF, corrupt or
  * truncated; no DWARF at all; no _stext/_text symbol while runtime_stext
  * is set), -ENOMEM.  err says which in one line naming the file. */

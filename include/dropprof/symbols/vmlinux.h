@@ -68,7 +68,9 @@ struct dp_vmlinux {
 void dp_vmlinux_init(struct dp_vmlinux *v);
 void dp_vmlinux_release(struct dp_vmlinux *v);
 
-/* Returns 0 with v->path set, 0 with v->path NULL (nothing found: the
+/* v must have been initialised (dp_vmlinux_init); what it held is
+ * released first.
+ * Returns 0 with v->path set, 0 with v->path NULL (nothing found: the
  * notes say what was tried and how to get source lines), or an error
  * that must stop the command: -EINVAL for an explicit file of another
  * build (err names both build-ids and --ignore-build-id), or the errno
