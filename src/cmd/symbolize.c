@@ -21,6 +21,8 @@
 struct progress {
 	bool tty;
 	bool shown;
+	bool stopped;        /* a stop signal came before: it ended the
+				recording, it does not cancel this */
 };
 
 /* Called by the debuginfod client while it downloads: a line that
@@ -30,7 +32,7 @@ static int on_progress(uint64_t done, uint64_t total, void *ctx)
 {
 	struct progress *p = ctx;
 
-	if (dp_signals_received())
+	if (!p->stopped && dp_signals_received())
 		return 1;
 	if (!p->tty)
 		return 0;
@@ -76,7 +78,8 @@ static void add_notes(struct dp_strbuf *notes, const struct dp_strbuf *v)
 bool dp_cli_symbolize(const struct dp_cli *cli, struct dp_symmap *names,
 		      const char *release, struct dp_strbuf *notes, int *status)
 {
-	struct progress prog = { isatty(STDERR_FILENO) == 1, false };
+	struct progress prog = { isatty(STDERR_FILENO) == 1, false,
+				 dp_signals_received() != 0 };
 	struct dp_vmlinux_opts vo = {
 		.explicit_path = cli->vmlinux,
 		.ignore_build_id = cli->ignore_build_id,

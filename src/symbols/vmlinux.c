@@ -53,7 +53,6 @@ struct search {
 	const struct dp_vmlinux_opts *o;
 	bool want_known;
 	char want_hex[DP_BUILDID_HEX_SIZE];
-	struct dp_strbuf missing;        /* "P1, P2" */
 	char *fallback;                  /* first V_OTHER file, for ignore_build_id */
 	struct dp_buildid fallback_id;
 	enum dp_vmlinux_source fallback_src;
@@ -137,10 +136,10 @@ static int examine(struct search *s, const char *path, struct dp_buildid *id)
 
 	r = dp_buildid_read_elf(path, id, &e);
 	if (r == -ENOENT || r == -ENOTDIR) {
+		/* Absent is the usual case: no note (the how-to line says
+		 * where to get one). */
 		dp_err_release(&e);
-		if (s->missing.len && dp_strbuf_adds(&s->missing, ", "))
-			return -ENOMEM;
-		return dp_strbuf_adds(&s->missing, path) ? -ENOMEM : V_MISSING;
+		return V_MISSING;
 	}
 	if (r < 0) {
 		r = note(s->v, "%s", dp_err_msg(&e));
@@ -390,12 +389,11 @@ static int note_howto(struct search *s)
 	const char *r = s->o->release ? s->o->release : "$(uname -r)";
 	int ret = 0;
 
-	if (s->missing.len)
-		ret = note(s->v, "no file at %s", s->missing.buf);
-	if (!ret)
-		ret = note(s->v, "no vmlinux with debug info for kernel %s%s%s: install the distribution's kernel debug package (linux-image-%s-dbg on Debian, kernel-debuginfo on Fedora), set DEBUGINFOD_URLS, or pass --vmlinux FILE",
-			   r, s->want_known ? " build-id " : "",
-			   s->want_known ? s->want_hex : "", r);
+	/* One line: where it looked is the usual places (dropprof(1) lists
+	 * them), what to do is the point. */
+	ret = note(s->v, "no source lines: no vmlinux with debug info for kernel %s%s%s in /usr/lib/debug or /boot; install the distribution's kernel debug package (linux-image-%s-dbg on Debian, kernel-debuginfo on Fedora), set DEBUGINFOD_URLS, or pass --vmlinux FILE",
+		   r, s->want_known ? " build-id " : "",
+		   s->want_known ? s->want_hex : "", r);
 	return ret;
 }
 
@@ -403,7 +401,7 @@ int dp_vmlinux_find(struct dp_vmlinux *v, const struct dp_vmlinux_opts *o,
 		    struct dp_err *err)
 {
 	struct search s = {
-		.v = v, .o = o, .missing = DP_STRBUF_INIT,
+		.v = v, .o = o,
 		.want_known = o->want && o->want->len,
 	};
 	int r;
@@ -435,7 +433,6 @@ int dp_vmlinux_find(struct dp_vmlinux *v, const struct dp_vmlinux_opts *o,
 	if (r == 0)
 		r = note_howto(&s);
 	free(s.fallback);
-	dp_strbuf_release(&s.missing);
 	if (r < 0) {
 		dp_vmlinux_release(v);
 		return dp_err_set(err, r, "out of memory looking for the vmlinux");

@@ -39,19 +39,21 @@ dp_log "site $site (__udp4_lib_rcv+$off), kernel build-id $bid"
 # The spec: every function of the recorded stacks, at its kallsyms address,
 # sized to the next symbol.
 jq -r '.stacks[].frames[].function' "$json" | grep -v '^0x' | sort -u >"$DP_TMP/funcs"
+# (mawk has no hex arithmetic: awk pairs each symbol with the next
+# address, bash subtracts.)
 awk 'NR == FNR { want[$1] = 1; next }
      $2 ~ /^[tTwW]$/ && NF == 3 { addr[n] = $1; name[n] = $3; n++ }
      END {
-	for (i = 0; i < n - 1; i++) {
-		if (!(name[i] in want) || done[name[i]]++)
-			continue;
-		size = strtonum("0x" addr[i + 1]) - strtonum("0x" addr[i]);
-		if (size > 0 && size <= 1048576)
-			print name[i], addr[i], size;
-	}
-     }' "$DP_TMP/funcs" <(sort /proc/kallsyms) >"$DP_TMP/spec"
+	for (i = 0; i < n - 1; i++)
+		if ((name[i] in want) && !done[name[i]]++)
+			print name[i], addr[i], addr[i + 1];
+     }' "$DP_TMP/funcs" <(cat /proc/kallsyms | LC_ALL=C sort) |
+while read -r name a next; do
+	size=$((0x$next - 0x$a))
+	[ "$size" -gt 0 ] && [ "$size" -le 1048576 ] && echo "$name $a $size"
+done >"$DP_TMP/spec"
 grep -q '^__udp4_lib_rcv ' "$DP_TMP/spec" || dp_die "__udp4_lib_rcv not found in /proc/kallsyms"
-stext=$(awk '$3 == "_stext" { print $1; exit }' /proc/kallsyms)
+stext=$(cat /proc/kallsyms | awk '$3 == "_stext" { print $1; exit }')
 dp_log "placing $(wc -l <"$DP_TMP/spec") functions, _stext $stext"
 "$MKVMLINUX" -o "$DP_TMP/vmlinux" --stext "$stext" --build-id "0x$bid" \
 	--inline "__udp4_lib_rcv@$((off))" "$DP_TMP/spec" 2>"$DP_TMP/mk.err" ||

@@ -11,10 +11,13 @@
 #     --build-id ID        0xHEX (exactly these bytes), sha1 (a hash of the
 #                          contents) or none (no note); default sha1
 #     --stext ADDR         define _stext and _text at ADDR
-#     --inline NAME        give function NAME an always_inline helper
+#     --inline NAME[@OFF]  give function NAME an always_inline helper
 #                          (NAME_helper, in include/fixture/inline.h) whose
 #                          two statements sit inside NAME: an address there
-#                          has an inlined frame (repeatable)
+#                          has an inlined frame (repeatable); with @OFF
+#                          (bytes, decimal or 0x) the helper's code covers
+#                          the call before return address NAME+OFF, so a
+#                          drop site recorded there is inside it
 #     --map FILE           write "ADDRESS SIZE NAME" of what was placed
 #
 # Needs bash, gcc (MKVMLINUX_CC=... for another compiler), GNU ld and nm.
@@ -62,7 +65,14 @@ while [ $# -gt 0 ]; do
 	-o) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
 	--build-id) [ $# -ge 2 ] || usage; build_id=$2; shift 2 ;;
 	--stext) [ $# -ge 2 ] || usage; stext=$2; shift 2 ;;
-	--inline) [ $# -ge 2 ] || usage; want_inline[$2]=1; shift 2 ;;
+	--inline)
+		[ $# -ge 2 ] || usage
+		case $2 in
+		*@*) want_inline[${2%%@*}]=${2#*@} ;;
+		*) want_inline[$2]=21 ;;
+		esac
+		shift 2
+		;;
 	--map) [ $# -ge 2 ] || usage; map=$2; shift 2 ;;
 	-h | --help) usage ;;
 	-*) echo "$prog: unknown option '$1'" >&2; usage ;;
@@ -189,9 +199,17 @@ for e in "${entries[@]}"; do
 	budget=$((s - 1))           # the ret
 	stmts=$((budget / 10))
 	inl=${want_inline[$name]:-}
+	at=2
 	if [ -n "$inl" ]; then
 		[ "$stmts" -ge 3 ] || die "'$name': $s bytes is too small for --inline (31 at least)"
 		stmts=$((stmts - 2))
+		# A store is 10 bytes from the function's start: the helper's
+		# two stores cover bytes [10 at, 10 at + 20), so OFF - 1 (the
+		# call before a return address) falls in its first store.
+		inl=$(norm_size "$inl") || die "--inline '$name@...': bad offset"
+		at=$(((inl - 1) / 10))
+		[ "$at" -le "$stmts" ] && [ "$at" -lt "$MAX_STMTS" ] ||
+			die "--inline '$name@$inl': the offset is past the function's statements"
 		helper=${cname}_helper
 		{
 			echo
@@ -217,13 +235,13 @@ for e in "${entries[@]}"; do
 		for ((i = 0; i < stmts; i++)); do
 			# The helper goes after the second store, so its
 			# frame is inside the function, not at its start.
-			if [ -n "$inl" ] && [ "$i" = 2 ]; then
+			if [ -n "$inl" ] && [ "$i" = "$at" ]; then
 				echo "	$helper();"
 			fi
 			val=$((val + 1))
 			echo "	dp_fixture_sink = $val;"
 		done
-		if [ -n "$inl" ] && [ "$stmts" -le 2 ]; then
+		if [ -n "$inl" ] && [ "$stmts" -le "$at" ]; then
 			echo "	$helper();"
 		fi
 		if [ "$skip" -gt 0 ]; then
