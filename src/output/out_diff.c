@@ -68,6 +68,11 @@ int dp_out_diff_text(const struct dp_diff *d, FILE *f)
 		fprintf(f, "warning: drops were lost (before %llu, after %llu): rates are lower bounds\n",
 			(unsigned long long)d->before->lost,
 			(unsigned long long)d->after->lost);
+	if (d->before->stacks_estimated || d->after->stacks_estimated)
+		fprintf(f, "note: stack rates are estimated from weighted stack samples (%s); reasons and sites are exact\n",
+			d->before->stacks_estimated && d->after->stacks_estimated ?
+			"both profiles" : d->before->stacks_estimated ?
+			"before" : "after");
 	fprintf(f, "drops/s %.2f -> %.2f (%+.2f", d->rate_before, d->rate_after,
 		d->change);
 	if (d->has_pct)
@@ -98,6 +103,7 @@ static void side_json(struct dp_json *j, const char *key, const char *name,
 	else
 		dp_json_string(j, "hits", NULL);
 	dp_json_u64(j, "recovered", r->recovered);
+	dp_json_bool(j, "stacks_estimated", r->stacks_estimated);
 	dp_json_object_end(j);
 }
 
