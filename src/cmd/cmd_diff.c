@@ -75,7 +75,7 @@ static int load_side(struct side *s, const char *path, const struct dp_cli *cli)
 	}
 	s->loaded = 1;
 	/* Both sides named alike, so their inlined frames match. */
-	if (!dp_cli_symbolize(cli, &s->names, s->prof.kernel, &notes, &status)) {
+	if (!dp_cli_symbolize(cli, &s->names, s->prof.kernel, false, &notes, &status)) {
 		dp_strbuf_release(&notes);
 		return -EINVAL;
 	}

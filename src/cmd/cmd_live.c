@@ -133,7 +133,7 @@ int dp_cmd_live(int argc, char **argv)
 		dp_outfile_close(&out, 0);
 		return ret;
 	}
-	if (!dp_cli_symbolize(&cli, &names, s.prof.kernel, &notes, &ret))
+	if (!dp_cli_symbolize(&cli, &names, s.prof.kernel, true, &notes, &ret))
 		dp_outfile_close(&out, 0);
 	else
 		ret = dp_emit_report(&s.prof, &names, cli.top, notes.buf,

@@ -118,7 +118,7 @@ int dp_cmd_record(int argc, char **argv)
 	/* With debuginfo at hand the profile keeps its source lines; the
 	 * raw addresses, build-id and _stext are kept either way, for
 	 * 'report --vmlinux' elsewhere. */
-	if (!dp_cli_symbolize(&cli, &names, s.prof.kernel, &notes, &ret)) {
+	if (!dp_cli_symbolize(&cli, &names, s.prof.kernel, true, &notes, &ret)) {
 		dp_outfile_close(&out, 0);
 		dp_strbuf_release(&notes);
 		dp_symmap_release(&names);

@@ -65,7 +65,7 @@ int dp_cmd_report(int argc, char **argv)
 		dp_err_release(&err);
 		return DP_EXIT_FAIL;
 	}
-	if (!dp_cli_symbolize(&cli, &names, prof.kernel, &notes, &ret))
+	if (!dp_cli_symbolize(&cli, &names, prof.kernel, false, &notes, &ret))
 		dp_outfile_close(&out, 0);
 	else
 		ret = dp_emit_report(&prof, &names, cli.top, notes.buf,

@@ -1,8 +1,10 @@
 /* symbolize — source lines for the commands: pick the vmlinux with
  * debuginfo (symbols/vmlinux.c), open its DWARF (symbols/dwarf.c), add
- * the lines to the names (symbols/sources.c), and say in the report
- * where they came from or why there are none.  A download from
- * debuginfod shows its progress on a terminal and stops on Ctrl-C.
+ * the lines to the names (symbols/sources.c), then the same for module
+ * addresses from the modules' files (symbols/modules.c; only for the
+ * running kernel), and say in the report where they came from or why
+ * there are none.  A download from debuginfod shows its progress on a
+ * terminal and stops on Ctrl-C.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,8 +77,30 @@ static void add_notes(struct dp_strbuf *notes, const struct dp_strbuf *v)
 		dp_strbuf_addch(notes, '\n');
 }
 
-bool dp_cli_symbolize(const struct dp_cli *cli, struct dp_symmap *names,
-		      const char *release, struct dp_strbuf *notes, int *status)
+/* Lines for the module addresses; failing only for lack of memory. */
+static bool add_module_lines(const struct dp_cli *cli, struct dp_symmap *names,
+			     const char *release, bool live,
+			     struct dp_strbuf *notes, int *status)
+{
+	struct dp_modules_opts mo = {
+		.release = release && *release ? release : NULL,
+		.live = live,
+		.ignore_build_id = cli->ignore_build_id,
+	};
+	int ret = dp_sources_add_modules(names, &mo, NULL, notes);
+
+	if (ret) {
+		dp_cmd_error_code(ret, "cannot add module source lines: %s",
+				  strerror(-ret));
+		*status = DP_EXIT_FAIL;
+		return false;
+	}
+	return true;
+}
+
+static bool add_vmlinux_lines(const struct dp_cli *cli, struct dp_symmap *names,
+			      const char *release, struct dp_strbuf *notes,
+			      int *status)
 {
 	struct progress prog = { isatty(STDERR_FILENO) == 1, false,
 				 dp_signals_received() != 0 };
@@ -96,12 +120,6 @@ bool dp_cli_symbolize(const struct dp_cli *cli, struct dp_symmap *names,
 	char hex[2 * DP_BUILDID_MAX + 1];
 	int ret;
 
-	*status = DP_EXIT_OK;
-	if (!cli->vmlinux && names->nr_src) {
-		dp_strbuf_addf(notes, "source lines resolved when the profile was recorded (%zu addresses)\n",
-			       names->nr_src);
-		return true;
-	}
 	if (!cli->vmlinux && (!has_kernel_addrs(names) || names->restricted))
 		return true;   /* nothing a vmlinux could name */
 	dp_vmlinux_init(&v);
@@ -150,4 +168,21 @@ out:
 	dp_vmlinux_release(&v);
 	dp_err_release(&err);
 	return *status == DP_EXIT_OK;
+}
+
+bool dp_cli_symbolize(const struct dp_cli *cli, struct dp_symmap *names,
+		      const char *release, bool live, struct dp_strbuf *notes,
+		      int *status)
+{
+	*status = DP_EXIT_OK;
+	if (!cli->vmlinux && names->nr_src) {
+		dp_strbuf_addf(notes, "source lines resolved when the profile was recorded (%zu addresses)\n",
+			       names->nr_src);
+		return true;
+	}
+	if (!add_vmlinux_lines(cli, names, release, notes, status))
+		return false;
+	/* Modules are tried whether a vmlinux was found or not: their
+	 * files are separate, often installed when the vmlinux is not. */
+	return add_module_lines(cli, names, release, live, notes, status);
 }

@@ -82,15 +82,19 @@ bool dp_cli_record(const struct dp_cli *cli, struct dp_session *s,
 /* Source lines for names (cmd/symbolize.c): find the vmlinux with
  * debuginfo of the kernel names->kernel describes (--vmlinux, the usual
  * places for release, debuginfod) and add file:line and inlined frames
- * to every vmlinux address.  notes gets lines for the report: where the
- * lines came from, or why there are none and how to get them.  Names
- * that already have source lines (a profile symbolized when it was
+ * to every vmlinux address; then, when live (the kernel is the running
+ * one: live and record), the same for module addresses from the modules'
+ * files (/usr/lib/debug/lib/modules/R, /lib/modules/R) of the loaded
+ * build, with or without a vmlinux.  notes gets lines for the report:
+ * where the lines came from, or why there are none and how to get them.
+ * Names that already have source lines (a profile symbolized when it was
  * recorded) keep them unless --vmlinux is given.  Returns true to go on
  * (with or without lines); false for an explicit --vmlinux that cannot
  * be used (another build without --ignore-build-id, unreadable, no
  * DWARF), with the error printed and *status set. */
 bool dp_cli_symbolize(const struct dp_cli *cli, struct dp_symmap *names,
-		      const char *release, struct dp_strbuf *notes, int *status);
+		      const char *release, bool live, struct dp_strbuf *notes,
+		      int *status);
 
 /* Print "CMD: message" (escaped, see dp_cmd_escape), the usage and
  * return DP_EXIT_USAGE. */

@@ -1,12 +1,15 @@
 /* dwarf — source lines and inlined frames of kernel text addresses, from
- * a vmlinux (or a module) with DWARF, through libdwfl (elfutils).
+ * a vmlinux or a kernel module with DWARF, through libdwfl (elfutils).
  *
  * The kernel runs at a different address than its ELF says when KASLR is
  * on: the caller passes the run-time address of _stext (or _text) read
  * from kallsyms or saved in a profile, and the symbolizer shifts every
- * lookup by (run-time - ELF) itself.  Each address is meant to be
- * resolved once (profile/names.c keeps one entry per unique address);
- * nothing here caches.
+ * lookup by (run-time - ELF) itself.  A module (.ko, ET_REL) has no
+ * address of its own offline: libdwfl lays its sections out where it
+ * likes, so a module address is resolved by the name and offset kallsyms
+ * gave it (dp_dwarf_resolve_sym).  Each address is meant to be resolved
+ * once (profile/names.c keeps one entry per unique address); nothing here
+ * caches.
  */
 #ifndef DROPPROF_DWARF_H
 #define DROPPROF_DWARF_H
@@ -50,14 +53,22 @@ struct dp_dwarf_opts {
 	 * name of that symbol.  0: use the ELF's addresses as they are. */
 	uint64_t runtime_stext;
 	const char *stext_name;    /* "_stext" (default when NULL) or "_text" */
+	/* Not NULL: path is this kernel module's file (.ko, .ko.debug, or
+	 * compressed .ko.xz/.ko.gz, which libdw decompresses itself;
+	 * .ko.zst only when libdw was built with zstd).  runtime_stext is
+	 * not used: look module addresses up with dp_dwarf_resolve_sym. */
+	const char *module;
 };
 
 /* Open the ELF and index its DWARF (libdwfl, offline reporting).  The
  * DWARF must be in the file itself: no separate debuginfo is looked for
- * (and so nothing is downloaded here; vmlinux.h finds the file).
+ * (and so nothing is downloaded here; vmlinux.h and modules.h find the
+ * file).
  * Returns 0, -ENOENT/-EACCES (the file), -EINVAL (not an ELF, corrupt or
- * truncated; no DWARF at all; no _stext/_text symbol while runtime_stext
- * is set), -ENOMEM.  err says which in one line naming the file. */
+ * truncated, a compressed form libdw cannot read; no DWARF at all in a
+ * vmlinux; no _stext/_text symbol while runtime_stext is set), -ENODATA
+ * (a module file without DWARF: a stripped .ko, usable for names only),
+ * -ENOMEM.  err says which in one line naming the file. */
 int dp_dwarf_open(struct dp_dwarf **out, const struct dp_dwarf_opts *o,
 		  struct dp_err *err);
 
@@ -75,6 +86,18 @@ int64_t dp_dwarf_bias(const struct dp_dwarf *d);
  * module or has neither symbol nor line), -ENOMEM.  A corrupt DWARF
  * entry yields -ENOENT for its addresses, never a crash. */
 int dp_dwarf_resolve(struct dp_dwarf *d, uint64_t addr, struct dp_src_info *out);
+
+/* Resolve ELF symbol name + offset (a function symbol defined in the
+ * file: kallsyms names module code by it) into *out as dp_dwarf_resolve
+ * does; offset wraps like an address (name + (uint64_t)-1 is the byte
+ * before the symbol).  Of several symbols of one name (static functions
+ * of different files) the first whose size covers offset is taken.  The
+ * file's symbol names are indexed on the first call (a module has a few
+ * thousand), not at open, so a vmlinux that never needs them pays
+ * nothing.  Returns 0, -ENOENT (no such symbol, or nothing at that
+ * place), -ENOMEM. */
+int dp_dwarf_resolve_sym(struct dp_dwarf *d, const char *name, uint64_t offset,
+			 struct dp_src_info *out);
 
 /* Free what resolve put in info and zero it.  Safe on a zeroed info. */
 void dp_src_info_release(struct dp_src_info *info);
