@@ -48,7 +48,7 @@ fsum=$(folded_sum "$DP_TMP/samp.folded")
 [ "$(jq .lost "$json")" = 0 ] || dp_fail "json: lost $(jq .lost "$json") drop samples"
 grep -q "^stacks: [0-9]* samples of [0-9]* drops, 1 in up to [0-9]* drops" "$DP_TMP/samp.txt" ||
 	dp_fail "text: no 'stacks: N samples of M drops, 1 in up to P drops' line"
-grep -Eq "^  #1 NO_SOCKET  ~[0-9]+ drops \(est\. from [0-9]+ samples, " "$DP_TMP/samp.txt" ||
+grep -Eq "^  #1 NO_SOCKET  ~[0-9,]+ drops \(est\. from [0-9,]+ samples, " "$DP_TMP/samp.txt" ||
 	dp_fail "text: the top stack is not shown as '~N drops (est. from M samples, ...)': $(grep -m1 '#1' "$DP_TMP/samp.txt")"
 
 # Live --folded: drops, not samples, straight from the recording (sample
