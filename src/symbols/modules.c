@@ -305,7 +305,7 @@ static int try_file(struct attempt *a, const char *path, bool absent_ok,
 {
 	struct dp_dwarf_opts o = { .path = path, .module = a->name };
 	struct dp_err err = DP_ERR_INIT;
-	const struct dp_buildid *id;
+	struct dp_buildid id;
 	char hex[DP_BUILDID_HEX_SIZE];
 	int r;
 
@@ -324,23 +324,28 @@ static int try_file(struct attempt *a, const char *path, bool absent_ok,
 		dp_err_release(&err);
 		return r == -ENOMEM ? r : 0;
 	}
-	id = dp_dwarf_buildid(*d);
 	if (!a->loaded.len) {
 		/* Only with ignore_build_id (dp_modules_open checked). */
 		r = reason(a->why, "'%s' used, the loaded module's build-id is unknown: not checked (--ignore-build-id)",
 			   path);
-		return r ? r : 1;
+		if (r) {
+			dp_dwarf_free(*d);
+			*d = NULL;
+			return r;
+		}
+		return 1;
 	}
-	if (dp_buildid_equal(id, &a->loaded))
+	id = *dp_dwarf_buildid(*d);
+	if (dp_buildid_equal(&id, &a->loaded))
 		return 1;
 	dp_dwarf_free(*d);
 	*d = NULL;
 	a->refused = true;
-	if (!id->len)
+	if (!id.len)
 		return reason(a->why, "'%s' has no build-id, the loaded module's is %s",
 			      path, a->loaded_hex);
 	return reason(a->why, "'%s' has build-id %s, the loaded module's is %s", path,
-		      dp_buildid_hex(id, hex, sizeof(hex)), a->loaded_hex);
+		      dp_buildid_hex(&id, hex, sizeof(hex)), a->loaded_hex);
 }
 
 int dp_modules_open(struct dp_modules *ms, const char *name,
@@ -379,10 +384,11 @@ int dp_modules_open(struct dp_modules *ms, const char *name,
 	}
 	if (nr && !a.loaded.len && !ms->ignore_build_id) {
 		/* Lines of another build would be wrong without a sign. */
-		r = reason(why, "%zu file%s not used: the loaded module's build-id is unknown (%s) (--ignore-build-id uses %s)",
-			   nr, nr > 1 ? "s" : "",
-			   ms->live ? "no build-id note in /sys/module" : "not the running kernel",
-			   nr > 1 ? "them" : "it");
+		r = ms->live ?
+			reason(why, "%zu file%s not used: the loaded module's build-id is unknown, no note in /sys/module/%s/notes (--ignore-build-id uses %s)",
+			       nr, nr > 1 ? "s" : "", name, nr > 1 ? "them" : "it") :
+			reason(why, "%zu file%s not used: the loaded module's build-id is unknown, not the running kernel (--ignore-build-id uses %s)",
+			       nr, nr > 1 ? "s" : "", nr > 1 ? "them" : "it");
 		return r ? r : DP_MODULE_REFUSED;
 	}
 	for (size_t i = 0; i < nr; i++) {
