@@ -354,7 +354,6 @@ int dp_modules_open(struct dp_modules *ms, const char *name,
 	struct attempt a = { .ms = ms, .name = name, .why = why };
 	const struct mod *m = find_mod(ms, name);
 	size_t nr = m ? m->nr : 0;
-	bool tried = false;
 	int r;
 
 	*d = NULL;
@@ -392,7 +391,6 @@ int dp_modules_open(struct dp_modules *ms, const char *name,
 		return r ? r : DP_MODULE_REFUSED;
 	}
 	for (size_t i = 0; i < nr; i++) {
-		tried = true;
 		r = try_file(&a, m->c[i].path, false, d);
 		if (r)
 			return r < 0 ? r : DP_MODULE_OPENED;
@@ -405,5 +403,5 @@ int dp_modules_open(struct dp_modules *ms, const char *name,
 		return DP_MODULE_REFUSED;
 	}
 	dp_strbuf_reset(why);
-	return tried && a.no_dwarf ? DP_MODULE_NO_DWARF : DP_MODULE_NO_FILE;
+	return a.no_dwarf ? DP_MODULE_NO_DWARF : DP_MODULE_NO_FILE;
 }
