@@ -16,7 +16,7 @@ BUILD_PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev zlib1g-dev"
 # drive the kernel with, binutils and elfutils (addr2line, readelf,
 # eu-addr2line: the references of the symbol tests and benchmarks) and
 # python3 (its http.server plays a debuginfod server in test_vmlinux).
-TEST_PKGS="libdebuginfod-dev libunwind-dev libcmocka-dev valgrind clang
+TEST_PKGS="libdebuginfod1 libunwind-dev libcmocka-dev valgrind clang
       libclang-rt-14-dev iproute2 nftables jq binutils elfutils python3"
 
 case "${1:-}" in
