@@ -72,11 +72,32 @@ static void test_cap(void **state)
 	dp_keytab_release(&t);
 }
 
+/* Weights add up beside counts; a plain add leaves the weight alone and
+ * a weighted add over the cap adds nothing. */
+static void test_weights(void **state)
+{
+	struct dp_keytab t;
+	const struct dp_keytab_entry *e;
+	uint64_t a[2] = { 1, 2 }, b[2] = { 1, 3 };
+	(void)state;
+
+	dp_keytab_init(&t, 1);
+	assert_int_equal(dp_keytab_add_weighted(&t, a, 2, 1, 64), 0);
+	assert_int_equal(dp_keytab_add_weighted(&t, a, 2, 1, 1), 0);
+	assert_int_equal(dp_keytab_add(&t, a, 2, 3), 0);
+	assert_int_equal(dp_keytab_add_weighted(&t, b, 2, 1, 8), -ENOSPC);
+	e = dp_keytab_next(&t, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->count, 5);
+	assert_int_equal(e->weight, 65);
+	assert_null(dp_keytab_next(&t, e));
+	dp_keytab_release(&t);
+}
+
 static void test_cpulist(void **state)
 {
 	int *cpus;
 	size_t n;
-	char buf[64];
 
 	assert_int_equal(dp_cpulist_parse("0-3,8,10-11\n", &cpus, &n), 0);
 	assert_int_equal(n, 7);
@@ -108,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_add_get),
 		cmocka_unit_test(test_grow_many),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_cpulist),
 	};
 
