@@ -15,11 +15,14 @@
  * that lexically contains the address, innermost first, where each
  * inlined_subroutine gives the position of its caller through
  * DW_AT_call_file/line/column.  addr2line gets it from dwarf_getscopes
- * (the innermost scope) and dwarf_getscopes_die (its parents); this file
- * walks down the CU's DIE tree itself, into the children that contain the
- * address only, because dwarf_getscopes leaks its array when an inlined
- * instance's abstract_origin is broken (elfutils 0.188, found by
- * fuzz_notes) and the walk down is no slower.
+ * (the innermost scope) and dwarf_getscopes_die (its parents), which
+ * leaks its array when an inlined instance's abstract_origin is broken
+ * (elfutils 0.188, found by fuzz_notes).
+ *
+ * Addresses are resolved in batches (a report has all its unique
+ * addresses at the end), by dwarf_batch.c: the cost is per CU, not per
+ * address.  A single address is a batch of one.  This file opens the
+ * file and keeps what is looked up by name.
  */
 #include <dwarf.h>
 #include <elf.h>
@@ -32,6 +35,7 @@
 #include <unistd.h>
 
 #include "dropprof/symbols/dwarf.h"
+#include "dropprof/symbols/dwarf_batch.h"
 #include "dropprof/util/error.h"
 
 /* A defined function symbol of the file, for lookups by name. */
@@ -50,6 +54,7 @@ struct dp_dwarf {
 	struct sym_ent *syms;      /* sorted by name, then symbol table order */
 	size_t nr_syms;
 	bool syms_indexed;
+	struct dp_dwarf_batch batch;   /* lookups by address */
 };
 
 /* The file given is the one used: libdwfl's standard search would look
@@ -225,6 +230,7 @@ int dp_dwarf_open(struct dp_dwarf **out, const struct dp_dwarf_opts *o,
 	}
 	if (!plain)
 		module_buildid(d);
+	dp_dwarf_batch_init(&d->batch, d->dwfl, d->mod, dw);
 
 	if (o->runtime_stext && !o->module) {
 		if (find_stext(d->mod, stext, &elf_stext) < 0) {
@@ -252,6 +258,7 @@ void dp_dwarf_free(struct dp_dwarf *d)
 	if (d->dwfl)
 		dwfl_end(d->dwfl);
 	free(d->syms);
+	dp_dwarf_batch_release(&d->batch);
 	free(d);
 }
 
@@ -265,193 +272,19 @@ int64_t dp_dwarf_bias(const struct dp_dwarf *d)
 	return d->bias;
 }
 
-/* The name a function is known by: its linkage name when it has one (as
- * addr2line prints it), else its name, through abstract_origin and
- * specification. */
-static const char *die_name(Dwarf_Die *die)
+int dp_dwarf_resolve_many(struct dp_dwarf *d, const uint64_t *addrs, size_t n,
+			  struct dp_src_info *out)
 {
-	Dwarf_Attribute attr;
-	const char *name;
-
-	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	return name;
+	return dp_dwarf_batch_resolve(&d->batch, addrs, n, (uint64_t)d->bias, out);
 }
 
-/* "net/ipv4/udp.c" for "/build/linux/net/ipv4/udp.c" under comp_dir
- * "/build/linux"; anything else as it is. */
-static const char *relative(const char *file, const char *comp_dir)
-{
-	size_t n = comp_dir ? strlen(comp_dir) : 0;
-
-	while (n > 1 && comp_dir[n - 1] == '/')
-		n--;
-	if (file && n && !strncmp(file, comp_dir, n) && file[n] == '/' && file[n + 1])
-		return file + n + 1;
-	return file;
-}
-
-static char *dup_or_null(const char *s, int *nomem)
-{
-	char *c;
-
-	if (!s)
-		return NULL;
-	c = strdup(s);
-	if (!c)
-		*nomem = 1;
-	return c;
-}
-
-static int push_frame(struct dp_src_info *info, size_t *cap, const char *function,
-		      const char *file, int line, int column, bool inlined)
-{
-	struct dp_src_frame *f;
-	int nomem = 0;
-
-	if (info->nr_frames == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 4;
-
-		f = realloc(info->frames, ncap * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		info->frames = f;
-		*cap = ncap;
-	}
-	f = &info->frames[info->nr_frames];
-	*f = (struct dp_src_frame){
-		.line = line > 0 ? (uint32_t)line : 0,
-		.column = column > 0 ? (uint32_t)column : 0,
-		.inlined = inlined,
-	};
-	f->function = dup_or_null(function, &nomem);
-	f->file = dup_or_null(file, &nomem);
-	info->nr_frames++;   /* counted even half-filled: release frees it */
-	return nomem ? -ENOMEM : 0;
-}
-
-static uint64_t attr_udata(Dwarf_Die *die, unsigned int name)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Word v;
-
-	if (dwarf_formudata(dwarf_attr(die, name, &attr), &v) != 0)
-		return 0;
-	return v;
-}
-
-/* Nesting deeper than this (inlines of inlines of ...) is cut; real
- * kernels stay far below it. */
-#define MAX_DEPTH 64
-
-/* The DIEs containing a, outermost (the CU) first: the chain down the
- * tree through the children that have a in their ranges.  (C has no
- * namespaces: a function is a child of its CU or of another scope with
- * ranges.)  Returns the length (>= 1). */
-static int scope_chain(Dwarf_Die *cudie, Dwarf_Addr a, Dwarf_Die *chain)
-{
-	Dwarf_Die child;
-	int n = 1;
-
-	chain[0] = *cudie;
-	while (n < MAX_DEPTH && dwarf_child(&chain[n - 1], &child) == 0) {
-		bool found = false;
-
-		do {
-			if (dwarf_haspc(&child, a) == 1) {
-				chain[n++] = child;
-				found = true;
-				break;
-			}
-		} while (dwarf_siblingof(&child, &child) == 0);
-		if (!found)
-			break;
-	}
-	return n;
-}
-
-/* The frames of one ELF address: innermost first, each inlined frame at
- * the position the next one out continues from, ending with the function
- * the code was compiled into.  DWARF that cannot be read gives fewer
- * frames (at worst the bare line), never an error but -ENOMEM. */
-static int add_frames(Dwfl_Module *mod, Dwarf_Addr a, struct dp_src_info *info)
-{
-	Dwarf_Die *cudie, chain[MAX_DEPTH];
-	Dwarf_Files *files = NULL;
-	Dwarf_Attribute attr;
-	Dwarf_Addr dwbias = 0;
-	const char *comp_dir = NULL, *file = NULL;
-	int line = 0, column = 0, n = 0, ret = 0;
-	size_t cap = 0;
-	Dwfl_Line *l;
-
-	l = dwfl_module_getsrc(mod, a);
-	if (l) {
-		Dwarf_Addr la;
-
-		file = dwfl_lineinfo(l, &la, &line, &column, NULL, NULL);
-	}
-	cudie = dwfl_module_addrdie(mod, a, &dwbias);
-	if (cudie) {
-		comp_dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr));
-		if (dwarf_getsrcfiles(cudie, &files, NULL) != 0)
-			files = NULL;
-		n = scope_chain(cudie, a - dwbias, chain);
-	}
-
-	for (int i = n - 1; i > 0; i--) {
-		int tag = dwarf_tag(&chain[i]);
-		Dwarf_Word fidx;
-
-		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
-		    tag != DW_TAG_entry_point)
-			continue;
-		ret = push_frame(info, &cap, die_name(&chain[i]),
-				 relative(file, comp_dir), line, column,
-				 tag == DW_TAG_inlined_subroutine);
-		if (ret < 0 || tag != DW_TAG_inlined_subroutine)
-			break;
-		/* The caller goes on from the call site. */
-		fidx = attr_udata(&chain[i], DW_AT_call_file);
-		file = files && dwarf_attr(&chain[i], DW_AT_call_file, &attr) ?
-			dwarf_filesrc(files, fidx, NULL, NULL) : NULL;
-		line = (int)attr_udata(&chain[i], DW_AT_call_line);
-		column = (int)attr_udata(&chain[i], DW_AT_call_column);
-	}
-	/* Code no function DIE covers (assembly) still has its line. */
-	if (ret == 0 && info->nr_frames == 0 && file)
-		ret = push_frame(info, &cap, NULL, relative(file, comp_dir),
-				 line, column, false);
-	return ret;
-}
-
-/* Resolve one address of the ELF's (libdwfl's) address space. */
+/* One address of the ELF's (libdwfl's) address space. */
 static int resolve_elf(struct dp_dwarf *d, Dwarf_Addr a, struct dp_src_info *out)
 {
-	Dwfl_Module *mod;
-	const char *name;
-	GElf_Off off;
-	GElf_Sym sym;
-	int ret;
+	int ret = dp_dwarf_batch_resolve(&d->batch, &a, 1, 0, out);
 
-	memset(out, 0, sizeof(*out));
-	mod = dwfl_addrmodule(d->dwfl, a);
-	if (!mod)
-		return -ENOENT;
-	name = dwfl_module_addrinfo(mod, a, &off, &sym, NULL, NULL, NULL);
-	if (name && name[0]) {
-		out->symbol = strdup(name);
-		if (!out->symbol)
-			return -ENOMEM;
-		out->sym_offset = off;
-		out->sym_size = sym.st_size;
-	}
-	ret = add_frames(mod, a, out);
 	if (ret == 0 && !out->symbol && !out->nr_frames)
 		ret = -ENOENT;
-	if (ret < 0)
-		dp_src_info_release(out);
 	return ret;
 }
 

@@ -32,18 +32,22 @@ enum {
 	FORM_line_strp = 0x1f, FORM_strx1 = 0x25, FORM_strx2, FORM_strx3, FORM_strx4,
 };
 
+/* The readers are inlined into the decoding loop so that the cursor
+ * stays in registers (a call takes its address: 2x slower). */
+#define ALWAYS_INLINE __attribute__((always_inline))
+
 struct cur {
 	const uint8_t *p, *end;
 	bool big_endian;
 	bool bad;
 };
 
-static size_t left(const struct cur *c)
+static inline ALWAYS_INLINE size_t left(const struct cur *c)
 {
 	return (size_t)(c->end - c->p);
 }
 
-static bool skip(struct cur *c, uint64_t n)
+static inline ALWAYS_INLINE bool skip(struct cur *c, uint64_t n)
 {
 	if (n > left(c)) {
 		c->p = c->end;
@@ -54,7 +58,7 @@ static bool skip(struct cur *c, uint64_t n)
 	return true;
 }
 
-static uint8_t u8(struct cur *c)
+static inline ALWAYS_INLINE uint8_t u8(struct cur *c)
 {
 	if (c->p == c->end) {
 		c->bad = true;
@@ -64,7 +68,7 @@ static uint8_t u8(struct cur *c)
 }
 
 /* An unsigned integer of n (1..8) bytes in the file's byte order. */
-static uint64_t uint_n(struct cur *c, size_t n)
+static inline ALWAYS_INLINE uint64_t uint_n(struct cur *c, size_t n)
 {
 	uint64_t v = 0;
 
@@ -83,7 +87,7 @@ static uint64_t uint_n(struct cur *c, size_t n)
 
 /* Bits past the 64th are dropped; the bytes are still consumed, so a
  * long run of 0x80 ends at the bound like anything else. */
-static uint64_t uleb(struct cur *c)
+static inline ALWAYS_INLINE uint64_t uleb(struct cur *c)
 {
 	uint64_t v = 0;
 	unsigned int shift = 0;
@@ -102,7 +106,7 @@ static uint64_t uleb(struct cur *c)
 	return v;
 }
 
-static int64_t sleb(struct cur *c)
+static inline ALWAYS_INLINE int64_t sleb(struct cur *c)
 {
 	uint64_t v = 0;
 	unsigned int shift = 0;
@@ -443,16 +447,15 @@ struct row {
 	uint64_t column;
 };
 
-/* The merge: rows of the current sequence come in address order; the
- * addresses from next on that lie below the new row's address belong
- * to the previous row. */
+/* The merge: rows of a sequence come in address order; the addresses
+ * from next on that lie below a new row's address belong to the row
+ * before it. */
 struct merge {
 	const uint64_t *addrs;
 	struct dp_line_hit *hits;
 	size_t n;
 	size_t next;               /* first address not yet given a row */
-	bool in_seq;               /* prev holds a row of this sequence */
-	struct row prev;
+	uint64_t pending;          /* addrs[next], UINT64_MAX past the end */
 };
 
 /* First index whose address is >= a. */
@@ -471,13 +474,11 @@ static size_t lower_bound(const uint64_t *v, size_t n, uint64_t a)
 	return lo;
 }
 
-/* Give prev to every address below limit.  Where sequences overlap (a
+/* Give row r to every address below limit.  Where sequences overlap (a
  * linker's leftovers), the nearest row wins, and of rows at one address
  * the later one, as in libdw's sorted table. */
-static void assign(struct merge *m, uint64_t limit)
+static void assign(struct merge *m, const struct row *r, uint64_t limit)
 {
-	const struct row *r = &m->prev;
-
 	for (; m->next < m->n && m->addrs[m->next] < limit; m->next++) {
 		struct dp_line_hit *h = &m->hits[m->next];
 
@@ -491,30 +492,37 @@ static void assign(struct merge *m, uint64_t limit)
 	}
 }
 
-static void emit(struct merge *m, const struct row *r, bool end_seq)
+/* Row r comes after prev (in_seq: of the same sequence) and some address
+ * may lie in between, or r starts a sequence.  The rows go by value so
+ * that the decoding loop keeps its registers in registers. */
+static void emit_slow(struct merge *m, bool in_seq, struct row prev, struct row r)
 {
-	if (m->in_seq && r->addr >= m->prev.addr) {
-		assign(m, r->addr);
+	if (in_seq && r.addr >= prev.addr) {
+		assign(m, &prev, r.addr);
 	} else {
 		/* The first row of a sequence, or one that goes backwards
 		 * (not allowed; taken as a new start rather than covering
 		 * everything up to a wrapped address). */
-		m->next = lower_bound(m->addrs, m->n, r->addr);
+		m->next = lower_bound(m->addrs, m->n, r.addr);
 	}
-	m->prev = *r;
-	m->in_seq = !end_seq;
+	m->pending = m->next < m->n ? m->addrs[m->next] : UINT64_MAX;
 }
 
 int dp_line_prog_lookup(const struct dp_line_prog *p, const uint64_t *addrs,
 			size_t n, struct dp_line_hit *hits)
 {
 	struct cur c = { p->prog, p->end, p->big_endian, false };
-	struct merge m = { addrs, hits, n, 0, false, { 0 } };
-	struct row r;
+	struct merge m = { addrs, hits, n, 0, n ? addrs[0] : UINT64_MAX };
+	struct row r, prev = { 0 };
+	bool in_seq = false;
 	uint64_t op_index = 0;
 	const uint8_t base = p->opcode_base;
 	const uint64_t range = p->line_range, min_inst = p->min_inst_len;
 	const uint64_t max_ops = p->max_ops;
+	/* Special opcodes are most of a program: their advances come from a
+	 * table rather than two divisions by line_range each. */
+	uint8_t sp_ops[256];
+	int16_t sp_line[256];
 
 	memset(hits, 0, n * sizeof(*hits));
 	for (size_t i = 1; i < n; i++)
@@ -523,7 +531,21 @@ int dp_line_prog_lookup(const struct dp_line_prog *p, const uint64_t *addrs,
 	if (!p->prog || !n)
 		return 0;
 
+	for (unsigned int op = base; op < 256; op++) {
+		unsigned int adj = op - base;
+
+		sp_ops[op] = (uint8_t)(adj / range);
+		sp_line[op] = (int16_t)(p->line_base + (int)(adj % range));
+	}
 	r = (struct row){ 0, 1, 1, 0 };
+	/* Most rows lie between two of the addresses looked up and give
+	 * nothing to anyone: the row just takes the previous one's place. */
+#define EMIT(end_seq) do {                                                    \
+		if (!in_seq || r.addr < prev.addr || r.addr > m.pending)      \
+			emit_slow(&m, in_seq, prev, r);                       \
+		prev = r;                                                     \
+		in_seq = !(end_seq);                                          \
+	} while (0)
 	/* address += min_inst * ((op_index + adv) / max_ops), op_index =
 	 * (op_index + adv) % max_ops; with max_ops 1 (all but VLIW) that is
 	 * address += min_inst * adv, kept apart to spare a division per row. */
@@ -541,11 +563,9 @@ int dp_line_prog_lookup(const struct dp_line_prog *p, const uint64_t *addrs,
 		uint8_t op = *c.p++;
 
 		if (op >= base) {
-			uint8_t adj = (uint8_t)(op - base);
-
-			ADVANCE(adj / range);
-			r.line += (uint64_t)(int64_t)(p->line_base + (int)(adj % range));
-			emit(&m, &r, false);
+			ADVANCE(sp_ops[op]);
+			r.line += (uint64_t)(int64_t)sp_line[op];
+			EMIT(false);
 			continue;
 		}
 		switch (op) {
@@ -564,7 +584,7 @@ int dp_line_prog_lookup(const struct dp_line_prog *p, const uint64_t *addrs,
 			c.p += len;
 			switch (u8(&ext)) {
 			case LNE_end_sequence:
-				emit(&m, &r, true);
+				EMIT(true);
 				r = (struct row){ 0, 1, 1, 0 };
 				op_index = 0;
 				break;
@@ -586,7 +606,7 @@ int dp_line_prog_lookup(const struct dp_line_prog *p, const uint64_t *addrs,
 			break;
 		}
 		case LNS_copy:
-			emit(&m, &r, false);
+			EMIT(false);
 			break;
 		case LNS_advance_pc:
 			ADVANCE(uleb(&c));
@@ -623,6 +643,7 @@ int dp_line_prog_lookup(const struct dp_line_prog *p, const uint64_t *addrs,
 			break;
 	}
 #undef ADVANCE
+#undef EMIT
 	/* A sequence still open at the end was cut: what it covers past
 	 * its last row is unknown, so it stays without a line. */
 	return c.bad ? -EINVAL : 0;

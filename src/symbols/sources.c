@@ -48,43 +48,65 @@ int dp_sources_add(struct dp_symmap *m, struct dp_dwarf *d,
 		   struct dp_sources_stats *st)
 {
 	struct dp_sources_stats none;
+	struct dp_src_info *infos = NULL;
+	uint64_t *addrs = NULL;
+	size_t *which = NULL, n = 0;
 	int err = 0;
 
 	if (!st)
 		st = &none;
 	memset(st, 0, sizeof(*st));
-	for (size_t i = 0; i < m->nr_addrs && !err; i++) {
-		struct dp_symmap_entry *e = &m->addrs[i];
-		struct dp_src_info info;
-		uint64_t addr = e->addr;
+	/* All of them in one call: the symbolizer's cost is per CU, not
+	 * per address. */
+	addrs = malloc((m->nr_addrs ? m->nr_addrs : 1) * sizeof(*addrs));
+	which = malloc((m->nr_addrs ? m->nr_addrs : 1) * sizeof(*which));
+	if (!addrs || !which) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < m->nr_addrs; i++) {
+		const struct dp_symmap_entry *e = &m->addrs[i];
 
-		if (e->module || !addr)
+		if (e->module || !e->addr)
 			continue;
-		st->addrs++;
-		err = dp_dwarf_resolve(d, addr - 1, &info);
-		if (err == -ENOENT) {
-			err = 0;
-			continue;
-		}
-		if (err)
-			break;
-		if (!e->name && info.symbol) {
+		addrs[n] = e->addr - 1;
+		which[n++] = i;
+	}
+	st->addrs = n;
+	if (!n)
+		goto out;
+	infos = calloc(n, sizeof(*infos));
+	if (!infos) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = dp_dwarf_resolve_many(d, addrs, n, infos);
+	for (size_t k = 0; k < n && !err; k++) {
+		struct dp_symmap_entry *e = &m->addrs[which[k]];
+		const struct dp_src_info *info = &infos[k];
+
+		if (!e->name && info->symbol) {
 			/* The ELF knows the function's size: an offset far
 			 * past its start is still inside it. */
-			char *name = strdup(info.symbol);
+			char *name = strdup(info->symbol);
 
-			if (!name)
+			if (!name) {
 				err = -ENOMEM;
-			else {
-				e->name = name;
-				e->offset = info.sym_offset + 1;
-				st->named++;
+				break;
 			}
+			e->name = name;
+			e->offset = info->sym_offset + 1;
+			st->named++;
 		}
-		if (!err)
-			err = attach(m, addr, &info, st);
-		dp_src_info_release(&info);
+		err = attach(m, e->addr, info, st);
 	}
+out:
+	if (infos)
+		for (size_t k = 0; k < n; k++)
+			dp_src_info_release(&infos[k]);
+	free(infos);
+	free(which);
+	free(addrs);
 	return err;
 }
 

@@ -81,11 +81,23 @@ const struct dp_buildid *dp_dwarf_buildid(const struct dp_dwarf *d);
 /* run-time address - ELF address. */
 int64_t dp_dwarf_bias(const struct dp_dwarf *d);
 
-/* Resolve one run-time address into *out (zeroed first).  Returns 0 (at
+/* Resolve one run-time address into *out (zeroed first): a batch of
+ * one (dp_dwarf_resolve_many is the fast way to do many).  Returns 0 (at
  * least a symbol or one frame found), -ENOENT (the address is in no
  * module or has neither symbol nor line), -ENOMEM.  A corrupt DWARF
  * entry yields -ENOENT for its addresses, never a crash. */
 int dp_dwarf_resolve(struct dp_dwarf *d, uint64_t addr, struct dp_src_info *out);
+
+/* Resolve n run-time addresses at once (any order, repeats allowed):
+ * out[i] for addrs[i], each as dp_dwarf_resolve fills it, or zeroed
+ * (symbol NULL, nr_frames 0) for an address it would call -ENOENT.  The
+ * work is per CU, not per address (each CU's line program is decoded
+ * once and its DIE tree walked once for all its addresses), so a report
+ * resolves all its unique addresses in one call.  Returns 0 or -ENOMEM
+ * (then every out[i] is released and zeroed); release each out[i] with
+ * dp_src_info_release. */
+int dp_dwarf_resolve_many(struct dp_dwarf *d, const uint64_t *addrs, size_t n,
+			  struct dp_src_info *out);
 
 /* Resolve ELF symbol name + offset (a function symbol defined in the
  * file: kallsyms names module code by it) into *out as dp_dwarf_resolve

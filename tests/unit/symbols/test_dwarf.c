@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include <elfutils/libdwfl.h>
+
 #include "dropprof/symbols/dwarf.h"
 #include "dropprof/symbols/ksym.h"
 #include "dropprof/util/error.h"
@@ -400,6 +402,123 @@ static void test_no_function(void **state)
 	dp_dwarf_free(d);
 }
 
+/* The batch call gives each address what the single call gives, in any
+ * order, with repeats and unknown addresses among them; and matches
+ * addr2line frame by frame. */
+static void test_resolve_many(void **state)
+{
+	struct dp_dwarf *d = open_ok(0, NULL);
+	static struct ref refs[160];
+	size_t n = pick_addrs(refs, 150), total;
+	uint64_t addrs[200];
+	struct dp_src_info infos[200];
+	bool have_ref;
+
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = refs[i].addr;
+	have_ref = addr2line(DP_FIXTURE_VMLINUX, refs, n);
+	/* Unknown ones, and repeats. */
+	addrs[n] = A_GAP;
+	addrs[n + 1] = 0;
+	addrs[n + 2] = UINT64_MAX;
+	addrs[n + 3] = 0xffffffffc0200010ULL;
+	total = n + 4;
+	for (size_t i = 0; i < 20; i++)
+		addrs[total++] = addrs[(i * 37) % n];
+	/* Reverse the lot: the order must not matter. */
+	for (size_t i = 0; i < total / 2; i++) {
+		uint64_t t = addrs[i];
+
+		addrs[i] = addrs[total - 1 - i];
+		addrs[total - 1 - i] = t;
+	}
+	memset(infos, 0x55, sizeof(infos));
+	assert_int_equal(dp_dwarf_resolve_many(d, addrs, total, infos), 0);
+	for (size_t i = 0; i < total; i++) {
+		struct dp_src_info one;
+		int r = dp_dwarf_resolve(d, addrs[i], &one);
+
+		if (r == -ENOENT) {
+			assert_null(infos[i].symbol);
+			assert_null(infos[i].frames);
+			assert_int_equal(infos[i].nr_frames, 0);
+		} else {
+			assert_int_equal(r, 0);
+			assert_same_info(&one, &infos[i]);
+		}
+		for (size_t k = 0; have_ref && k < n; k++)
+			if (refs[k].addr == addrs[i])
+				assert_same_as(&refs[k], &infos[i], r);
+		dp_src_info_release(&one);
+		dp_src_info_release(&infos[i]);
+	}
+	assert_int_equal(dp_dwarf_resolve_many(d, addrs, 0, infos), 0);
+	dp_dwarf_free(d);
+}
+
+static int no_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+		  Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	return -1;
+}
+
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	return -1;
+}
+
+/* The ELF symbol of an address is the one libdwfl's
+ * dwfl_module_addrinfo() picks, over every few bytes of the text, the
+ * gaps and past the end (the symbolizer's own index replaced it). */
+static void test_symbols_as_libdwfl(void **state)
+{
+	static const Dwfl_Callbacks cb = {
+		.find_elf = no_elf,
+		.find_debuginfo = no_debuginfo,
+		.section_address = dwfl_offline_section_address,
+	};
+	struct dp_dwarf *d = open_ok(0, NULL);
+	Dwfl *dwfl = dwfl_begin(&cb);
+	Dwfl_Module *mod;
+	static uint64_t addrs[40000];
+	static struct dp_src_info infos[40000];
+	size_t n = 0, named = 0;
+
+	assert_non_null(dwfl);
+	dwfl_report_begin(dwfl);
+	mod = dwfl_report_offline(dwfl, "vmlinux", DP_FIXTURE_VMLINUX, -1);
+	assert_non_null(mod);
+	assert_int_equal(dwfl_report_end(dwfl, NULL, NULL), 0);
+	for (uint64_t a = DP_FIXTURE_STEXT - 0x40; a < 0xffffffff81003000ULL && n < 40000; a += 3)
+		addrs[n++] = a;
+	for (uint64_t a = A_BIG - 0x10; a < 0xffffffff811a0200ULL && n < 40000; a += 0x1001)
+		addrs[n++] = a;
+	assert_int_equal(dp_dwarf_resolve_many(d, addrs, n, infos), 0);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Off off = 0;
+		GElf_Sym sym;
+		const char *want = dwfl_module_addrinfo(mod, addrs[i], &off, &sym,
+							NULL, NULL, NULL);
+
+		if (want && !want[0])
+			want = NULL;
+		if (!want != !infos[i].symbol ||
+		    (want && (strcmp(want, infos[i].symbol) || off != infos[i].sym_offset ||
+			      sym.st_size != infos[i].sym_size)))
+			fail_msg("0x%" PRIx64 ": %s+%" PRIu64 "/%" PRIu64 ", libdwfl %s+%" PRIu64,
+				 addrs[i], infos[i].symbol ? infos[i].symbol : "(none)",
+				 infos[i].sym_offset, infos[i].sym_size, want ? want : "(none)",
+				 (uint64_t)off);
+		named += want != NULL;
+		dp_src_info_release(&infos[i]);
+	}
+	assert_true(named > n / 8);
+	dwfl_end(dwfl);
+	dp_dwarf_free(d);
+}
+
 static void test_buildid(void **state)
 {
 	struct dp_dwarf_opts o = { .path = DP_FIXTURE_VMLINUX_NOID };
@@ -507,6 +626,8 @@ int main(void)
 		cmocka_unit_test(test_kaslr),
 		cmocka_unit_test(test_big_function),
 		cmocka_unit_test(test_no_function),
+		cmocka_unit_test(test_resolve_many),
+		cmocka_unit_test(test_symbols_as_libdwfl),
 		cmocka_unit_test(test_buildid),
 		cmocka_unit_test(test_bad_files),
 	};
