@@ -291,17 +291,23 @@ int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 	struct dp_counters before = { 0 }, after = { 0 };
 	bool have_counters;
 	struct dp_recorder *rec = NULL;
+	sigset_t old;
 	int ret;
 
 	open_instance(s, o);
+	/* The recorder opens the instance's trace_pipe_raw fds; until they
+	 * are registered, a fatal signal's cleanup could not close them and
+	 * its rmdir of the instance would fail (EBUSY): the signals wait. */
+	dp_cleanup_block(&old);
 	ret = dp_recorder_open(&rec, o, s->filter.len ? s->filter.buf : NULL,
 			       s->ti, &s->prof, &s->kfree,
 			       s->have_consume ? &s->consume : NULL,
 			       s->plumbing, s->nr_plumbing, s->cpus, s->nr_cpus, err);
+	if (!ret && s->ti)
+		register_instance_fds(s);
+	dp_cleanup_unblock(&old);
 	if (ret)
 		goto out;
-	if (s->ti)
-		register_instance_fds(s);
 	/* Counters are context: without /proc/net the report just has no
 	 * counter section. */
 	have_counters = dp_counters_snapshot(&before, PROCNET) == 0;
