@@ -13,7 +13,7 @@
  * dwfl_module_addrinfo() scanned the whole symbol table on every call.
  *
  * A large batch uses a second thread for the work that touches bytes
- * only (the symbol index, the line programs, faulting the sections in)
+ * only (the symbol index and the ELF symbols, the line programs)
  * while this one walks the DIEs with libdw, which is never called from
  * two threads at once.  The two halves take about as long.
  *
@@ -33,8 +33,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "dropprof/symbols/dwarf_batch.h"
 #include "dropprof/util/strbuf.h"
@@ -87,38 +85,8 @@ void dp_dwarf_batch_init(struct dp_dwarf_batch *d, Dwfl *dwfl, Dwfl_Module *mod,
 		d->line_secs.str = data->d_buf;
 		d->line_secs.str_size = data->d_size;
 	}
-	{
-		static const char *const names[] = {
-			".debug_info", ".debug_abbrev", ".debug_rnglists", ".debug_line",
-		};
-
-		for (size_t i = 0; i < 4; i++)
-			if ((data = debug_section(elf, names[i])) && data->d_buf) {
-				d->warm[i].p = data->d_buf;
-				d->warm[i].n = data->d_size;
-			}
-	}
 }
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22      /* Linux 5.14 */
-#endif
-
-/* Fault the sections in at once; where the kernel cannot (older than
- * 5.14), the page faults come one by one as before. */
-static void warm_sections(const struct dp_dwarf_batch *d)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	for (size_t i = 0; i < 4 && page > 0; i++) {
-		uintptr_t lo = (uintptr_t)d->warm[i].p, hi = lo + d->warm[i].n;
-
-		if (!d->warm[i].p)
-			continue;
-		lo &= ~((uintptr_t)page - 1);
-		madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
-	}
-}
 
 /* What the frames need of a function's DIE, in one scan of its
  * attributes (dwarf_attr would scan them once for each). */
@@ -538,7 +506,6 @@ struct side_work {
 	struct dp_src_info *out;   /* their symbols go here */
 	struct cu_job *jobs;
 	size_t nr;
-	bool warm;                 /* fault the sections in first */
 	int ret;                   /* 0 or -ENOMEM */
 };
 
@@ -548,9 +515,6 @@ static void *side_work(void *arg)
 {
 	struct side_work *lw = arg;
 	struct dp_dwarf_batch *d = lw->d;
-
-	if (lw->warm)
-		warm_sections(d);
 
 	if (lw->tables) {
 		if (dp_symidx_new(&d->addr_syms, lw->tables->syms, lw->tables->nr,
@@ -724,7 +688,7 @@ static int resolve_wants(struct dp_dwarf_batch *d, const struct want *wa, size_t
 			 struct sym_tables *tables, struct dp_src_info *out)
 {
 	struct dp_strbuf sb = DP_STRBUF_INIT;
-	struct side_work lw = { d, tables, wa, nw, out, NULL, 0, false, 0 };
+	struct side_work lw = { d, tables, wa, nw, out, NULL, 0, 0 };
 	struct origin_cache oc = { 0 };
 	struct cu_job *jobs;
 	size_t nr = 0, ncu = 0;
@@ -749,8 +713,7 @@ static int resolve_wants(struct dp_dwarf_batch *d, const struct want *wa, size_t
 	}
 	lw.jobs = jobs;
 	lw.nr = nr;
-	lw.warm = ret == 0 && nw >= THREAD_MIN_ADDRS;
-	if (lw.warm)
+	if (ret == 0 && nw >= THREAD_MIN_ADDRS)
 		threaded = pthread_create(&th, NULL, side_work, &lw) == 0;
 	if (ret == 0 && !threaded)
 		side_work(&lw);

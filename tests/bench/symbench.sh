@@ -9,7 +9,10 @@
 #
 #   A  addr2line -a -f -i -e ELF         (binutils)
 #   B  eu-addr2line -a -f -i -e ELF      (elfutils; skipped when missing)
-#   C  symbench --print ELF ADDRFILE     (dropprof's dp_dwarf_resolve)
+#   C  symbench --print ELF ADDRFILE     (dropprof: dp_dwarf_resolve_many, all
+#                                         the addresses in one call, as a report does)
+#   D  symbench --print --one-by-one      (dropprof: one dp_dwarf_resolve per
+#                                         address; SYMBENCH_ONE_BY_ONE=0 skips it)
 #
 # -a (print the address first) only lets the outputs be split per address.
 # Every tool writes its output to a file.  The columns run interleaved,
@@ -28,6 +31,7 @@
 #   SYMBENCH BENCHRUN              the programs (build/bench/...)
 #   ADDR2LINE=addr2line EU_ADDR2LINE=eu-addr2line
 #   SYMBENCH_KEEP=0                1 keeps the work directory (the outputs)
+#   SYMBENCH_ONE_BY_ONE=1          0 leaves out column D
 #   GEN_FILES GEN_FUNCS GEN_ADDRS GEN_SEED   passed to gen_dwarf_elf.sh
 set -u
 export LC_ALL=C
@@ -41,6 +45,7 @@ ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 : "${ADDR2LINE:=addr2line}"
 : "${EU_ADDR2LINE:=eu-addr2line}"
 : "${SYMBENCH_KEEP:=0}"
+: "${SYMBENCH_ONE_BY_ONE:=1}"
 RUN_TIMEOUT=1200         # seconds one tool may take (benchrun kills it then)
 
 die() {
@@ -83,7 +88,8 @@ ADDRS=$GEN_DIR/addrs.txt
 NR_ADDRS=$(wc -l <"$ADDRS")
 
 COLS=(A)
-declare -A TITLE=([A]="addr2line (binutils)" [B]="eu-addr2line" [C]="dropprof")
+declare -A TITLE=([A]="addr2line (binutils)" [B]="eu-addr2line" [C]="dropprof"
+	[D]="dropprof, one per call")
 NOTES=()
 if command -v "$EU_ADDR2LINE" >/dev/null 2>&1; then
 	COLS+=(B)
@@ -91,6 +97,7 @@ else
 	NOTES+=("column B skipped: no '$EU_ADDR2LINE' (install elfutils)")
 fi
 COLS+=(C)
+[ "$SYMBENCH_ONE_BY_ONE" = 1 ] && COLS+=(D)
 
 RESULTS=$TMP/results     # lines: COLUMN METRIC VALUE
 rec() {
@@ -124,6 +131,7 @@ run() {
 	A) cmd=("$ADDR2LINE" -a -f -i -e "$ELF") ;;
 	B) cmd=("$EU_ADDR2LINE" -a -f -i -e "$ELF") ;;
 	C) cmd=("$SYMBENCH" --print "$ELF" "$ADDRS") ;;
+	D) cmd=("$SYMBENCH" --print --one-by-one "$ELF" "$ADDRS") ;;
 	esac
 	t0=$EPOCHREALTIME
 	"$BENCHRUN" -t "$RUN_TIMEOUT" "$TMP/$tag.stat" "$TMP/$tag.pid" -- "${cmd[@]}" \
@@ -145,9 +153,9 @@ run() {
 	fi
 	rec "$col" secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 	rec "$col" rss "$(awk -v k="$st_maxrss_kb" 'BEGIN { printf "%.1f", k / 1024 }')"
-	if [ "$col" = C ]; then
-		rec C open "$(sed -n 's/^open: \([0-9.]*\) s.*/\1/p' "$TMP/$tag.err")"
-		rec C resolve "$(sed -n 's/^resolve: \([0-9.]*\) s.*/\1/p' "$TMP/$tag.err")"
+	if [ "$col" = C ] || [ "$col" = D ]; then
+		rec "$col" open "$(sed -n 's/^open: \([0-9.]*\) s.*/\1/p' "$TMP/$tag.err")"
+		rec "$col" resolve "$(sed -n 's/^resolve[^:]*: \([0-9.]*\) s.*/\1/p' "$TMP/$tag.err")"
 	fi
 	printf '  %-3s %-22s %8s s  %7s MiB\n' "$r" "${TITLE[$col]}" \
 		"$(values "$col" secs | tail -n 1)" "$(values "$col" rss | tail -n 1)"
@@ -197,6 +205,10 @@ if [ -n "$(median C secs)" ]; then
 		"resolve $(values C resolve | stats '%.3f') s" \
 		"($(awk -v n="$NR_ADDRS" -v s="$(median C resolve)" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }') addresses/s)"
 	grep '^resolved' "$TMP/C.1.err" | sed 's/^/dropprof found: /'
+	if [ -n "$(median D secs)" ]; then
+		echo "dropprof one per call: open $(values D open | stats '%.3f') s," \
+			"resolve $(values D resolve | stats '%.3f') s"
+	fi
 	if [ -n "$base" ]; then
 		awk -v b="$base" -v m="$(median C secs)" 'BEGIN {
 			s = b / m
@@ -277,7 +289,7 @@ if [ -s "$TMP/A.1.out" ]; then
 	echo
 	echo "agreement with addr2line on the $NR_ADDRS addresses (first round's outputs):"
 	normalize "$TMP/A.1.out" >"$TMP/A.norm"
-	for c in C B; do
+	for c in C D B; do
 		[ -s "$TMP/$c.1.out" ] || continue
 		# "ADDR frames... | frames..." so that the two chains stay apart.
 		normalize "$TMP/$c.1.out" | sed 's/^\([^ ]*\)/\1 |/' >"$TMP/$c.norm"

@@ -28,11 +28,6 @@ struct dp_dwarf_batch {
 	const uint8_t *line;
 	size_t line_size;
 	struct dp_line_sections line_secs;
-	/* What a large batch reads (DIEs, abbreviations, range lists, line
-	 * programs), mapped into the page tables ahead by its second thread:
-	 * one call instead of thousands of page faults, most of them taken
-	 * off the thread that walks the DIEs. */
-	struct { const void *p; size_t n; } warm[4];
 	struct dp_symidx *addr_syms;   /* built by the first batch */
 	bool addr_syms_indexed;
 };
