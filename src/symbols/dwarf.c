@@ -383,11 +383,6 @@ int dp_dwarf_resolve_sym(struct dp_dwarf *d, const char *name, uint64_t offset,
 
 void dp_src_info_release(struct dp_src_info *info)
 {
-	for (size_t i = 0; i < info->nr_frames; i++) {
-		free(info->frames[i].function);
-		free(info->frames[i].file);
-	}
 	free(info->frames);
-	free(info->symbol);
 	memset(info, 0, sizeof(*info));
 }

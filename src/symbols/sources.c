@@ -25,9 +25,12 @@ static int attach(struct dp_symmap *m, uint64_t addr,
 	if (!src)
 		return -ENOMEM;
 	for (size_t i = 0; i < info->nr_frames; i++) {
-		/* Borrowed: set_src copies. */
-		src[i].function = info->frames[i].function;
-		src[i].file = info->frames[i].file;
+		/* Borrowed from d, which outlives this call: set_src
+		 * copies them and writes nothing through them (its
+		 * struct's fields are not const because the map owns its
+		 * own copies in the same struct). */
+		src[i].function = (char *)info->frames[i].function;
+		src[i].file = (char *)info->frames[i].file;
 		src[i].line = info->frames[i].line;
 		src[i].inlined = info->frames[i].inlined;
 		lines = lines || (src[i].file && src[i].line);

@@ -30,13 +30,17 @@ struct dp_dwarf_batch {
 	struct dp_line_sections line_secs;
 	struct dp_symidx *addr_syms;   /* built by the first batch */
 	bool addr_syms_indexed;
+	/* The joined file names the frames point to, made once per CU and
+	 * file index and kept until release: the frames borrow them. */
+	struct dp_file_names *file_names;
 };
 
 /* Find the sections of dw's ELF.  Cannot fail: what is missing is not
  * used. */
 void dp_dwarf_batch_init(struct dp_dwarf_batch *b, Dwfl *dwfl, Dwfl_Module *mod, Dwarf *dw);
 
-/* Free what b owns.  Safe on a zeroed b. */
+/* Free what b owns (the file names of every frame it gave out with
+ * them).  Safe on a zeroed b. */
 void dp_dwarf_batch_release(struct dp_dwarf_batch *b);
 
 /* out[i] for addrs[i] - shift (ELF addresses of libdwfl's layout), as

@@ -10,8 +10,10 @@
  * Also: the inlined helper of __udp4_lib_rcv is found and marked, KASLR
  * (the fixture kallsyms is the layout shifted by 0x2e00000) resolves to
  * the same frames, a 600 KiB function names an offset past 512 KiB, gaps
- * and foreign addresses are -ENOENT, and missing, garbage, truncated and
- * stripped files are refused with one line.
+ * and foreign addresses are -ENOENT, missing, garbage, truncated and
+ * stripped files are refused with one line, and the strings of a result
+ * are the handle's (valid after their info is released, one file name
+ * for every batch).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -289,6 +291,31 @@ static void assert_same_info(const struct dp_src_info *a, const struct dp_src_in
 		assert_int_equal(a->frames[i].column, b->frames[i].column);
 		assert_int_equal(a->frames[i].inlined, b->frames[i].inlined);
 	}
+}
+
+/* The strings are borrowed from the handle: they outlive the info that
+ * had them (released here before they are read), and a file name is
+ * joined once per handle, not once per address or per batch. */
+static void test_borrowed_strings(void **state)
+{
+	struct dp_dwarf *d = open_ok(0, NULL);
+	struct dp_src_info a, b;
+	const char *fn, *file;
+
+	assert_int_equal(dp_dwarf_resolve(d, A_UDP, &a), 0);
+	assert_true(a.nr_frames >= 1);
+	fn = a.frames[a.nr_frames - 1].function;
+	file = a.frames[a.nr_frames - 1].file;
+	dp_src_info_release(&a);
+	assert_null(a.frames);
+	assert_int_equal(dp_dwarf_resolve(d, A_UDP + 1, &b), 0);
+	assert_string_equal(fn, "__udp4_lib_rcv");
+	assert_string_equal(file, "kernel/fixture.c");
+	/* Another batch, the same strings. */
+	assert_ptr_equal(b.frames[b.nr_frames - 1].file, file);
+	assert_ptr_equal(b.frames[b.nr_frames - 1].function, fn);
+	dp_src_info_release(&b);
+	dp_dwarf_free(d);
 }
 
 /* The running kernel is elsewhere: kallsyms says where, the symbolizer
@@ -623,6 +650,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_match_addr2line),
 		cmocka_unit_test(test_inlined_frame),
+		cmocka_unit_test(test_borrowed_strings),
 		cmocka_unit_test(test_kaslr),
 		cmocka_unit_test(test_big_function),
 		cmocka_unit_test(test_no_function),
