@@ -67,6 +67,7 @@ static const char *errno_hint(int code, const char *msg)
 	return "";
 }
 
+__attribute__((format(printf, 3, 0)))
 static void vreport(const char *prefix, int code, const char *fmt, va_list ap)
 {
 	char *msg = NULL;

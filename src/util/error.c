@@ -57,6 +57,7 @@ dp_print_fn dp_set_print(dp_print_fn fn, void *ctx)
 	return old;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vprint(enum dp_print_level level, const char *fmt, va_list ap)
 {
 	char *msg = NULL;
