@@ -25,6 +25,7 @@
 
 #include "dropprof/kernel/trace_instance.h"
 #include "dropprof/kernel/tracefs.h"
+#include "dropprof/util/cleanup.h"
 #include "dropprof/util/strbuf.h"
 
 /* header_page, header_event, stats, a filter read back: all a few hundred
@@ -47,15 +48,25 @@ struct dp_trace_instance {
 
 /* ---- small file helpers ----------------------------------------------- */
 
+/* A file of the instance held open keeps it busy: the rmdir of a fatal
+ * signal's cleanup (util/cleanup.h) would fail with EBUSY and leave the
+ * instance behind.  So the signals that run the cleanup wait while one of
+ * these helpers has a file open (writing buffer_size_kb can take tens of
+ * milliseconds while the kernel allocates the ring). */
 static int write_file(const char *path, const char *s)
 {
 	size_t len = strlen(s);
+	sigset_t old;
 	ssize_t n;
 	int fd, ret = 0;
 
+	dp_cleanup_block(&old);
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		ret = -errno;
+		dp_cleanup_unblock(&old);
+		return ret;
+	}
 	do
 		n = write(fd, s, len);
 	while (n < 0 && errno == EINTR);
@@ -64,6 +75,7 @@ static int write_file(const char *path, const char *s)
 	else if ((size_t)n != len)
 		ret = -EIO;
 	close(fd);
+	dp_cleanup_unblock(&old);
 	return ret;
 }
 
@@ -71,12 +83,17 @@ static int write_file(const char *path, const char *s)
 static int read_file(const char *path, struct dp_strbuf *sb)
 {
 	char buf[4096];
+	sigset_t old;
 	int fd, ret = 0;
 
 	dp_strbuf_reset(sb);
+	dp_cleanup_block(&old);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		ret = -errno;
+		dp_cleanup_unblock(&old);
+		return ret;
+	}
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
@@ -97,6 +114,7 @@ static int read_file(const char *path, struct dp_strbuf *sb)
 			break;
 	}
 	close(fd);
+	dp_cleanup_unblock(&old);
 	return ret;
 }
 
