@@ -34,6 +34,7 @@
 #include "dropprof/symbols/ksym.h"
 #include "dropprof/util/error.h"
 #include "testutil.h"
+#include "symbols/addr2line_ref.h"
 
 #ifndef DP_FIXTURE_VMLINUX
 #error "built by the GNUmakefile, which defines the fixture paths"
@@ -41,7 +42,6 @@
 
 #define SPEC "tests/fixtures/vmlinux/spec"
 #define KALLSYMS "tests/fixtures/vmlinux/kallsyms"
-#define COMP_DIR "/usr/src/linux-fixture/"
 #define KASLR 0x2e00000ULL
 
 #define A_UDP   0xffffffff81001000ULL     /* __udp4_lib_rcv, size 0x9c0 */
@@ -73,79 +73,6 @@ static size_t read_spec(struct fn *fns, size_t max)
 	}
 	fclose(f);
 	return n;
-}
-
-/* One address as addr2line saw it. */
-struct ref_frame {
-	char function[512];
-	char file[512];           /* made relative to COMP_DIR, "" for ?? */
-	unsigned line;
-};
-
-struct ref {
-	uint64_t addr;
-	struct ref_frame frames[8];
-	size_t nr;
-};
-
-/* Run addr2line -a -f -i on every address (one process) and parse its
- * output: "0x<addr>", then pairs of lines "function", "file:line". */
-static bool addr2line(const char *path, struct ref *refs, size_t n)
-{
-	char *cmd = NULL, line[512];
-	struct ref *cur = NULL;
-	size_t len, got = 0;
-	bool want_file = false;
-	FILE *p;
-
-	if (system("addr2line --version >/dev/null 2>&1") != 0)
-		return false;
-	assert_true(asprintf(&cmd, "addr2line -a -f -i -e '%s'", path) > 0);
-	for (size_t i = 0; i < n; i++) {
-		char *more = NULL;
-
-		assert_true(asprintf(&more, "%s 0x%" PRIx64, cmd, refs[i].addr) > 0);
-		free(cmd);
-		cmd = more;
-		refs[i].nr = 0;
-	}
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	while (fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = '\0';
-		len = strlen(line);
-		if (!want_file && !strncmp(line, "0x", 2) && len == 18) {
-			assert_true(got < n);
-			cur = &refs[got++];
-			assert_int_equal(strtoull(line, NULL, 16), cur->addr);
-			continue;
-		}
-		assert_non_null(cur);
-		if (!want_file) {
-			assert_true(cur->nr < 8);
-			snprintf(cur->frames[cur->nr].function,
-				 sizeof(cur->frames[0].function), "%s", line);
-			want_file = true;
-		} else {
-			struct ref_frame *f = &cur->frames[cur->nr++];
-			char *colon = strrchr(line, ':');
-			const char *file = line;
-
-			line[strcspn(line, " ")] = '\0';   /* "(discriminator N)" */
-			assert_non_null(colon);
-			*colon = '\0';
-			f->line = (unsigned)strtoul(colon + 1, NULL, 10);
-			if (!strncmp(file, COMP_DIR, strlen(COMP_DIR)))
-				file += strlen(COMP_DIR);
-			snprintf(f->file, sizeof(f->file), "%s",
-				 strcmp(file, "??") ? file : "");
-			want_file = false;
-		}
-	}
-	assert_int_equal(pclose(p), 0);
-	assert_int_equal(got, n);
-	free(cmd);
-	return true;
 }
 
 static struct dp_dwarf *open_ok(uint64_t runtime_stext, const char *stext_name)
@@ -223,7 +150,7 @@ static void test_lines_match_addr2line(void **state)
 	size_t n = pick_addrs(refs, 160);
 
 	assert_int_equal(dp_dwarf_bias(d), 0);
-	if (!addr2line(DP_FIXTURE_VMLINUX, refs, n)) {
+	if (!ref_addr2line(DP_FIXTURE_VMLINUX, NULL, refs, n)) {
 		dp_dwarf_free(d);
 		skip();
 	}
@@ -395,7 +322,7 @@ static void test_big_function(void **state)
 		assert_true(info.frames[0].line > 0);
 		dp_src_info_release(&info);
 	}
-	if (addr2line(DP_FIXTURE_VMLINUX, refs, 4)) {
+	if (ref_addr2line(DP_FIXTURE_VMLINUX, NULL, refs, 4)) {
 		for (size_t i = 0; i < 4; i++) {
 			struct dp_src_info info;
 			int r = dp_dwarf_resolve(d, refs[i].addr, &info);
@@ -443,7 +370,7 @@ static void test_resolve_many(void **state)
 
 	for (size_t i = 0; i < n; i++)
 		addrs[i] = refs[i].addr;
-	have_ref = addr2line(DP_FIXTURE_VMLINUX, refs, n);
+	have_ref = ref_addr2line(DP_FIXTURE_VMLINUX, NULL, refs, n);
 	/* Unknown ones, and repeats. */
 	addrs[n] = A_GAP;
 	addrs[n + 1] = 0;

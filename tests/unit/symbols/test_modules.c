@@ -41,6 +41,7 @@
 #include "dropprof/util/error.h"
 #include "dropprof/util/strbuf.h"
 #include "testutil.h"
+#include "symbols/addr2line_ref.h"
 
 #ifndef DP_FIXMOD_DIR
 #error "built by the GNUmakefile, which defines the fixture paths"
@@ -50,7 +51,6 @@
 #define KO_OTHER  DP_FIXMOD_DIR "/fixmod-other.ko"
 #define KO_STRIP  DP_FIXMOD_DIR "/fixmod-stripped.ko"
 #define KO_DEBUG  DP_FIXMOD_DIR "/fixmod.ko.debug"
-#define COMP_DIR  "/usr/src/linux-fixture/"
 #define REL       "6.1.0-fixture"
 #define MODDIR    "lib/modules/" REL
 #define DBGDIR    "usr/lib/debug/lib/modules/" REL
@@ -189,70 +189,6 @@ static bool read_fns(struct fn *fns)
 
 /* ---- the reference: addr2line ----------------------------------------- */
 
-struct ref_frame {
-	char function[512];
-	char file[512];            /* relative to COMP_DIR; "" for ?? */
-	unsigned line;
-};
-
-struct ref {
-	uint64_t off;              /* in the section */
-	struct ref_frame frames[8];
-	size_t nr;
-};
-
-/* addr2line -a -f -i -j section on every offset (one process). */
-static void addr2line(const char *section, struct ref *refs, size_t n)
-{
-	struct dp_strbuf cmd = DP_STRBUF_INIT;
-	struct ref *cur = NULL;
-	bool want_file = false;
-	char line[512];
-	size_t got = 0;
-	FILE *p;
-
-	assert_int_equal(dp_strbuf_addf(&cmd, "addr2line -a -f -i -e '%s' -j '%s'",
-					KO, section), 0);
-	for (size_t i = 0; i < n; i++) {
-		assert_int_equal(dp_strbuf_addf(&cmd, " 0x%" PRIx64, refs[i].off), 0);
-		refs[i].nr = 0;
-	}
-	p = popen(cmd.buf, "r");
-	assert_non_null(p);
-	while (fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!want_file && !strncmp(line, "0x", 2) && strlen(line) == 18) {
-			assert_true(got < n);
-			cur = &refs[got++];
-			assert_int_equal(strtoull(line, NULL, 16), cur->off);
-			continue;
-		}
-		assert_non_null(cur);
-		if (!want_file) {
-			assert_true(cur->nr < 8);
-			snprintf(cur->frames[cur->nr].function,
-				 sizeof(cur->frames[0].function), "%s", line);
-			want_file = true;
-		} else {
-			struct ref_frame *f = &cur->frames[cur->nr++];
-			char *colon, *file = line;
-
-			line[strcspn(line, " ")] = '\0';   /* "(discriminator N)" */
-			colon = strrchr(line, ':');
-			assert_non_null(colon);
-			*colon = '\0';
-			f->line = (unsigned)strtoul(colon + 1, NULL, 10);
-			if (!strncmp(file, COMP_DIR, strlen(COMP_DIR)))
-				file += strlen(COMP_DIR);
-			snprintf(f->file, sizeof(f->file), "%s", strcmp(file, "??") ? file : "");
-			want_file = false;
-		}
-	}
-	assert_int_equal(pclose(p), 0);
-	assert_int_equal(got, n);
-	dp_strbuf_release(&cmd);
-}
-
 /* ---- symmaps ------------------------------------------------------------ */
 
 /* Every return-address offset (1 .. size) of every fixture function, in
@@ -349,8 +285,8 @@ static void assert_match_addr2line(const struct dp_symmap *m, const struct fn *f
 
 		assert_non_null(refs);
 		for (uint64_t off = 1; off <= fns[i].size; off++)
-			refs[off - 1].off = fns[i].value + off - 1;
-		addr2line(fns[i].section, refs, fns[i].size);
+			refs[off - 1].addr = fns[i].value + off - 1;
+		assert_true(ref_addr2line(KO, fns[i].section, refs, fns[i].size));
 		for (uint64_t off = 1; off <= fns[i].size; off++) {
 			const struct dp_symmap_entry *e =
 				dp_symmap_addr(m, RUN_BASE + i * 0x1000 + off);
