@@ -139,6 +139,10 @@ static bool add_vmlinux_lines(const struct dp_cli *cli, struct dp_symmap *names,
 	dopts.runtime_stext = names->kernel.stext ? names->kernel.stext :
 			      names->kernel.text;
 	dopts.stext_name = names->kernel.stext ? "_stext" : "_text";
+	/* Profiles before format 2.0 (and restricted kallsyms) do not say
+	 * where the kernel ran: right only without KASLR. */
+	if (!dopts.runtime_stext)
+		dp_strbuf_adds(notes, "the kernel's run-time _stext is unknown: addresses are taken as the vmlinux's own (right only when KASLR was off)\n");
 	ret = dp_dwarf_open(&d, &dopts, &err);
 	if (ret) {
 		if (cli->vmlinux) {
