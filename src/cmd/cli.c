@@ -201,11 +201,12 @@ bool dp_cli_parse(int argc, char **argv, unsigned int what,
 	optind = 0;     /* 0, not 1: glibc then forgets the last argv */
 	while ((c = getopt_long(argc, argv, ":d:m:qn:o:hV", longopts, &li)) != -1) {
 		/* An option of another command is as unknown as a typo. */
-		if (((c == 'd' || c == 'm' || c == 'q' || c == OPT_REASON ||
+		if (((c == 'd' || c == OPT_REASON ||
 		      c == OPT_EXCLUDE || c == OPT_PROTO || c == OPT_ALL_STACKS ||
 		      c == OPT_STACK_RATE) && !(what & DP_CLI_RECORD)) ||
-		    ((c == 'n' || c == OPT_FOLDED || c == OPT_JSON) &&
-		     !(what & DP_CLI_REPORT)) ||
+		    ((c == 'm' || c == 'q') && !(what & (DP_CLI_RECORD | DP_CLI_CHECK))) ||
+		    ((c == 'n' || c == OPT_FOLDED) && !(what & DP_CLI_REPORT)) ||
+		    (c == OPT_JSON && !(what & (DP_CLI_REPORT | DP_CLI_CHECK))) ||
 		    ((c == OPT_VMLINUX || c == OPT_IGNORE_BUILD_ID) &&
 		     !(what & DP_CLI_SYMBOLS)) ||
 		    (c == 'V' && !(what & DP_CLI_VERSION))) {
@@ -292,12 +293,13 @@ bool dp_cli_parse(int argc, char **argv, unsigned int what,
 	}
 	if (stack_rate && out->rec.all_stacks)
 		return *status = dp_usage_error(text, "%s", "--stack-rate and --all-stacks exclude each other: --all-stacks takes every stack"), false;
-	if (what & DP_CLI_RECORD) {
+	if (what & (DP_CLI_RECORD | DP_CLI_CHECK)) {
 		if (!out->rec.ring_pages)
 			out->rec.ring_pages = out->rec.all_stacks ? DP_DEFAULT_RING_PAGES_ALL_STACKS :
 							    DP_DEFAULT_RING_PAGES;
-		out->rec.stop_fd = dp_signals_stop_fd();
 	}
+	if (what & DP_CLI_RECORD)
+		out->rec.stop_fd = dp_signals_stop_fd();
 	out->nr_args = argc - optind;
 	out->args = argv + optind;
 	return true;

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "record", dp_cmd_record, true },
 	{ "report", dp_cmd_report, false },
 	{ "diff", dp_cmd_diff, false },
+	{ "check", dp_cmd_check, false },
 };
 
 static int run(const struct command *c, int argc, char **argv)

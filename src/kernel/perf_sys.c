@@ -119,6 +119,27 @@ int dp_perf_event_id(int fd, uint64_t *id)
 	return perf_ioctl(fd, PERF_EVENT_IOC_ID, (unsigned long)id);
 }
 
+int dp_perf_probe_tp(int tp_id, int cpu)
+{
+	struct dp_perf_tp_attr a = {
+		.tp_id = tp_id,
+		.cpu = cpu,
+		/* The recorder's stack event: PERF_SAMPLE_RAW is what
+		 * kernel.perf_event_paranoid 0 and 1 refuse. */
+		.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_RAW |
+			       PERF_SAMPLE_CALLCHAIN,
+		.sample_period = 1,
+		.wakeup_watermark = 1u << 30,
+		.group_fd = -1,
+	};
+	int fd = dp_perf_open_tp(&a);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 int dp_perf_read_counts(int fd, struct dp_perf_counts *c)
 {
 	/* value, time_enabled, time_running[, lost]: read_format order */

@@ -124,6 +124,11 @@ int dp_tracefs_mount(char *path, size_t len)
 	return 0;
 }
 
+int dp_tracefs_umount(const char *path)
+{
+	return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
+}
+
 /* Measured on 6.18 as an unprivileged user: CAP_DAC_READ_SEARCH or
  * CAP_DAC_OVERRIDE reads tracefs, only CAP_DAC_OVERRIDE creates an
  * instance; CAP_PERFMON, CAP_SYS_ADMIN or kernel.perf_event_paranoid=-1

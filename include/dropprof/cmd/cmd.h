@@ -26,6 +26,7 @@ int dp_cmd_live(int argc, char **argv);
 int dp_cmd_record(int argc, char **argv);
 int dp_cmd_report(int argc, char **argv);
 int dp_cmd_diff(int argc, char **argv);
+int dp_cmd_check(int argc, char **argv);
 
 /* The options of all commands, parsed in one place so they mean the same
  * everywhere.  Which ones a command takes is a set of DP_CLI_* bits. */
@@ -46,6 +47,7 @@ int dp_cmd_diff(int argc, char **argv);
 #define DP_CLI_REPORT  0x2   /* -n N, --folded, --json */
 #define DP_CLI_VERSION 0x4   /* -V, --version */
 #define DP_CLI_SYMBOLS 0x8   /* --vmlinux FILE, --ignore-build-id */
+#define DP_CLI_CHECK   0x10  /* -m PAGES, -q, --json (dropprof check) */
 
 struct dp_cli_text {
 	const char *cmd;         /* "dropprof record", for error lines */

@@ -25,6 +25,13 @@ struct dp_perf_tp_attr {
  * an fd or -errno. */
 int dp_perf_open_tp(const struct dp_perf_tp_attr *a);
 
+/* Try whether a recording's events may be opened: open the tracepoint
+ * on one CPU the way the recorder opens its stack event (raw data and
+ * kernel callchains, which need more privilege than counting), disabled
+ * and never mapped, and close it.  Returns 0 or the -errno of
+ * perf_event_open(2), for dp_perf_open_hint(). */
+int dp_perf_probe_tp(int tp_id, int cpu);
+
 /* Map a ring of 2^n data pages plus the header page.  *base and *len get
  * the mapping.  Returns 0 or -errno. */
 int dp_perf_mmap(int fd, size_t data_pages, void **base, size_t *len);

@@ -37,6 +37,10 @@ int dp_tracefs_find(const char *mounts_path, char *path, size_t len);
  * -ENOENT when the mount point is missing; -ENAMETOOLONG for a short len. */
 int dp_tracefs_mount(char *path, size_t len);
 
+/* Undo dp_tracefs_mount() (a lazy unmount: files still open keep it
+ * until closed).  Returns 0 or -errno. */
+int dp_tracefs_umount(const char *path);
+
 /* One line of advice (static) for an errno of opening a file under
  * tracefs to read it (events/.../format): tracefs is mode 0700 root, so
  * -EACCES needs root, CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH.  "" when
