@@ -85,7 +85,7 @@ if [ ! -r "$man_page" ]; then
 	dp_fail "no man page at '$man_page'"
 else
 	sed 's/\\-/-/g' "$man_page" >"$DP_TMP/man.txt"
-	for cmd in "" record report diff; do
+	for cmd in "" record report diff check; do
 		run $cmd --help
 		if [ "$rc" -ne 0 ]; then
 			dp_fail "dropprof $cmd --help: exit $rc (want 0)"
