@@ -14,6 +14,7 @@
 #include "dropprof/model/addr.h"
 #include "dropprof/model/estimate.h"
 #include "dropprof/model/report.h"
+#include "dropprof/model/why.h"
 #include "dropprof/profile/profile.h"
 #include "dropprof/symbols/symmap.h"
 #include "dropprof/util/strbuf.h"
@@ -736,6 +737,8 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	build_protos(&b, rep);
 	build_cpus(&b, rep);
 	build_counters(&b, rep);
+	if (!b.oom && dp_report_build_why(rep))
+		b.oom = 1;
 	if (b.oom) {
 		dp_report_release(rep);
 		return -ENOMEM;
@@ -797,5 +800,6 @@ void dp_report_release(struct dp_report *rep)
 	for (size_t i = 0; i < rep->nr_counters; i++)
 		free(rep->counters[i].row.name);
 	free(rep->counters);
+	dp_report_release_why(rep);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -97,6 +97,36 @@ static void stacks(struct dp_json *j, const struct dp_report *r)
 	dp_json_array_end(j);
 }
 
+static void why(struct dp_json *j, const struct dp_report *r)
+{
+	dp_json_array_begin(j, "why");
+	for (size_t i = 0; i < r->nr_why; i++) {
+		const struct dp_report_why *w = &r->why[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "reason", w->reason);
+		dp_json_bool(j, "described", w->described);
+		dp_json_string(j, "family", w->family);
+		dp_json_string(j, "meaning", w->meaning);
+		dp_json_string(j, "hint", w->hint);
+		dp_json_u64(j, "count", w->count);
+		dp_json_array_begin(j, "counters");
+		for (size_t k = 0; k < w->nr_counters; k++) {
+			dp_json_object_begin(j, NULL);
+			dp_json_string(j, "name", w->counters[k].name);
+			dp_json_i64(j, "delta", w->counters[k].delta);
+			dp_json_object_end(j);
+		}
+		dp_json_array_end(j);
+		dp_json_array_begin(j, "settings");
+		for (size_t k = 0; k < w->nr_settings; k++)
+			dp_json_string(j, NULL, w->settings[k]);
+		dp_json_array_end(j);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+}
+
 static void protos_cpus(struct dp_json *j, const struct dp_report *r)
 {
 	dp_json_array_begin(j, "protocols");
@@ -195,6 +225,7 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 		dp_json_string(&j, NULL, r->symbol_notes[i]);
 	dp_json_array_end(&j);
 	reasons(&j, r);
+	why(&j, r);
 	sites(&j, r);
 	stacks(&j, r);
 	protos_cpus(&j, r);

@@ -163,6 +163,39 @@ static void frame_text(FILE *f, const char *indent,
 	fprintf(f, "%s\n", mark && fr->inlined ? "  [inlined]" : "");
 }
 
+/* What each reason means, its counters that moved, the settings that
+ * govern it and what to look at (model/why.h). */
+static void why(const struct dp_report *r, FILE *f)
+{
+	if (!r->nr_why)
+		return;
+	fprintf(f, "Why (counters: this network namespace)\n");
+	for (size_t i = 0; i < r->nr_why; i++) {
+		const struct dp_report_why *w = &r->why[i];
+
+		if (!w->described) {
+			fprintf(f, "  %s: %s\n", w->reason, w->meaning);
+			continue;
+		}
+		fprintf(f, "  %s (%s): %s\n", w->reason, w->family, w->meaning);
+		if (w->nr_counters) {
+			fprintf(f, "      counters:");
+			for (size_t k = 0; k < w->nr_counters; k++)
+				fprintf(f, " %s %+lld", w->counters[k].name,
+					(long long)w->counters[k].delta);
+			fprintf(f, " (traced: %llu)\n", (unsigned long long)w->count);
+		}
+		if (w->nr_settings) {
+			fprintf(f, "      settings:");
+			for (size_t k = 0; k < w->nr_settings; k++)
+				fprintf(f, " %s", w->settings[k]);
+			fprintf(f, "\n");
+		}
+		fprintf(f, "      look at: %s\n", w->hint);
+	}
+	fprintf(f, "\n");
+}
+
 static void sites(const struct dp_report *r, FILE *f)
 {
 	fprintf(f, "By drop site\n");
@@ -262,6 +295,7 @@ int dp_out_text(const struct dp_report *r, FILE *f)
 	if (!r->drops)
 		fprintf(f, "No drops were recorded.\n\n");
 	reasons(r, f);
+	why(r, f);
 	sites(r, f);
 	stacks(r, f);
 	protos(r, f);

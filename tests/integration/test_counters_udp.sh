@@ -40,7 +40,7 @@ report saved.json "$PROF" --json
 check() {
 	local who=$1 text=$2 json=$3 c
 	if ! dp_json_header_ok "$json"; then
-		dp_fail "$who json: not a dropprof-report version 1 with a numeric 'drops'"
+		dp_fail "$who json: not a dropprof-report version 2 with a numeric 'drops'"
 		return
 	fi
 	jq -e '(.counters | type) == "array"' "$json" >/dev/null 2>&1 ||
@@ -59,6 +59,15 @@ check() {
 	dp_ge "$who json: sites __udp6_lib_rcv NO_SOCKET" \
 		"$(dp_json_site_count "$json" __udp6_lib_rcv NO_SOCKET)" "$N"
 	dp_ge "$who text: NO_SOCKET in By reason" "$(dp_text_reason_count "$text" NO_SOCKET)" $((2 * N))
+	# The Why section joins the reason to its counters that moved.
+	dp_eq "$who json: why NO_SOCKET described" \
+		"$(dp_json '[.why[] | select(.reason == "NO_SOCKET") | .described][0]' "$json")" true
+	for c in UdpNoPorts Udp6NoPorts; do
+		dp_eq "$who json: why NO_SOCKET counter $c" \
+			"$(dp_json '[.why[] | select(.reason == "NO_SOCKET") | .counters[] | select(.name == $c) | .delta][0]' "$json" --arg c "$c")" "$N"
+	done
+	grep -Eq "^      counters: .*UdpNoPorts \+$N.*\(traced: [0-9]+\)" "$text" ||
+		dp_fail "$who text: no Why counters line with UdpNoPorts +$N"
 }
 check live "$DP_TMP/text.out" "$DP_TMP/json.out"
 check saved "$DP_TMP/saved.text.out" "$DP_TMP/saved.json.out"

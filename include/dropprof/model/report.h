@@ -97,6 +97,25 @@ struct dp_report_counter {
 	double rate;                  /* delta per second */
 };
 
+/* The Why section: one per reason seen, in the order of 'reasons'. */
+struct dp_report_why_counter {
+	char *name;
+	int64_t delta;
+};
+
+struct dp_report_why {
+	char *reason;
+	uint64_t count;               /* traced drops of the reason */
+	bool described;               /* the catalogue has it */
+	char *family;                 /* "socket", ...; NULL when not described */
+	char *meaning;                /* or the generic "not described" line */
+	char *hint;                   /* NULL when not described */
+	char **settings;              /* sysctl names (patterns: {all,IF}) */
+	size_t nr_settings;
+	struct dp_report_why_counter *counters;  /* its counters that moved */
+	size_t nr_counters;
+};
+
 struct dp_report_cpu {
 	int cpu;
 	uint64_t drops;               /* delivered + recovered */
@@ -160,6 +179,7 @@ struct dp_report {
 	struct dp_report_proto *protos;    size_t nr_protos;
 	struct dp_report_cpu *cpus;        size_t nr_cpu_rows;
 	struct dp_report_counter *counters; size_t nr_counters; /* moved only */
+	struct dp_report_why *why;         size_t nr_why;
 };
 
 struct dp_report_opts {
