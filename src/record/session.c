@@ -217,18 +217,17 @@ static void open_instance(struct dp_session *s, const struct dp_record_opts *o)
 				gone.buf);
 		dp_strbuf_release(&gone);
 	}
-	/* Every file of the instance that dropprof holds open keeps it busy
-	 * (rmdir: EBUSY), and sizing the buffer holds buffer_size_kb open
-	 * while the kernel allocates the pages (tens of ms): a fatal signal's
-	 * cleanup waits until that is done. */
+	/* Created and registered for cleanup as one step.  (Sizing the
+	 * buffer holds buffer_size_kb open for tens of ms; trace_instance.c's
+	 * file helpers hold the cleanup signals off while a file is open.) */
 	dp_cleanup_block(&old);
 	ret = dp_trace_instance_create(&s->ti, s->tracefs, "dropprof", &e);
 	if (ret == 0)
 		s->ti_cleanup = dp_cleanup_add(DP_CLEANUP_RMDIR,
 					       dp_trace_instance_path(s->ti), -1);
+	dp_cleanup_unblock(&old);
 	if (ret == 0)
 		ret = dp_trace_instance_set_buffer_kb(s->ti, kb < 64 ? 64 : kb, &e);
-	dp_cleanup_unblock(&old);
 	if (ret) {
 		dp_warn("no tracefs instance for drops in idle context (%s): where perf does not deliver them they are counted as lost",
 			dp_err_msg(&e));
