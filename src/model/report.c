@@ -170,8 +170,8 @@ static struct site_row *collect_site_rows(struct builder *b, size_t *nr)
 	return rows;
 }
 
-static void fill_frames(struct builder *b, struct dp_report_frame *out,
-			uint64_t addr);
+static size_t fill_frames(struct builder *b, struct dp_report_frame *out,
+			  uint64_t addr);
 static void release_frames(struct dp_report_frame *f, size_t n);
 
 /* A site's source line (its innermost frame's) and inlined frames. */
@@ -374,8 +374,9 @@ static size_t addr_frames(const struct dp_symmap *names, uint64_t addr)
 	return e && e->nr_src ? e->nr_src : 1;
 }
 
-static void fill_frames(struct builder *b, struct dp_report_frame *out,
-			uint64_t addr)
+/* Writes addr_frames(addr) frames into out; returns that number. */
+static size_t fill_frames(struct builder *b, struct dp_report_frame *out,
+			  uint64_t addr)
 {
 	const struct dp_symmap_entry *e = dp_symmap_addr(b->names, addr);
 	size_t n = e && e->nr_src ? e->nr_src : 1;
@@ -399,6 +400,7 @@ static void fill_frames(struct builder *b, struct dp_report_frame *out,
 			f->line = src->line;
 		}
 	}
+	return n;
 }
 
 static void release_frames(struct dp_report_frame *f, size_t n)
@@ -451,10 +453,8 @@ static void fill_stack(struct builder *b, struct dp_report_stack *s,
 		return;
 	s->nr_frames = nf;
 	nf = 0;
-	for (size_t f = 0; f < e->nr_ips && !b->oom; f++) {
-		fill_frames(b, s->frames + nf, e->ips[f]);
-		nf += addr_frames(b->names, e->ips[f]);
-	}
+	for (size_t f = 0; f < e->nr_ips && !b->oom; f++)
+		nf += fill_frames(b, s->frames + nf, e->ips[f]);
 }
 
 static void build_stacks(struct builder *b, struct dp_report *rep)
