@@ -6,7 +6,8 @@
  * compiled in: every kernel release adds some (Icmp OutRateLimitGlobal,
  * TcpExt TCPAO*, IpExt ReasmOverlaps), and IcmpMsg columns come and go
  * with the traffic.  Only softnet_stat has no header, so its columns are
- * known by position.
+ * known by position.  Which files are read, and for which scope, is the
+ * one table at the end (sources[]).
  *
  * The kernel writes these files whole and newline-terminated, so a line
  * cut short, a header without its value line or a count that does not
@@ -30,6 +31,10 @@
 /* /proc/net/dev has 16 columns; room for a kernel that adds a few. */
 #define DEV_MAX_FIELDS 64
 
+/* The widest /proc/net/stat/ file has 17 columns (rt_cache, nf_conntrack);
+ * room for a kernel that adds a few. */
+#define STAT_MAX_COLS 64
+
 /* softnet_stat column holding the CPU id (5.10 and later).  Offline CPUs
  * have no line, so the line index is the CPU only on older kernels. */
 #define SOFTNET_CPU_COL 12
@@ -39,6 +44,14 @@ struct reader {
 	FILE *f;
 	char *buf;
 	size_t cap;
+};
+
+/* One counter file: where it is, how it is read, its scope (procnet.h). */
+struct source {
+	const char *file;    /* under the procnet directory */
+	int (*load)(struct dp_counters *c, struct reader *r,
+		    const struct source *src);
+	unsigned int scope;
 };
 
 
@@ -278,12 +291,14 @@ static const char *const table_gauges[] = {
 /* Lines come in pairs with one prefix: "Udp: InDatagrams NoPorts ..." then
  * "Udp: 26 101000 ...".  A prefix may repeat (IcmpMsg prints 16 types a
  * pair) and a pair may have no column at all. */
-static int load_table(struct dp_counters *c, struct reader *r)
+static int load_table(struct dp_counters *c, struct reader *r,
+		      const struct source *src)
 {
 	char *hdr = NULL, *line;
 	size_t plen = 0;
 	int err;
 
+	(void)src;
 	while ((err = reader_next(r, &line)) > 0) {
 		const char *colon = strchr(line, ':');
 		const char *hp, *vp, *name, *val;
@@ -352,11 +367,13 @@ out_free_hdr:
 /* ---- /proc/net/snmp6 -------------------------------------------------- */
 
 /* "Ip6InReceives                   \t401": the name is already whole. */
-static int load_pairs(struct dp_counters *c, struct reader *r)
+static int load_pairs(struct dp_counters *c, struct reader *r,
+		      const struct source *src)
 {
 	char *line;
 	int err;
 
+	(void)src;
 	while ((err = reader_next(r, &line)) > 0) {
 		const char *p = line, *name, *val;
 		size_t nlen, vlen;
@@ -465,13 +482,15 @@ static int dev_parse_iface(struct dp_counters *c, const struct dev_fields *f,
 	return next_token(&p, &vlen) ? -EINVAL : 0;
 }
 
-static int load_dev(struct dp_counters *c, struct reader *r)
+static int load_dev(struct dp_counters *c, struct reader *r,
+		    const struct source *src)
 {
 	struct dev_fields f = { 0 };
 	size_t lineno = 0;
 	char *line;
 	int err;
 
+	(void)src;
 	while ((err = reader_next(r, &line)) > 0) {
 		lineno++;
 		if (lineno == 1)
@@ -510,7 +529,8 @@ static const struct {
 	{ 10, "flow_limit_count" },
 };
 
-static int load_softnet(struct dp_counters *c, struct reader *r)
+static int load_softnet(struct dp_counters *c, struct reader *r,
+			const struct source *src)
 {
 	uint64_t val[SOFTNET_MAX_COLS];
 	unsigned int width[SOFTNET_MAX_COLS];
@@ -518,6 +538,7 @@ static int load_softnet(struct dp_counters *c, struct reader *r)
 	char *line;
 	int err;
 
+	(void)src;
 	while ((err = reader_next(r, &line)) > 0) {
 		const char *p = line, *tok;
 		size_t ncols = 0, len;
@@ -556,17 +577,120 @@ static int load_softnet(struct dp_counters *c, struct reader *r)
 	return err;
 }
 
+/* ---- /proc/net/stat/ ------------------------------------------------- */
+
+/* "entries  allocs destroys ..." (blanks or tabs: synproxy uses tabs), then
+ * one line per possible CPU of as many hex values, %08x or wider (the
+ * neighbour tables' are unsigned long).  What a table counts is the sum
+ * of its CPUs: which CPU did the work says nothing about a drop.
+ *
+ * "entries" is left out: it is the table's size when read (and
+ * nf_conntrack prints the one global count on every CPU's line), a gauge
+ * whose difference counts no event. */
+static int load_stat(struct dp_counters *c, struct reader *r,
+		     const struct source *src)
+{
+	const char *table = strrchr(src->file, '/') + 1;
+	const char *col[STAT_MAX_COLS];
+	int len[STAT_MAX_COLS];
+	uint64_t sum[STAT_MAX_COLS] = { 0 };
+	size_t ncols = 0, ncpus = 0;
+	char *hdr = NULL, *line;
+	int err;
+
+	while ((err = reader_next(r, &line)) > 0) {
+		const char *p, *tok;
+		size_t n = 0, tlen;
+		uint64_t v;
+
+		if (is_empty_line(line))
+			continue;
+		if (!hdr) {
+			/* The column names.  A file without its header
+			 * starts with values, and all but the rare one with
+			 * a top digit a-f fail is_name(). */
+			hdr = strdup(line);
+			if (!hdr) {
+				err = -ENOMEM;
+				goto out_free_hdr;
+			}
+			p = hdr;
+			while ((tok = next_token(&p, &tlen))) {
+				if (ncols == STAT_MAX_COLS ||
+				    !is_name(tok, tlen)) {
+					err = -EINVAL;
+					goto out_free_hdr;
+				}
+				col[ncols] = tok;
+				len[ncols] = (int)tlen;
+				ncols++;
+			}
+			continue;
+		}
+		p = line;
+		while ((tok = next_token(&p, &tlen))) {
+			if (n == ncols) {
+				err = -EINVAL;
+				goto out_free_hdr;
+			}
+			err = parse_hex(tok, tlen, &v);
+			if (err)
+				goto out_free_hdr;
+			/* Past 2^64 is no count of a real machine. */
+			if (v > UINT64_MAX - sum[n]) {
+				err = -EINVAL;
+				goto out_free_hdr;
+			}
+			sum[n++] += v;
+		}
+		if (n != ncols) {
+			err = -EINVAL;
+			goto out_free_hdr;
+		}
+		ncpus++;
+	}
+	if (err)
+		goto out_free_hdr;
+	/* A header without a CPU's line is a file cut short. */
+	if (hdr && !ncpus) {
+		err = -EINVAL;
+		goto out_free_hdr;
+	}
+	for (size_t i = 0; i < ncols; i++) {
+		if (len[i] == 7 && !memcmp(col[i], "entries", 7))
+			continue;
+		err = counters_pushf(c, sum[i], 64, "%s:%.*s", table, len[i],
+				     col[i]);
+		if (err)
+			goto out_free_hdr;
+	}
+out_free_hdr:
+	free(hdr);
+	return err;
+}
+
 /* ---- snapshot --------------------------------------------------------- */
 
-static const struct source {
-	const char *file;
-	int (*load)(struct dp_counters *c, struct reader *r);
-} sources[] = {
-	{ "snmp", load_table },
-	{ "netstat", load_table },
-	{ "snmp6", load_pairs },
-	{ "dev", load_dev },
-	{ "softnet_stat", load_softnet },
+/* Every file read, and its scope (procnet.h, Scopes).  Files in stat/ not
+ * named here are not read at all, not even as per-namespace: a file's
+ * scope is where the kernel keeps its numbers, which its name does not
+ * tell, and a machine-wide count shown as a namespace's would mislead. */
+static const struct source sources[] = {
+	{ "snmp", load_table, DP_PROCNET_NETNS },
+	{ "netstat", load_table, DP_PROCNET_NETNS },
+	{ "snmp6", load_pairs, DP_PROCNET_NETNS },
+	{ "dev", load_dev, DP_PROCNET_NETNS },
+	{ "softnet_stat", load_softnet, DP_PROCNET_MACHINE },
+	/* The neighbour tables (arp_tbl, nd_tbl) are global, their files
+	 * made in the initial namespace only. */
+	{ "stat/arp_cache", load_stat, DP_PROCNET_MACHINE },
+	{ "stat/ndisc_cache", load_stat, DP_PROCNET_MACHINE },
+	/* Made in every namespace, but rt_cache_stat is one per-CPU
+	 * variable for all of them. */
+	{ "stat/rt_cache", load_stat, DP_PROCNET_MACHINE },
+	/* net->ct.stat and the synproxy_net stats: per namespace. */
+	{ "stat/nf_conntrack", load_stat, DP_PROCNET_NETNS },
+	{ "stat/synproxy", load_stat, DP_PROCNET_NETNS },
 };
 
 /* Load one file into c; *found is set when it exists. */
@@ -582,11 +706,12 @@ static int load_source(struct dp_counters *c, const char *dir,
 		return -ENOMEM;
 	r.f = fopen(path, "re");
 	if (!r.f) {
+		/* ENOENT also when stat/ itself is missing. */
 		err = errno == ENOENT ? 0 : -errno;
 		goto out_free_path;
 	}
 	*found = true;
-	err = src->load(c, &r);
+	err = src->load(c, &r, src);
 	free(r.buf);
 	fclose(r.f);
 out_free_path:
@@ -594,14 +719,19 @@ out_free_path:
 	return err;
 }
 
-int dp_counters_snapshot(struct dp_counters *c, const char *procnet_dir)
+int dp_counters_snapshot_scope(struct dp_counters *c, const char *procnet_dir,
+			       unsigned int scope)
 {
 	struct dp_counters tmp = { 0 };
 	size_t nfound = 0;
 	bool found;
 	int err;
 
+	if (!scope || (scope & ~DP_PROCNET_ALL))
+		return -EINVAL;
 	for (size_t i = 0; i < DP_ARRAY_SIZE(sources); i++) {
+		if (!(sources[i].scope & scope))
+			continue;
 		err = load_source(&tmp, procnet_dir, &sources[i], &found);
 		if (err)
 			goto out_release;
@@ -627,4 +757,9 @@ int dp_counters_snapshot(struct dp_counters *c, const char *procnet_dir)
 out_release:
 	dp_counters_release(&tmp);
 	return err;
+}
+
+int dp_counters_snapshot(struct dp_counters *c, const char *procnet_dir)
+{
+	return dp_counters_snapshot_scope(c, procnet_dir, DP_PROCNET_ALL);
 }

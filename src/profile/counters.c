@@ -15,10 +15,11 @@
 
 /* ---- drop-related names ----------------------------------------------- */
 
-/* Counters whose every increment is a packet lost, refused or discarded.
- * Totals that include good packets (InReceives, InSegs) and gauges are
- * not here; neither are ICMP rate limits (a reply not sent is not a
- * packet lost).  dev rx_drop is rx_dropped + rx_missed_errors. */
+/* Counters whose every increment is a packet lost, refused or discarded
+ * (but for the few said to be the step before it, or a drop by the usual
+ * ruleset).  Totals that include good packets (InReceives, InSegs) and
+ * gauges are not here; neither are ICMP rate limits (a reply not sent is
+ * not a packet lost).  dev rx_drop is rx_dropped + rx_missed_errors. */
 static const char *const drop_names[] = {
 	/* Ip and IpExt */
 	"IpInHdrErrors", "IpInAddrErrors", "IpInUnknownProtos", "IpInDiscards",
@@ -45,6 +46,39 @@ static const char *const drop_names[] = {
 	"TcpExtTCPMD5NotFound", "TcpExtTCPMD5Unexpected", "TcpExtTCPMD5Failure",
 	"TcpExtTCPAORequired", "TcpExtTCPAOBad", "TcpExtTCPAOKeyNotFound",
 	"TcpExtTCPAODroppedIcmps",
+	/* In TcpExt though it is IP: a packet rp_filter refused (-EXDEV
+	 * from fib_validate_source(), dropped in ip_rcv_finish_core()). */
+	"TcpExtIPReversePathFilter",
+	/* /proc/net/stat/ (the sums over CPUs, procnet.h).  Neighbour
+	 * tables: unresolved_discards, a packet waiting for its address to
+	 * resolve pushed out of the full queue; table_fulls, no entry could
+	 * be made even after gc, so the packet that needed one goes. */
+	"arp_cache:unresolved_discards", "arp_cache:table_fulls",
+	"ndisc_cache:unresolved_discards", "ndisc_cache:table_fulls",
+	/* Input routes refused as martian (-EINVAL, the packet dropped by
+	 * the caller); no snmp counter counts these.  Not in_no_route: the
+	 * IP packets it counts do end in ip_error(), which drops them but
+	 * counts most of them again (IpExtInNoRoutes, IpInAddrErrors), and
+	 * it also counts lookups that drop nothing.  arp_process() routes
+	 * the target of every ARP request it hears, so on a host that does
+	 * not forward, each request of one neighbour for another is an
+	 * in_no_route; so is each `ip route get ADDR iif DEV`. */
+	"rt_cache:in_martian_src", "rt_cache:in_martian_dst",
+	/* Conntrack.  drop: a packet it could not track (table full, no
+	 * memory) or whose protocol tracker said drop; insert_failed: a
+	 * new connection's packet dropped at confirm (a clash it could not
+	 * resolve, or a chain too long, which chainlength counts too).
+	 * Two are not a packet each: early_drop, a connection not yet
+	 * assured evicted to make room, is the table full, the step before
+	 * drop (as time_squeeze is for softnet); invalid, a packet that
+	 * fits no connection, conntrack itself lets through untracked (the
+	 * ones it drops count in drop too), but the usual
+	 * "ct state invalid drop" rule drops it. */
+	"nf_conntrack:drop", "nf_conntrack:insert_failed",
+	"nf_conntrack:early_drop", "nf_conntrack:invalid",
+	/* An ACK whose SYN cookie does not check: the SYNPROXY target
+	 * drops it. */
+	"synproxy:cookie_invalid",
 };
 
 /* The same six for Udp, UdpLite, Udp6 and UdpLite6. */

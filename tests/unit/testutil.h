@@ -60,8 +60,8 @@ static inline char *dp_test_tmpdir(void)
 	return dir;
 }
 
-/* Remove dir, the files and empty directories in it, and free the name.
- * No-op on NULL. */
+/* Remove dir and everything in it (directories too: a fixture /proc/net
+ * has stat/), and free the name.  No-op on NULL. */
 static inline void dp_test_rmdir(char *dir)
 {
 	DIR *d = dir ? opendir(dir) : NULL;
@@ -74,8 +74,9 @@ static inline void dp_test_rmdir(char *dir)
 			continue;
 		assert_true(asprintf(&path, "%s/%s", dir, e->d_name) > 0);
 		if (unlink(path) < 0)
-			rmdir(path);
-		free(path);
+			dp_test_rmdir(path);	/* frees path */
+		else
+			free(path);
 	}
 	if (d)
 		closedir(d);

@@ -1,7 +1,8 @@
 /* procnet — the kernel's own network counters (/proc/net/snmp, netstat,
- * snmp6, dev, softnet_stat) read into one name-sorted snapshot, taken at
- * the start and the end of a recording.  The deltas between two snapshots
- * and which counters mean drops are profile/counters.h.
+ * snmp6, dev, softnet_stat and the per-CPU tables of /proc/net/stat/) read
+ * into one name-sorted snapshot, taken at the start and the end of a
+ * recording.  The deltas between two snapshots and which counters mean
+ * drops are profile/counters.h.
  *
  * Names:
  *   snmp, netstat   PREFIX+NAME as nstat prints them: "UdpNoPorts",
@@ -17,9 +18,24 @@
  *   softnet_stat    "softnet:cpu<N>:processed", ":dropped", ":time_squeeze",
  *                   ":received_rps", ":flow_limit_count"; N is the CPU id
  *                   column (5.10+), else the line index
+ *   stat/<file>     "<file>:<column>", columns as the file's header names
+ *                   them ("arp_cache:unresolved_discards",
+ *                   "rt_cache:in_martian_src", "nf_conntrack:invalid"),
+ *                   the value summed over the file's per-CPU lines;
+ *                   without "entries" (the table's size when read, a
+ *                   gauge).  Read for arp_cache, ndisc_cache, rt_cache,
+ *                   nf_conntrack and synproxy only: another file there
+ *                   has no scope we know, so it is left out.
  *
- * The files describe the reader's network namespace, except softnet_stat,
- * which is per CPU for the whole machine.
+ * Scopes: some files count for the reader's network namespace, the
+ * others for the whole machine (the same numbers from any namespace,
+ * because the kernel keeps them globally):
+ *   DP_PROCNET_NETNS    snmp, netstat, snmp6, dev, stat/nf_conntrack,
+ *                       stat/synproxy
+ *   DP_PROCNET_MACHINE  softnet_stat (per CPU); stat/arp_cache and
+ *                       stat/ndisc_cache (the neighbour tables are global;
+ *                       the kernel shows them in the initial namespace
+ *                       only); stat/rt_cache (per CPU, for all namespaces)
  */
 #ifndef DROPPROF_KERNEL_PROCNET_H
 #define DROPPROF_KERNEL_PROCNET_H
@@ -33,7 +49,11 @@ struct dp_counter {
 	uint64_t value;      /* a negative value is kept as its two's
 	                      * complement, as nstat's %llu reads it */
 	unsigned int width;  /* bits the kernel keeps: 32 for softnet_stat,
-	                      * so a delta across one wrap is still right */
+	                      * so a delta across one wrap is still right;
+	                      * 64 for a stat/ sum, though most per-CPU
+	                      * fields there are u32: one CPU's wrap inside
+	                      * a window makes the sum fall by 2^32, and that
+	                      * is not corrected (the delta reads negative) */
 };
 
 /* Sorted by name (strcmp), names unique.  Zero it before first use. */
@@ -43,12 +63,23 @@ struct dp_counters {
 	size_t cap;
 };
 
-/* Read every counter file in procnet_dir ("/proc/net"; a fixture directory
- * in tests) into c, which must be empty (zeroed or released).  A missing
- * file is skipped (no IPv6, no softnet_stat); with none present at all it
- * is -ENOENT.  A malformed or truncated file is -EINVAL, and so is a name
- * seen twice.  Other errors are -errno from open or read (-EACCES, -ENOMEM).
- * On failure c is left empty. */
+#define DP_PROCNET_NETNS   0x1u
+#define DP_PROCNET_MACHINE 0x2u
+#define DP_PROCNET_ALL     (DP_PROCNET_NETNS | DP_PROCNET_MACHINE)
+
+/* Read the counter files of the scope (DP_PROCNET_* ORed; see Scopes)
+ * in procnet_dir ("/proc/net"; a fixture directory in tests) into c,
+ * which must be empty (zeroed or released).  A missing file is skipped
+ * (no IPv6, no softnet_stat, no stat/ directory, conntrack not loaded);
+ * with none of the scope's files present it is -ENOENT.  A malformed or
+ * truncated file is -EINVAL, and so are a name seen twice, a stat/ sum
+ * past 2^64 and a scope of no known bit or an unknown one.  Other errors
+ * are -errno from open or read (-EACCES, -ENOMEM, -ENOTDIR).  On failure
+ * c is left empty. */
+int dp_counters_snapshot_scope(struct dp_counters *c, const char *procnet_dir,
+			       unsigned int scope);
+
+/* dp_counters_snapshot_scope() with DP_PROCNET_ALL. */
 int dp_counters_snapshot(struct dp_counters *c, const char *procnet_dir);
 
 /* Free everything and leave c empty.  No-op on an empty set. */

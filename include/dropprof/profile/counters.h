@@ -40,7 +40,9 @@ int dp_counters_delta(const struct dp_counters *before,
 void dp_counter_rows_free(struct dp_counter_row *rows, size_t nr);
 
 /* True for the counters that mean a packet was lost or refused: a curated
- * list of snmp/netstat/snmp6 names, dev:*:{rx,tx}_{drop,errs,fifo} with
+ * list of snmp/netstat/snmp6 names and /proc/net/stat/ columns
+ * ("arp_cache:unresolved_discards", "rt_cache:in_martian_src",
+ * "nf_conntrack:drop", ...), dev:*:{rx,tx}_{drop,errs,fifo} with
  * rx_frame and tx_carrier, and softnet:*:{dropped,time_squeeze,
  * flow_limit_count}. */
 bool dp_counter_is_drop_related(const char *name);

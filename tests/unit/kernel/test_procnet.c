@@ -4,8 +4,10 @@
  *
  * Fixtures in tests/fixtures/counters/ (run from the repository root),
  * copied from a 6.18 x86-64 machine's /proc/net and then edited:
- *   before/, after/  the five files at the start and end of a recording
- *                    (the deltas between them are test_counters.c's)
+ *   before/, after/  the five files and stat/{arp_cache,ndisc_cache,
+ *                    rt_cache,nf_conntrack,synproxy} (two CPUs) at the
+ *                    start and end of a recording (the deltas between
+ *                    them are test_counters.c's)
  *   newer/           snmp with a column and a table no kernel has yet,
  *                    softnet_stat with four more columns
  *   old/             softnet_stat as kernels before 5.10 print it (11
@@ -32,12 +34,22 @@
 #define FIXTURE(name) "tests/fixtures/counters/" name
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* before/: snmp 84 - 7 settings and gauges + netstat 229 + snmp6 90 + dev 5 interfaces x 16 +
- * softnet 2 CPUs x 5. */
-#define BEFORE_COUNT (77 + 229 + 90 + 80 + 10)
+/* before/: snmp 84 - 7 settings and gauges + netstat 229 + snmp6 90 + dev
+ * 5 interfaces x 16 + nf_conntrack 17 - entries + synproxy 6 - entries
+ * per namespace; softnet 2 CPUs x 5 + arp_cache and ndisc_cache 13 -
+ * entries + rt_cache 17 - entries for the machine. */
+#define BEFORE_NETNS (77 + 229 + 90 + 80 + 16 + 5)
+#define BEFORE_MACHINE (10 + 12 + 12 + 16)
+#define BEFORE_COUNT (BEFORE_NETNS + BEFORE_MACHINE)
 
 static const char *const files[] = {
 	"snmp", "netstat", "snmp6", "dev", "softnet_stat",
+	"stat/arp_cache", "stat/ndisc_cache", "stat/rt_cache",
+	"stat/nf_conntrack", "stat/synproxy",
+};
+
+static const char *const stat_tables[] = {
+	"arp_cache", "ndisc_cache", "rt_cache", "nf_conntrack", "synproxy",
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -65,6 +77,25 @@ static void put_file(const char *dir, const char *name, const void *data,
 static void put_str(const char *dir, const char *name, const char *text)
 {
 	put_file(dir, name, text, strlen(text));
+}
+
+/* dir/stat, made. */
+static void make_stat_dir(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+/* How many counters of c start with prefix. */
+static size_t count_prefixed(const struct dp_counters *c, const char *prefix)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nr; i++)
+		n += !strncmp(c->v[i].name, prefix, strlen(prefix));
+	return n;
 }
 
 /* ---- snapshots of the fixtures ---------------------------------------- */
@@ -136,12 +167,236 @@ static void test_before_fixture(void **state)
 	assert_null(dp_counters_find(&c, "softnet:cpu1:processed"));
 	assert_int_equal(dp_counters_find(&c, "UdpNoPorts")->width, 64);
 
+	/* stat/: "<file>:<column>", summed over the two CPU lines. */
+	assert_int_equal(value_of(&c, "arp_cache:allocs"), 0x151 + 0x197);
+	assert_int_equal(value_of(&c, "arp_cache:periodic_gc_runs"), 0x45a);
+	assert_int_equal(value_of(&c, "arp_cache:unresolved_discards"), 0);
+	assert_int_equal(value_of(&c, "arp_cache:table_fulls"), 0);
+	/* A neighbour count is an unsigned long, wider than %08lx here;
+	 * every stat/ sum is 64 bits wide. */
+	k = dp_counters_find(&c, "arp_cache:lookups");
+	assert_non_null(k);
+	assert_int_equal(k->value, 0x246 + 0x100000439ULL);
+	assert_int_equal(k->width, 64);
+	assert_int_equal(value_of(&c, "ndisc_cache:res_failed"), 3);
+	assert_int_equal(value_of(&c, "ndisc_cache:hash_grows"), 1);
+	assert_int_equal(value_of(&c, "rt_cache:in_slow_tot"), 0x5 + 0x26);
+	assert_int_equal(value_of(&c, "rt_cache:in_no_route"), 0x5 + 0x25);
+	assert_int_equal(value_of(&c, "rt_cache:out_slow_tot"), 0x4a6 + 0x4e7);
+	assert_int_equal(value_of(&c, "rt_cache:out_hlist_search"), 0);
+	assert_int_equal(value_of(&c, "nf_conntrack:clashres"), 1);
+	assert_int_equal(value_of(&c, "nf_conntrack:invalid"), 3 + 1);
+	assert_int_equal(value_of(&c, "nf_conntrack:insert"), 0x2a + 0x30);
+	assert_int_equal(value_of(&c, "nf_conntrack:search_restart"), 0);
+	/* synproxy separates with tabs. */
+	assert_int_equal(value_of(&c, "synproxy:syn_received"), 0);
+	assert_int_equal(value_of(&c, "synproxy:conn_reopened"), 0);
+	assert_int_equal(dp_counters_find(&c, "rt_cache:in_hit")->width, 64);
+	/* The table sizes are gauges: left out of every table. */
+	for (size_t i = 0; i < ARRAY_SIZE(stat_tables); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s:entries", stat_tables[i]);
+		assert_null(dp_counters_find(&c, name));
+	}
+	assert_int_equal(count_prefixed(&c, "arp_cache:"), 12);
+	assert_int_equal(count_prefixed(&c, "ndisc_cache:"), 12);
+	assert_int_equal(count_prefixed(&c, "rt_cache:"), 16);
+	assert_int_equal(count_prefixed(&c, "nf_conntrack:"), 16);
+	assert_int_equal(count_prefixed(&c, "synproxy:"), 5);
+
 	assert_null(dp_counters_find(&c, "Udp"));
 	assert_null(dp_counters_find(&c, "NoPorts"));
 	assert_null(dp_counters_find(&c, "dev:ifb1"));
 	dp_counters_release(&c);
 	assert_int_equal(c.nr, 0);
 	assert_null(c.v);
+}
+
+/* ---- scopes ------------------------------------------------------------ */
+
+static void test_scopes(void **state)
+{
+	struct dp_counters all, netns = { 0 }, machine = { 0 }, c = { 0 };
+
+	(void)state;
+	dp_test_snapshot(&all, FIXTURE("before"));
+	assert_int_equal(dp_counters_snapshot_scope(&netns, FIXTURE("before"),
+						    DP_PROCNET_NETNS), 0);
+	assert_int_equal(dp_counters_snapshot_scope(&machine, FIXTURE("before"),
+						    DP_PROCNET_MACHINE), 0);
+	dp_test_assert_sorted(&netns);
+	dp_test_assert_sorted(&machine);
+	assert_int_equal(netns.nr, BEFORE_NETNS);
+	assert_int_equal(machine.nr, BEFORE_MACHINE);
+
+	/* The namespace's own: snmp, netstat, snmp6, dev, conntrack,
+	 * synproxy; nothing kept for the whole machine. */
+	assert_int_equal(value_of(&netns, "UdpNoPorts"), 101001);
+	assert_int_equal(value_of(&netns, "Ip6InReceives"), 401);
+	assert_int_equal(value_of(&netns, "dev:lo:rx_bytes"), 15072458);
+	assert_int_equal(value_of(&netns, "nf_conntrack:invalid"), 4);
+	assert_int_equal(value_of(&netns, "synproxy:syn_received"), 0);
+	assert_int_equal(count_prefixed(&netns, "softnet:"), 0);
+	assert_int_equal(count_prefixed(&netns, "arp_cache:"), 0);
+	assert_int_equal(count_prefixed(&netns, "ndisc_cache:"), 0);
+	assert_int_equal(count_prefixed(&netns, "rt_cache:"), 0);
+
+	/* The machine's: softnet and the global tables, no namespace's. */
+	assert_int_equal(value_of(&machine, "softnet:cpu0:processed"), 0x3ded);
+	assert_int_equal(value_of(&machine, "arp_cache:allocs"), 0x151 + 0x197);
+	assert_int_equal(value_of(&machine, "ndisc_cache:res_failed"), 3);
+	assert_int_equal(value_of(&machine, "rt_cache:in_no_route"), 42);
+	assert_null(dp_counters_find(&machine, "UdpNoPorts"));
+	assert_null(dp_counters_find(&machine, "IpInReceives"));
+	assert_null(dp_counters_find(&machine, "TcpExtTW"));
+	assert_null(dp_counters_find(&machine, "Ip6InReceives"));
+	assert_int_equal(count_prefixed(&machine, "dev:"), 0);
+	assert_int_equal(count_prefixed(&machine, "nf_conntrack:"), 0);
+	assert_int_equal(count_prefixed(&machine, "synproxy:"), 0);
+
+	/* ALL is both, and what dp_counters_snapshot() reads. */
+	assert_int_equal(all.nr, netns.nr + machine.nr);
+	for (size_t i = 0; i < all.nr; i++) {
+		const struct dp_counter *n = dp_counters_find(&netns, all.v[i].name);
+		const struct dp_counter *m = dp_counters_find(&machine, all.v[i].name);
+
+		if (!n == !m)
+			fail_msg("'%s' in %s scope", all.v[i].name,
+				 n ? "both" : "neither");
+		assert_int_equal((n ? n : m)->value, all.v[i].value);
+	}
+	assert_int_equal(dp_counters_snapshot_scope(&c, FIXTURE("before"),
+						    DP_PROCNET_ALL), 0);
+	assert_int_equal(c.nr, all.nr);
+	dp_counters_release(&c);
+
+	/* No scope, or a bit nobody defined: the caller's mistake. */
+	assert_int_equal(dp_counters_snapshot_scope(&c, FIXTURE("before"), 0),
+			 -EINVAL);
+	assert_int_equal(dp_counters_snapshot_scope(&c, FIXTURE("before"), 0x4),
+			 -EINVAL);
+	assert_int_equal(dp_counters_snapshot_scope(&c, FIXTURE("before"),
+						    DP_PROCNET_ALL | 0x80), -EINVAL);
+	assert_int_equal(c.nr, 0);
+	assert_null(c.v);
+
+	/* old/ has only softnet_stat: nothing of a namespace's to read. */
+	assert_int_equal(dp_counters_snapshot_scope(&c, FIXTURE("old"),
+						    DP_PROCNET_NETNS), -ENOENT);
+	assert_int_equal(dp_counters_snapshot_scope(&c, FIXTURE("old"),
+						    DP_PROCNET_MACHINE), 0);
+	assert_int_equal(c.nr, 3 * 5);
+	dp_counters_release(&c);
+
+	dp_counters_release(&all);
+	dp_counters_release(&netns);
+	dp_counters_release(&machine);
+}
+
+static void test_scope_missing(void **state)
+{
+	struct dp_counters c = { 0 };
+	char *dir = dp_test_tmpdir();
+	char path[256];
+
+	(void)state;
+	/* Only a namespace's file: the machine's scope finds none. */
+	put_str(dir, "snmp", "Udp: NoPorts\nUdp: 3\n");
+	assert_int_equal(dp_counters_snapshot_scope(&c, dir, DP_PROCNET_MACHINE),
+			 -ENOENT);
+	assert_int_equal(dp_counters_snapshot_scope(&c, dir, DP_PROCNET_NETNS), 0);
+	assert_int_equal(c.nr, 1);
+	dp_counters_release(&c);
+
+	/* An empty stat/ changes nothing. */
+	make_stat_dir(dir);
+	assert_int_equal(dp_counters_snapshot_scope(&c, dir, DP_PROCNET_MACHINE),
+			 -ENOENT);
+	dp_test_snapshot(&c, dir);
+	assert_int_equal(c.nr, 1);
+	dp_counters_release(&c);
+
+	/* A machine-wide table is the machine's scope's only file. */
+	snprintf(path, sizeof(path), "%s/snmp", dir);
+	assert_int_equal(unlink(path), 0);
+	put_str(dir, "stat/rt_cache", "entries in_martian_src\n00000001 00000002\n");
+	assert_int_equal(dp_counters_snapshot_scope(&c, dir, DP_PROCNET_NETNS),
+			 -ENOENT);
+	assert_int_equal(dp_counters_snapshot_scope(&c, dir, DP_PROCNET_MACHINE), 0);
+	assert_int_equal(c.nr, 1);
+	assert_int_equal(value_of(&c, "rt_cache:in_martian_src"), 2);
+	dp_counters_release(&c);
+
+	/* And a per-namespace one the namespace's. */
+	put_str(dir, "stat/nf_conntrack", "entries drop\n00000001 00000002\n");
+	assert_int_equal(dp_counters_snapshot_scope(&c, dir, DP_PROCNET_NETNS), 0);
+	assert_int_equal(c.nr, 1);
+	assert_int_equal(value_of(&c, "nf_conntrack:drop"), 2);
+	dp_counters_release(&c);
+	dp_test_rmdir(dir);
+}
+
+/* ---- stat/ files -------------------------------------------------------- */
+
+static void test_stat_files(void **state)
+{
+	struct dp_counters c = { 0 };
+	char *dir = dp_test_tmpdir();
+
+	(void)state;
+	make_stat_dir(dir);
+	/* Four CPUs, tabs and blanks mixed, upper-case digits, sixteen of
+	 * them, a trailing blank (old kernels' rt_cache), and a column no
+	 * kernel has yet: kept as it comes. */
+	put_str(dir, "stat/rt_cache",
+		"entries  in_hit in_martian_src in_future \n"
+		"00000005  00000001\t00000000 0000000A \n"
+		"00000005  00000002 00000001 0000000b\n"
+		"\n"
+		"00000005  00000003 00000000 ffffffff00000000\n"
+		"00000005  00000004 00000000 0000000000000001\n");
+	/* Only the table size: no counter, no error. */
+	put_str(dir, "stat/synproxy", "entries\n00000000\n00000000\n");
+	/* Not a file we know the scope of: not read at all, so even a
+	 * malformed one does no harm. */
+	put_str(dir, "stat/lhtable", "entries lookups\n0000zzzz\n");
+	put_str(dir, "stat/future_cache", "entries lookups\n00000001 00000002\n");
+	dp_test_snapshot(&c, dir);
+	assert_int_equal(c.nr, 3);
+	assert_int_equal(value_of(&c, "rt_cache:in_hit"), 1 + 2 + 3 + 4);
+	assert_int_equal(value_of(&c, "rt_cache:in_martian_src"), 1);
+	assert_int_equal(value_of(&c, "rt_cache:in_future"),
+			 0xa + 0xb + 0xffffffff00000000ULL + 1);
+	assert_null(dp_counters_find(&c, "rt_cache:entries"));
+	assert_null(dp_counters_find(&c, "future_cache:lookups"));
+	assert_null(dp_counters_find(&c, "lhtable:lookups"));
+	dp_counters_release(&c);
+
+	/* An empty file holds no counter but is no error. */
+	put_str(dir, "stat/rt_cache", "");
+	put_str(dir, "stat/synproxy", "\n");
+	assert_int_equal(dp_counters_snapshot(&c, dir), 0);
+	assert_int_equal(c.nr, 0);
+	dp_counters_release(&c);
+
+	/* The sum may reach 2^64 - 1, not pass it. */
+	put_str(dir, "stat/rt_cache", "entries in_hit\n"
+		"00000000 fffffffffffffffe\n00000000 00000001\n");
+	dp_test_snapshot(&c, dir);
+	assert_int_equal(value_of(&c, "rt_cache:in_hit"), UINT64_MAX);
+	dp_counters_release(&c);
+
+	/* A stat/ that is not a directory is no /proc/net we know. */
+	dp_test_rmdir(dir);
+	dir = dp_test_tmpdir();
+	put_str(dir, "snmp", "Udp: NoPorts\nUdp: 3\n");
+	put_str(dir, "stat", "");
+	assert_int_equal(dp_counters_snapshot(&c, dir), -ENOTDIR);
+	assert_int_equal(dp_counters_snapshot_scope(&c, dir, DP_PROCNET_NETNS),
+			 -ENOTDIR);
+	assert_int_equal(c.nr, 0);
+	dp_test_rmdir(dir);
 }
 
 static void test_newer_kernel(void **state)
@@ -206,6 +461,9 @@ static void test_missing_files(void **state)
 			 -ENOENT);
 	assert_int_equal(dp_counters_snapshot(&c, FIXTURE("before/snmp")),
 			 -ENOTDIR);
+	for (unsigned int scope = 1; scope <= DP_PROCNET_ALL; scope++)
+		assert_int_equal(dp_counters_snapshot_scope(&c, dir, scope),
+				 -ENOENT);
 	assert_int_equal(c.nr, 0);
 	assert_null(c.v);
 
@@ -312,6 +570,47 @@ static void test_malformed(void **state)
 		{ "softnet_stat",
 		  "1 0 0 0 0 0 0 0 0 0 0 0 0\n1 0 0 0 0 0 0 0 0 0 0 0 0\n", 0,
 		  -EINVAL },
+		/* stat/: a header, then CPU lines of as many hex values */
+		{ "stat/rt_cache", "entries  in_hit\n", 0, -EINVAL },
+		{ "stat/rt_cache", "entries  in_hit\n\n", 0, -EINVAL },
+		{ "stat/rt_cache", "00000005 00000001\n00000005 00000002\n", 0,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005\n", 0, -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 00000001 00000002\n",
+		  0, -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 00000001\n"
+		  "00000005\n", 0, -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 0000zz01\n", 0,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 0x000001\n", 0,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 -0000001\n", 0,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 1.000000\n", 0,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 00000000000000001\n",
+		  0, -EINVAL },
+		{ "stat/rt_cache", "entries in-hit\n00000005 00000001\n", 0,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 00000001", 0,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 00000001\r\n", 0,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 0000\0" "0001\n", 34,
+		  -EINVAL },
+		{ "stat/rt_cache", "entries in_hit\n00000005 00000001\n"
+		  "entries in_hit\n", 0, -EINVAL },
+		/* Past 2^64 summed over the CPUs. */
+		{ "stat/rt_cache", "entries in_hit\n00000000 ffffffffffffffff\n"
+		  "00000000 00000001\n", 0, -EINVAL },
+		/* One column twice: two counters of one name. */
+		{ "stat/arp_cache", "entries allocs allocs\n0 1 2\n", 0, -EINVAL },
+		{ "stat/synproxy", "entries\t\tsyn_received\n00000000\t00000000"
+		  "\t00000000\n", 0, -EINVAL },
+		{ "stat/nf_conntrack", "entries  drop\n00000000  0000000g\n", 0,
+		  -EINVAL },
+		{ "stat/ndisc_cache", "\x7f" "ELF\x02\x01\x01\0\0\0\0\0", 12,
+		  -EINVAL },
 	};
 	struct dp_counters c = { 0 };
 
@@ -321,6 +620,7 @@ static void test_malformed(void **state)
 		char *dir = dp_test_tmpdir();
 		int rc;
 
+		make_stat_dir(dir);
 		put_file(dir, b->file, b->text, b->len ? b->len : strlen(b->text));
 		rc = dp_counters_snapshot(&c, dir);
 		if (rc != b->want)
@@ -385,6 +685,7 @@ static void test_truncated_everywhere(void **state)
 	char *dir = dp_test_tmpdir();
 
 	(void)state;
+	make_stat_dir(dir);
 	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
 		char path[256];
 		size_t len = 0;
@@ -417,6 +718,65 @@ static void test_truncated_everywhere(void **state)
 	dp_test_rmdir(dir);
 }
 
+/* ---- the running kernel ----------------------------------------------- */
+
+static void test_real_proc_net(void **state)
+{
+	static const struct {
+		const char *file;
+		const char *counter;   /* a column every kernel since 4.x has */
+		unsigned int scope;
+	} tables[] = {
+		{ "/proc/net/stat/arp_cache", "arp_cache:unresolved_discards",
+		  DP_PROCNET_MACHINE },
+		{ "/proc/net/stat/ndisc_cache", "ndisc_cache:unresolved_discards",
+		  DP_PROCNET_MACHINE },
+		{ "/proc/net/stat/rt_cache", "rt_cache:in_martian_src",
+		  DP_PROCNET_MACHINE },
+		{ "/proc/net/stat/nf_conntrack", "nf_conntrack:invalid",
+		  DP_PROCNET_NETNS },
+		{ "/proc/net/stat/synproxy", "synproxy:cookie_invalid",
+		  DP_PROCNET_NETNS },
+	};
+	struct dp_counters c = { 0 }, netns = { 0 };
+	size_t seen = 0;
+	int rc;
+
+	(void)state;
+	rc = dp_counters_snapshot(&c, "/proc/net");
+	if (rc == -ENOENT || rc == -EACCES) {
+		print_message("skipped: /proc/net unreadable (%s)\n", strerror(-rc));
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	dp_test_assert_sorted(&c);
+	assert_int_equal(dp_counters_snapshot_scope(&netns, "/proc/net",
+						    DP_PROCNET_NETNS), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+		const char *table = tables[i].file + strlen("/proc/net/stat/");
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s:entries", table);
+		assert_null(dp_counters_find(&c, name));
+		if (access(tables[i].file, R_OK))
+			continue;
+		seen++;
+		/* The machine's real layout (synproxy's tabs included)
+		 * parses, and each table lands in its own scope. */
+		if (!dp_counters_find(&c, tables[i].counter))
+			fail_msg("'%s' missing though %s is there",
+				 tables[i].counter, tables[i].file);
+		assert_int_equal(dp_counters_find(&netns, tables[i].counter) != NULL,
+				 tables[i].scope == DP_PROCNET_NETNS);
+	}
+	for (size_t i = 0; i < netns.nr; i++)
+		assert_true(strncmp(netns.v[i].name, "softnet:", 8));
+	if (!seen)
+		print_message("note: no /proc/net/stat table on this kernel\n");
+	dp_counters_release(&netns);
+	dp_counters_release(&c);
+}
+
 static void test_release_and_find_empty(void **state)
 {
 	struct dp_counters c = { 0 };
@@ -431,6 +791,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_before_fixture),
+		cmocka_unit_test(test_scopes),
+		cmocka_unit_test(test_scope_missing),
+		cmocka_unit_test(test_stat_files),
 		cmocka_unit_test(test_newer_kernel),
 		cmocka_unit_test(test_old_softnet),
 		cmocka_unit_test(test_missing_files),
@@ -438,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_edges_accepted),
 		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_real_proc_net),
 		cmocka_unit_test(test_release_and_find_empty),
 	};
 

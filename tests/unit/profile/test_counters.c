@@ -6,9 +6,12 @@
  * tests/unit/kernel/test_procnet.c): after/ adds known increments to
  * before/, an IcmpMsg type, an interface (veth0) and drops one (ifb1),
  * wraps softnet cpu3's u32 processed count and lowers the TcpCurrEstab
- * gauge (which is not a counter); the expected deltas are spelled out in
- * test_delta_fixture.  The last test sends UDP datagrams to a closed port
- * on 127.0.0.1 and reads the running kernel's /proc/net.
+ * gauge (which is not a counter); in stat/ it adds ARP discards, martian
+ * sources, conntrack invalid packets and drops, a bad SYN cookie and some
+ * traffic, and grows the tables' "entries" (gauges, left out); the
+ * expected deltas are spelled out in test_delta_fixture.  The last test
+ * sends UDP datagrams to a closed port on 127.0.0.1 and reads the running
+ * kernel's /proc/net.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,14 +80,20 @@ static void test_delta_fixture(void **state)
 		{ "UdpInErrors", 9, 16, 7, true },
 		{ "UdpRcvbufErrors", 9, 16, 7, true },
 		{ "Udp6NoPorts", 100, 105, 5, true },
+		/* 3 on one CPU, 2 on the other: the sum. */
+		{ "nf_conntrack:invalid", 4, 9, 5, true },
 		{ "dev:veth0:tx_drop", 0, 4, 4, true },
 		{ "TcpExtListenDrops", 0, 3, 3, true },
 		{ "TcpExtListenOverflows", 0, 3, 3, true },
+		{ "arp_cache:unresolved_discards", 0, 3, 3, true },
 		{ "softnet:cpu0:dropped", 0, 3, 3, true },
 		{ "Ip6InDiscards", 0, 2, 2, true },
 		{ "IpExtInNoRoutes", 0, 2, 2, true },
+		{ "rt_cache:in_martian_src", 0, 2, 2, true },
 		{ "softnet:cpu0:time_squeeze", 0, 2, 2, true },
+		{ "nf_conntrack:drop", 0, 1, 1, true },
 		{ "softnet:cpu0:flow_limit_count", 0, 1, 1, true },
+		{ "synproxy:cookie_invalid", 0, 1, 1, true },
 		{ "IpExtInOctets", 33821969, 33836969, 15000, false },
 		{ "dev:eth0:rx_bytes", 18795191, 18810191, 15000, false },
 		{ "UdpInDatagrams", 26, 1026, 1000, false },
@@ -95,12 +105,19 @@ static void test_delta_fixture(void **state)
 		{ "dev:eth0:rx_packets", 760, 860, 100, false },
 		/* u32 wrap: 0xfffffff0 -> 0x10 is 32 more, not 4 billion fewer. */
 		{ "softnet:cpu3:processed", 0xfffffff0, 0x10, 32, false },
+		/* One CPU's count wider than 32 bits. */
+		{ "arp_cache:lookups", 0x10000067fULL, 0x100000695ULL, 22, false },
 		{ "dev:vethlongname123:rx_bytes", 18446744073709551600ULL,
 		  18446744073709551615ULL, 15, false },
 		{ "Ip6InReceives", 401, 408, 7, false },
 		{ "dev:veth0:tx_packets", 0, 6, 6, false },
+		{ "rt_cache:in_slow_tot", 43, 49, 6, false },
 		{ "dev:ifb1:rx_packets", 5, 0, -5, false },
 		{ "softnet:cpu3:received_rps", 0, 5, 5, false },
+		/* Every ARP request between two other hosts, too: no drop. */
+		{ "rt_cache:in_no_route", 42, 46, 4, false },
+		{ "synproxy:syn_received", 0, 4, 4, false },
+		{ "synproxy:cookie_valid", 0, 3, 3, false },
 		/* IcmpMsg columns appear with the first packet of a type. */
 		{ "IcmpMsgInType8", 0, 2, 2, false },
 		{ "IcmpMsgOutType0", 0, 2, 2, false },
@@ -129,6 +146,10 @@ static void test_delta_fixture(void **state)
 	/* cpu3's queue-length columns (11, 13, 14) changed too, but they
 	 * are gauges: no counter, no delta. */
 	assert_null(dp_counters_find(&after, "softnet:cpu3:backlog_len"));
+	/* The tables grew (arp_cache 2 -> 5 a CPU, nf_conntrack 31 -> 37):
+	 * gauges again, so no row. */
+	for (size_t i = 0; i < nr; i++)
+		assert_null(strstr(d[i].name, ":entries"));
 	dp_counter_rows_free(d, nr);
 	dp_counters_release(&before);
 	dp_counters_release(&after);
@@ -264,6 +285,40 @@ static void test_delta_cpu_came_online(void **state)
 	dp_counter_rows_free(d, nr);
 }
 
+/* A stat/ table is the sum of its CPUs' u32 counts, kept 64 bits wide:
+ * one CPU's count wrapping inside the window makes the sum fall by 2^32,
+ * and procnet.h says that is not corrected.  This pins it down. */
+static void test_delta_stat_wrap_not_corrected(void **state)
+{
+	static const char before[] =
+		"entries in_slow_tot\n00000001 fffffff0\n00000001 00000005\n";
+	static const char after[] =
+		"entries in_slow_tot\n00000001 00000010\n00000001 00000006\n";
+	struct dp_counters b = { 0 }, a = { 0 };
+	struct dp_counter_row *d;
+	char *dir = dp_test_tmpdir();
+	char path[256];
+	size_t nr;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/stat/rt_cache", dir);
+	dp_test_spill(path, before, strlen(before));
+	dp_test_snapshot(&b, dir);
+	dp_test_spill(path, after, strlen(after));
+	dp_test_snapshot(&a, dir);
+	assert_int_equal(dp_counters_find(&a, "rt_cache:in_slow_tot")->width, 64);
+	assert_int_equal(dp_counters_delta(&b, &a, &d, &nr), 0);
+	assert_int_equal(nr, 1);
+	/* 33 events really: 32 on the wrapped CPU, 1 on the other. */
+	assert_int_equal(d[0].delta, 33 - (int64_t)0x100000000);
+	dp_counter_rows_free(d, nr);
+	dp_counters_release(&a);
+	dp_counters_release(&b);
+	dp_test_rmdir(dir);
+}
+
 static void test_drop_related(void **state)
 {
 	static const struct {
@@ -297,6 +352,16 @@ static void test_drop_related(void **state)
 		{ "softnet:cpu0:dropped", true },
 		{ "softnet:cpu127:time_squeeze", true },
 		{ "softnet:cpu3:flow_limit_count", true },
+		{ "TcpExtIPReversePathFilter", true },
+		/* /proc/net/stat/ */
+		{ "arp_cache:unresolved_discards", true },
+		{ "ndisc_cache:unresolved_discards", true },
+		{ "arp_cache:table_fulls", true }, { "ndisc_cache:table_fulls", true },
+		{ "rt_cache:in_martian_src", true },
+		{ "rt_cache:in_martian_dst", true },
+		{ "nf_conntrack:drop", true }, { "nf_conntrack:early_drop", true },
+		{ "nf_conntrack:insert_failed", true },
+		{ "nf_conntrack:invalid", true }, { "synproxy:cookie_invalid", true },
 		/* Not drops: totals, gauges, good traffic. */
 		{ "UdpInDatagrams", false }, { "UdpOutDatagrams", false },
 		{ "UdpIgnoredMulti", false }, { "IpInReceives", false },
@@ -306,12 +371,25 @@ static void test_drop_related(void **state)
 		{ "dev:eth0:tx_colls", false }, { "dev:eth0:rx_multicast", false },
 		{ "softnet:cpu0:processed", false },
 		{ "softnet:cpu0:received_rps", false },
+		/* in_no_route: also ARP lookups, and its IP drops are counted
+		 * by IpExtInNoRoutes / IpInAddrErrors already. */
+		{ "rt_cache:in_no_route", false }, { "rt_cache:in_slow_tot", false },
+		{ "rt_cache:in_brd", false }, { "arp_cache:res_failed", false },
+		{ "arp_cache:lookups", false }, { "arp_cache:entries", false },
+		{ "nf_conntrack:entries", false }, { "nf_conntrack:insert", false },
+		{ "nf_conntrack:chainlength", false },
+		{ "nf_conntrack:icmp_error", false },
+		{ "synproxy:cookie_valid", false }, { "synproxy:syn_received", false },
 		/* Near misses. */
 		{ "UdpNoPortsX", false }, { "Udp", false }, { "NoPorts", false },
 		{ "udpnoports", false }, { "Udp7NoPorts", false },
 		{ "dev:rx_drop", false }, { "dev::rx_drop", false },
 		{ "dev:eth0:rx_drop_x", false }, { "softnet::dropped", false },
 		{ "xdev:eth0:rx_drop", false }, { "", false },
+		{ "arp_cache:", false }, { "unresolved_discards", false },
+		{ "rt_cache:in_martian", false }, { "nf_conntrack:drops", false },
+		{ "arp_cache:unresolved_discards:x", false },
+		{ "ndisc_cache:drop", false }, { "conntrack:drop", false },
 	};
 
 	(void)state;
@@ -430,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_delta_arithmetic),
 		cmocka_unit_test(test_delta_rejects_unsorted),
 		cmocka_unit_test(test_delta_cpu_came_online),
+		cmocka_unit_test(test_delta_stat_wrap_not_corrected),
 		cmocka_unit_test(test_drop_related),
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_real_udp_noports),
