@@ -13,6 +13,7 @@
 
 #include "dropprof/cmd/cmd.h"
 #include "dropprof/cmd/signals.h"
+#include "dropprof/model/explain.h"
 #include "dropprof/model/report.h"
 #include "dropprof/record/filter.h"
 #include "dropprof/record/session.h"
@@ -298,8 +299,11 @@ bool dp_cli_parse(int argc, char **argv, unsigned int what,
 			out->rec.ring_pages = out->rec.all_stacks ? DP_DEFAULT_RING_PAGES_ALL_STACKS :
 							    DP_DEFAULT_RING_PAGES;
 	}
-	if (what & DP_CLI_RECORD)
+	if (what & DP_CLI_RECORD) {
 		out->rec.stop_fd = dp_signals_stop_fd();
+		/* Read at the end of the recording, for the Why section. */
+		out->rec.settings = dp_explain_all_settings();
+	}
 	out->nr_args = argc - optind;
 	out->args = argv + optind;
 	return true;

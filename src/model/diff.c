@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,8 @@
 #include "dropprof/model/report.h"
 
 struct cell {
-	const char *name;   /* borrowed from a report */
+	const char *name;   /* borrowed from a report, or 'owned' */
+	char *owned;
 	int64_t value;
 	bool drop_related;
 };
@@ -103,11 +105,23 @@ static struct cell *cells_of(const struct dp_report *r, enum what w, size_t *n)
 			c[i].name = r->folded[i].stack;
 			c[i].value = (int64_t)r->folded[i].count;
 			break;
-		case COUNTERS:
-			c[i].name = r->counters[i].row.name;
+		case COUNTERS: {
+			/* One counter in two namespaces is two rows: the
+			 * scope's name goes with it. */
+			const struct dp_counter_row *row = &r->counters[i].row;
+			const char *sc = row->scope < r->nr_scopes ?
+					 r->scopes[row->scope].name : "own";
+
+			if (asprintf(&c[i].owned, "%s (%s)", row->name, sc) < 0) {
+				c[i].owned = NULL;
+				c[i].name = "";
+			} else {
+				c[i].name = c[i].owned;
+			}
 			c[i].value = r->counters[i].row.delta;
 			c[i].drop_related = r->counters[i].row.drop_related;
 			break;
+		}
 		}
 	}
 	return c;
@@ -123,12 +137,77 @@ static int build_table(struct dp_diff *d, struct dp_diff_table *t, enum what w)
 	if (a && b)
 		ret = merge(t, a, na, b, nb, d->before->duration,
 			    d->after->duration);
+	for (size_t i = 0; a && i < na; i++) {
+		if (w == COUNTERS && !a[i].owned)
+			ret = -ENOMEM;
+		free(a[i].owned);
+	}
+	for (size_t i = 0; b && i < nb; i++) {
+		if (w == COUNTERS && !b[i].owned)
+			ret = -ENOMEM;
+		free(b[i].owned);
+	}
 	free(a);
 	free(b);
 	return ret;
 }
 
 static int scale_after(struct dp_diff *d);
+
+static const struct dp_report_scope *scope_named(const struct dp_report *r,
+						 const char *name)
+{
+	for (size_t i = 0; i < r->nr_scopes; i++)
+		if (!strcmp(r->scopes[i].name, name))
+			return &r->scopes[i];
+	return NULL;
+}
+
+static char *setting_text(const struct dp_setting *s)
+{
+	return strdup(s->state == DP_SETTING_VALUE ? s->value :
+		      s->state == DP_SETTING_ABSENT ? "(absent)" : "(unreadable)");
+}
+
+/* Settings read in a namespace of the same name in both windows whose
+ * values differ, in AFTER's scope order, by name. */
+static int build_settings(struct dp_diff *d)
+{
+	const struct dp_report *a = d->after, *b = d->before;
+	size_t cap = 0;
+
+	d->settings_compared = a->has_settings && b->has_settings;
+	for (size_t i = 0; i < a->nr_scopes; i++)
+		cap += a->scopes[i].nr_settings;
+	d->settings = calloc(cap ? cap : 1, sizeof(*d->settings));
+	if (!d->settings)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nr_scopes; i++) {
+		const struct dp_report_scope *sa = &a->scopes[i];
+		const struct dp_report_scope *sb = scope_named(b, sa->name);
+
+		for (size_t k = 0; sb && k < sa->nr_settings; k++) {
+			const struct dp_setting *x = &sa->settings[k], *y = NULL;
+			struct dp_diff_setting *ds;
+
+			for (size_t n = 0; n < sb->nr_settings && !y; n++)
+				if (!strcmp(sb->settings[n].name, x->name))
+					y = &sb->settings[n];
+			if (!y || (x->state == y->state &&
+				   (x->state != DP_SETTING_VALUE || !strcmp(x->value, y->value))))
+				continue;
+			ds = &d->settings[d->nr_settings++];
+			ds->scope = strdup(sa->name);
+			ds->label = strdup(sa->label ? sa->label : sa->name);
+			ds->name = strdup(x->name);
+			ds->before = setting_text(y);
+			ds->after = setting_text(x);
+			if (!ds->scope || !ds->label || !ds->name || !ds->before || !ds->after)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
 
 int dp_diff_build(struct dp_diff *d, const struct dp_report *before,
 		  const struct dp_report *after, const char *before_name,
@@ -158,6 +237,8 @@ int dp_diff_build(struct dp_diff *d, const struct dp_report *before,
 		ret = scale_after(d);
 	if (!ret)
 		ret = build_table(d, &d->counters, COUNTERS);
+	if (!ret)
+		ret = build_settings(d);
 	if (ret)
 		dp_diff_release(d);
 	return ret;
@@ -178,6 +259,16 @@ void dp_diff_release(struct dp_diff *d)
 	release_table(&d->sites);
 	release_table(&d->stacks);
 	release_table(&d->counters);
+	for (size_t i = 0; i < d->nr_settings; i++) {
+		free(d->settings[i].scope);
+		free(d->settings[i].label);
+		free(d->settings[i].name);
+		free(d->settings[i].before);
+		free(d->settings[i].after);
+	}
+	free(d->settings);
+	d->settings = NULL;
+	d->nr_settings = 0;
 }
 
 uint64_t dp_diff_scaled_after(const struct dp_diff *d, const struct dp_diff_row *r)

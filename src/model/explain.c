@@ -77,3 +77,34 @@ const char *dp_reason_family_name(enum dp_reason_family family)
 		return "other";
 	return family_names[family];
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *const *dp_explain_all_settings(void)
+{
+	/* Every setting of the catalogue, once: filled on first use (the
+	 * catalogue is constant, so is the list). */
+	static const char *all[sizeof(catalogue) / sizeof(catalogue[0]) *
+			       DP_REASON_MAX_REFS + 1];
+	static size_t nr;
+
+	if (nr)
+		return all;
+	for (size_t i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]); i++)
+		for (size_t k = 0; catalogue[i].settings[k]; k++)
+			all[nr++] = catalogue[i].settings[k];
+	qsort(all, nr, sizeof(all[0]), cmp_str);
+	{
+		size_t w = 0;
+
+		for (size_t i = 0; i < nr; i++)
+			if (!w || strcmp(all[w - 1], all[i]))
+				all[w++] = all[i];
+		nr = w;
+	}
+	all[nr] = NULL;
+	return all;
+}

@@ -649,6 +649,78 @@ static void build_counters(struct builder *b, struct dp_report *rep)
 	}
 }
 
+static char *scope_label(struct builder *b, const struct dp_scope *s)
+{
+	char *l = NULL;
+	int n;
+
+	switch (s->kind) {
+	case DP_SCOPE_MACHINE:
+		return b_strdup(b, "machine-wide");
+	case DP_SCOPE_LEGACY:
+		return b_strdup(b, "dropprof's namespace");
+	case DP_SCOPE_PROCESS:
+		n = s->pid ? asprintf(&l, "%s (pid %d %s)", s->name, (int)s->pid,
+				      s->comm ? s->comm : "?") :
+			     asprintf(&l, "%s", s->name);
+		break;
+	default:
+		n = asprintf(&l, "netns %s", s->name);
+		break;
+	}
+	if (n < 0) {
+		b->oom = 1;
+		return NULL;
+	}
+	return l;
+}
+
+static void build_scopes(struct builder *b, struct dp_report *rep)
+{
+	const struct dp_profile *p = b->prof;
+
+	rep->netns_seen = p->netns_seen;
+	rep->netns_hidden = p->netns_hidden;
+	rep->scopes = b_calloc(b, p->nr_scopes + 1, sizeof(*rep->scopes));
+	if (!rep->scopes)
+		return;
+	if (!p->nr_scopes && p->nr_counters) {
+		/* Rows of no scope (a profile built by hand): dropprof's own. */
+		struct dp_report_scope *r = &rep->scopes[rep->nr_scopes++];
+
+		r->name = b_strdup(b, "own");
+		r->kind = DP_SCOPE_LEGACY;
+		r->flags = DP_SCOPE_OWN;
+		r->label = b_strdup(b, "dropprof's namespace");
+		r->nr_counters = p->nr_counters;
+		for (size_t i = 0; i < rep->nr_counters; i++)
+			rep->counters[i].row.scope = 0;
+	}
+	for (size_t i = 0; i < p->nr_scopes && !b->oom; i++) {
+		const struct dp_scope *s = &p->scopes[i];
+		struct dp_report_scope *r = &rep->scopes[rep->nr_scopes++];
+
+		r->name = b_strdup(b, s->name);
+		r->kind = s->kind;
+		r->flags = s->flags;
+		r->inode = s->inode;
+		r->pid = s->pid;
+		r->comm = b_strdup(b, s->comm);
+		r->note = b_strdup(b, s->note);
+		r->label = scope_label(b, s);
+		r->nr_counters = s->nr_counters;
+		r->settings = b_calloc(b, s->nr_settings, sizeof(*r->settings));
+		for (size_t k = 0; r->settings && k < s->nr_settings; k++) {
+			r->settings[r->nr_settings++] = (struct dp_setting){
+				.name = b_strdup(b, s->settings[k].name),
+				.value = b_strdup(b, s->settings[k].value),
+				.state = s->settings[k].state,
+			};
+		}
+		rep->has_settings = rep->has_settings || s->nr_settings;
+	}
+}
+
 /* One note per line; empty lines dropped. */
 static void split_notes(struct builder *b, struct dp_report *rep,
 			const char *notes)
@@ -737,6 +809,7 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	build_protos(&b, rep);
 	build_cpus(&b, rep);
 	build_counters(&b, rep);
+	build_scopes(&b, rep);
 	if (!b.oom && dp_report_build_why(rep))
 		b.oom = 1;
 	if (b.oom) {
@@ -800,6 +873,20 @@ void dp_report_release(struct dp_report *rep)
 	for (size_t i = 0; i < rep->nr_counters; i++)
 		free(rep->counters[i].row.name);
 	free(rep->counters);
+	for (size_t i = 0; i < rep->nr_scopes; i++) {
+		struct dp_report_scope *r = &rep->scopes[i];
+
+		free(r->name);
+		free(r->comm);
+		free(r->note);
+		free(r->label);
+		for (size_t k = 0; k < r->nr_settings; k++) {
+			free(r->settings[k].name);
+			free(r->settings[k].value);
+		}
+		free(r->settings);
+	}
+	free(rep->scopes);
 	dp_report_release_why(rep);
 	memset(rep, 0, sizeof(*rep));
 }

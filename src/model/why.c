@@ -1,12 +1,16 @@
-/* why — join the reasons of a report to the catalogue (model/explain.h)
- * and to the counters that moved, so the report says what each reason
- * means, which of its counters moved (in dropprof's own network namespace
- * for now) and which settings govern it.
+/* why — join the reasons of a report to the catalogue (model/explain.h),
+ * to the counters that moved in each network namespace and to the
+ * settings read there, so the report says what each reason means, where
+ * it happened (the namespaces whose related counters moved), whether the
+ * counters agree with the traced count, what the governing settings were
+ * and what to look at; and which drop counters moved that no traced
+ * reason explains.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dropprof/kernel/sysctl.h"
 #include "dropprof/model/explain.h"
 #include "dropprof/model/report.h"
 #include "dropprof/model/why.h"
@@ -50,6 +54,173 @@ static char *dup(const char *s, int *err)
 	return p;
 }
 
+
+static bool matches_any(const char *const *patterns, const char *name)
+{
+	for (size_t k = 0; patterns[k]; k++)
+		if (dp_why_counter_matches(patterns[k], name))
+			return true;
+	return false;
+}
+
+/* Sum of the related counters' movement in scope sc. */
+static int64_t scope_weight(const struct dp_report *rep, const struct dp_reason_info *info,
+			    size_t sc)
+{
+	int64_t w = 0;
+
+	for (size_t i = 0; i < rep->nr_counters; i++) {
+		const struct dp_counter_row *c = &rep->counters[i].row;
+
+		if (c->scope == sc && matches_any(info->counters, c->name))
+			w += c->delta < 0 ? -c->delta : c->delta;
+	}
+	return w;
+}
+
+static int fill_where(struct dp_report_why *w, const struct dp_report *rep,
+		      const struct dp_reason_info *info)
+{
+	int64_t *weight = calloc(rep->nr_scopes + 1, sizeof(*weight));
+	int err = 0;
+
+	w->where = calloc(rep->nr_scopes + 1, sizeof(*w->where));
+	w->counters = calloc(rep->nr_counters + 1, sizeof(*w->counters));
+	w->totals = calloc(rep->nr_counters + 1, sizeof(*w->totals));
+	if (!weight || !w->where || !w->counters || !w->totals) {
+		free(weight);
+		return -ENOMEM;
+	}
+	for (size_t sc = 0; sc < rep->nr_scopes; sc++) {
+		weight[sc] = scope_weight(rep, info, sc);
+		if (!weight[sc])
+			continue;
+		/* Namespaces by most movement first (ties keep the scopes'
+		 * order), the machine-wide counters last: they say that,
+		 * not where. */
+		size_t at = w->nr_where;
+
+		while (at > 0 && (rep->scopes[w->where[at - 1]].kind == DP_SCOPE_MACHINE ||
+				  (rep->scopes[sc].kind != DP_SCOPE_MACHINE &&
+				   weight[w->where[at - 1]] < weight[sc]))) {
+			w->where[at] = w->where[at - 1];
+			at--;
+		}
+		w->where[at] = sc;
+		w->nr_where++;
+	}
+	free(weight);
+	for (size_t k = 0; k < w->nr_where && !err; k++) {
+		for (size_t i = 0; i < rep->nr_counters && !err; i++) {
+			const struct dp_counter_row *c = &rep->counters[i].row;
+			struct dp_report_why_total *t = NULL;
+
+			if (c->scope != w->where[k] || !matches_any(info->counters, c->name))
+				continue;
+			w->counters[w->nr_counters].name = dup(c->name, &err);
+			w->counters[w->nr_counters].delta = c->delta;
+			w->counters[w->nr_counters++].scope = c->scope;
+			for (size_t n = 0; n < w->nr_totals && !t; n++)
+				if (!strcmp(w->totals[n].name, c->name))
+					t = &w->totals[n];
+			if (!t) {
+				t = &w->totals[w->nr_totals++];
+				t->name = dup(c->name, &err);
+			}
+			t->total += c->delta;
+		}
+	}
+	for (size_t n = 0; n < w->nr_totals; n++)
+		w->totals[n].difference = w->totals[n].total - (int64_t)w->count;
+	return err;
+}
+
+static const struct dp_report_scope *machine_scope(const struct dp_report *rep)
+{
+	for (size_t i = 0; i < rep->nr_scopes; i++)
+		if (rep->scopes[i].kind == DP_SCOPE_MACHINE)
+			return &rep->scopes[i];
+	return NULL;
+}
+
+static const struct dp_setting *find_setting(const struct dp_report_scope *s,
+					     const char *name)
+{
+	for (size_t i = 0; i < s->nr_settings; i++)
+		if (!strcmp(s->settings[i].name, name))
+			return &s->settings[i];
+	return NULL;
+}
+
+/* Values are shown for at most this many namespaces of 'where'. */
+#define WHY_VALUE_SCOPES 3
+
+static int add_values(struct dp_report_why *w, const struct dp_report *rep,
+		      const struct dp_reason_info *info, size_t sc)
+{
+	const struct dp_report_scope *s = &rep->scopes[sc], *m = machine_scope(rep);
+	int err = 0;
+
+	for (size_t i = 0; i < s->nr_settings && !err; i++) {
+		const struct dp_setting *st = &s->settings[i], *ms;
+		struct dp_report_why_value *v;
+		bool wanted = false;
+
+		for (size_t k = 0; info->settings[k] && !wanted; k++)
+			wanted = dp_sysctl_matches(info->settings[k], st->name);
+		if (!wanted)
+			continue;
+		v = &w->values[w->nr_values++];
+		v->name = dup(st->name, &err);
+		v->scope = sc;
+		v->state = st->state;
+		if (st->state == DP_SETTING_ABSENT && m && m != s &&
+		    (ms = find_setting(m, st->name)) && ms->state == DP_SETTING_VALUE) {
+			/* Not per namespace: the initial namespace's value
+			 * holds for every one. */
+			v->state = DP_SETTING_VALUE;
+			v->machine_wide = true;
+			st = ms;
+		}
+		if (v->state == DP_SETTING_VALUE)
+			v->value = dup(st->value, &err);
+	}
+	return err;
+}
+
+static int fill_values(struct dp_report_why *w, const struct dp_report *rep,
+		       const struct dp_reason_info *info)
+{
+	size_t cap = 0, shown = 0;
+	int err = 0;
+
+	if (!rep->has_settings || !info->settings[0])
+		return 0;
+	for (size_t i = 0; i < rep->nr_scopes; i++)
+		cap += rep->scopes[i].nr_settings;
+	w->values = calloc(cap + 1, sizeof(*w->values));
+	if (!w->values)
+		return -ENOMEM;
+	for (size_t k = 0; k < w->nr_where && shown < WHY_VALUE_SCOPES && !err; k++) {
+		const struct dp_report_scope *s = &rep->scopes[w->where[k]];
+
+		if (s->kind == DP_SCOPE_MACHINE || !s->nr_settings)
+			continue;
+		err = add_values(w, rep, info, w->where[k]);
+		shown++;
+	}
+	if (shown || err)
+		return err;
+	/* No namespace's counters said where: dropprof's own settings. */
+	for (size_t i = 0; i < rep->nr_scopes; i++) {
+		if (!(rep->scopes[i].flags & DP_SCOPE_OWN) || !rep->scopes[i].nr_settings)
+			continue;
+		w->values_fallback = true;
+		return add_values(w, rep, info, i);
+	}
+	return 0;
+}
+
 static int fill(struct dp_report_why *w, const struct dp_report_reason *r,
 		const struct dp_report *rep)
 {
@@ -65,28 +236,81 @@ static int fill(struct dp_report_why *w, const struct dp_report_reason *r,
 		return err;
 	w->family = dup(dp_reason_family_name(info->family), &err);
 	w->hint = dup(info->hint, &err);
+	w->has_counters = info->counters[0] != NULL;
 	while (info->settings[ns])
 		ns++;
 	w->settings = calloc(ns + 1, sizeof(*w->settings));
-	w->counters = calloc(rep->nr_counters + 1, sizeof(*w->counters));
-	if (!w->settings || !w->counters)
+	if (!w->settings)
 		return -ENOMEM;
 	for (size_t i = 0; i < ns && !err; i++)
 		w->settings[w->nr_settings++] = dup(info->settings[i], &err);
-	/* Every counter that moved and belongs to the reason, in the
-	 * report's counter order (drop-related first, then by size). */
-	for (size_t i = 0; i < rep->nr_counters && !err; i++) {
-		const struct dp_counter_row *c = &rep->counters[i].row;
-
-		for (size_t k = 0; info->counters[k]; k++) {
-			if (!dp_why_counter_matches(info->counters[k], c->name))
-				continue;
-			w->counters[w->nr_counters].name = dup(c->name, &err);
-			w->counters[w->nr_counters++].delta = c->delta;
-			break;
-		}
-	}
+	if (!err)
+		err = fill_where(w, rep, info);
+	if (!err)
+		err = fill_values(w, rep, info);
 	return err;
+}
+
+/* ---- counters no traced reason explains ------------------------------- */
+
+static const struct {
+	const char *pattern;
+	const char *meaning;
+} unexplained_meanings[] = {
+	{ "dev:IF:rx_errs", "receive errors counted by the NIC or its driver: those frames never reached the network stack, so no kfree_skb traced them" },
+	{ "dev:IF:rx_fifo", "the NIC's receive FIFO overflowed: dropped in hardware or the driver, before kfree_skb" },
+	{ "dev:IF:rx_frame", "frames with framing or CRC errors, dropped by the NIC or its driver before kfree_skb" },
+	{ "dev:IF:rx_drop", "dropped on receive by the driver or the core without a traced drop (the count also includes frames of protocols nobody handles)" },
+	{ "dev:IF:tx_errs", "transmit errors counted by the driver" },
+	{ "dev:IF:tx_fifo", "the NIC's transmit FIFO ran empty or over, counted by the driver" },
+	{ "dev:IF:tx_carrier", "carrier lost while transmitting: the link went down" },
+	{ "dev:IF:tx_drop", "dropped on transmit by the driver without a traced drop" },
+	{ "softnet:cpuN:dropped", "the CPU's input backlog was full (net.core.netdev_max_backlog)" },
+	{ "softnet:cpuN:time_squeeze", "not a drop by itself: the receive softirq ran out of budget with packets left (net.core.netdev_budget)" },
+	{ "softnet:cpuN:flow_limit_count", "the flow limit held back a heavy flow (net.core.flow_limit_cpu_bitmap)" },
+};
+
+static const char *unexplained_meaning(const char *name)
+{
+	for (size_t i = 0; i < sizeof(unexplained_meanings) / sizeof(unexplained_meanings[0]); i++)
+		if (dp_why_counter_matches(unexplained_meanings[i].pattern, name))
+			return unexplained_meanings[i].meaning;
+	return "counted by the kernel, but no drop traced in this window is linked to this counter: a drop without kfree_skb, or a reason the catalogue does not connect to it";
+}
+
+/* Lines of the report at most. */
+#define WHY_MAX_UNEXPLAINED 20
+
+static int build_unexplained(struct dp_report *rep)
+{
+	rep->unexplained = calloc(WHY_MAX_UNEXPLAINED, sizeof(*rep->unexplained));
+	if (!rep->unexplained)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep->nr_counters; i++) {
+		const struct dp_counter_row *c = &rep->counters[i].row;
+		struct dp_report_unexplained *u;
+		bool explained = false;
+		int err = 0;
+
+		if (!c->drop_related || c->delta <= 0)
+			continue;
+		for (size_t k = 0; k < rep->nr_reasons && !explained; k++) {
+			const struct dp_reason_info *info =
+				dp_explain_reason(rep->reasons[k].name);
+
+			explained = info && matches_any(info->counters, c->name);
+		}
+		if (explained || rep->nr_unexplained == WHY_MAX_UNEXPLAINED)
+			continue;
+		u = &rep->unexplained[rep->nr_unexplained++];
+		u->name = dup(c->name, &err);
+		if (err)
+			return err;
+		u->delta = c->delta;
+		u->scope = c->scope;
+		u->meaning = unexplained_meaning(c->name);
+	}
+	return 0;
 }
 
 int dp_report_build_why(struct dp_report *rep)
@@ -98,6 +322,8 @@ int dp_report_build_why(struct dp_report *rep)
 		return -ENOMEM;
 	for (size_t i = 0; i < rep->nr_reasons && !err; i++)
 		err = fill(&rep->why[rep->nr_why++], &rep->reasons[i], rep);
+	if (!err)
+		err = build_unexplained(rep);
 	return err;
 }
 
@@ -116,8 +342,22 @@ void dp_report_release_why(struct dp_report *rep)
 		for (size_t k = 0; k < w->nr_counters; k++)
 			free(w->counters[k].name);
 		free(w->counters);
+		free(w->where);
+		for (size_t k = 0; k < w->nr_totals; k++)
+			free(w->totals[k].name);
+		free(w->totals);
+		for (size_t k = 0; k < w->nr_values; k++) {
+			free(w->values[k].name);
+			free(w->values[k].value);
+		}
+		free(w->values);
 	}
 	free(rep->why);
 	rep->why = NULL;
 	rep->nr_why = 0;
+	for (size_t i = 0; i < rep->nr_unexplained; i++)
+		free(rep->unexplained[i].name);
+	free(rep->unexplained);
+	rep->unexplained = NULL;
+	rep->nr_unexplained = 0;
 }

@@ -81,8 +81,18 @@ int dp_out_diff_text(const struct dp_diff *d, FILE *f)
 	table_text(f, "By reason", &d->reasons, 0);
 	table_text(f, "By drop site", &d->sites, d->top_n);
 	table_text(f, "By stack", &d->stacks, d->top_n);
-	table_text(f, "Counters (delta per second; drop-related first)",
+	table_text(f, "Counters (delta per second, by namespace; drop-related first)",
 		   &d->counters, 0);
+	fprintf(f, "\nSettings that changed (read at the end of each window)\n");
+	if (!d->settings_compared)
+		fprintf(f, "  not compared: %s has no settings (saved before profile format 2.1)\n",
+			d->before->has_settings ? "after" : "before");
+	else if (!d->nr_settings)
+		fprintf(f, "  none\n");
+	for (size_t i = 0; i < d->nr_settings; i++)
+		fprintf(f, "  %s: %s %s -> %s\n", d->settings[i].label,
+			d->settings[i].name, d->settings[i].before,
+			d->settings[i].after);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -156,6 +166,17 @@ int dp_out_diff_json(const struct dp_diff *d, FILE *f)
 	table_json(&j, "sites", &d->sites, 0);
 	table_json(&j, "stacks", &d->stacks, 0);
 	table_json(&j, "counters", &d->counters, 1);
+	dp_json_bool(&j, "settings_compared", d->settings_compared);
+	dp_json_array_begin(&j, "settings");
+	for (size_t i = 0; i < d->nr_settings; i++) {
+		dp_json_object_begin(&j, NULL);
+		dp_json_string(&j, "scope", d->settings[i].scope);
+		dp_json_string(&j, "name", d->settings[i].name);
+		dp_json_string(&j, "before", d->settings[i].before);
+		dp_json_string(&j, "after", d->settings[i].after);
+		dp_json_object_end(&j);
+	}
+	dp_json_array_end(&j);
 	dp_json_object_end(&j);
 	return ferror(f) ? -EIO : 0;
 }

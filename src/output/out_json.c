@@ -97,6 +97,12 @@ static void stacks(struct dp_json *j, const struct dp_report *r)
 	dp_json_array_end(j);
 }
 
+static const char *state_name(enum dp_setting_state st)
+{
+	return st == DP_SETTING_VALUE ? "value" : st == DP_SETTING_ABSENT ?
+	       "absent" : "unreadable";
+}
+
 static void why(struct dp_json *j, const struct dp_report *r)
 {
 	dp_json_array_begin(j, "why");
@@ -110,17 +116,97 @@ static void why(struct dp_json *j, const struct dp_report *r)
 		dp_json_string(j, "meaning", w->meaning);
 		dp_json_string(j, "hint", w->hint);
 		dp_json_u64(j, "count", w->count);
+		dp_json_bool(j, "has_counters", w->has_counters);
+		dp_json_array_begin(j, "where");
+		for (size_t k = 0; k < w->nr_where; k++)
+			dp_json_string(j, NULL, r->scopes[w->where[k]].name);
+		dp_json_array_end(j);
 		dp_json_array_begin(j, "counters");
 		for (size_t k = 0; k < w->nr_counters; k++) {
 			dp_json_object_begin(j, NULL);
 			dp_json_string(j, "name", w->counters[k].name);
+			dp_json_string(j, "scope", r->scopes[w->counters[k].scope].name);
 			dp_json_i64(j, "delta", w->counters[k].delta);
+			dp_json_object_end(j);
+		}
+		dp_json_array_end(j);
+		dp_json_array_begin(j, "agreement");
+		for (size_t k = 0; k < w->nr_totals; k++) {
+			dp_json_object_begin(j, NULL);
+			dp_json_string(j, "counter", w->totals[k].name);
+			dp_json_i64(j, "total", w->totals[k].total);
+			dp_json_u64(j, "traced", w->count);
+			dp_json_i64(j, "difference", w->totals[k].difference);
 			dp_json_object_end(j);
 		}
 		dp_json_array_end(j);
 		dp_json_array_begin(j, "settings");
 		for (size_t k = 0; k < w->nr_settings; k++)
 			dp_json_string(j, NULL, w->settings[k]);
+		dp_json_array_end(j);
+		dp_json_bool(j, "values_fallback", w->values_fallback);
+		dp_json_array_begin(j, "values");
+		for (size_t k = 0; k < w->nr_values; k++) {
+			const struct dp_report_why_value *v = &w->values[k];
+
+			dp_json_object_begin(j, NULL);
+			dp_json_string(j, "name", v->name);
+			dp_json_string(j, "scope", r->scopes[v->scope].name);
+			dp_json_string(j, "state", state_name(v->state));
+			dp_json_string(j, "value", v->value);
+			dp_json_bool(j, "machine_wide", v->machine_wide);
+			dp_json_object_end(j);
+		}
+		dp_json_array_end(j);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+	dp_json_array_begin(j, "unexplained");
+	for (size_t i = 0; i < r->nr_unexplained; i++) {
+		const struct dp_report_unexplained *u = &r->unexplained[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "name", u->name);
+		dp_json_string(j, "scope", r->scopes[u->scope].name);
+		dp_json_i64(j, "delta", u->delta);
+		dp_json_string(j, "meaning", u->meaning);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+}
+
+static void scopes(struct dp_json *j, const struct dp_report *r)
+{
+	dp_json_u64(j, "netns_seen", r->netns_seen);
+	dp_json_u64(j, "netns_hidden", r->netns_hidden);
+	dp_json_array_begin(j, "scopes");
+	for (size_t i = 0; i < r->nr_scopes; i++) {
+		const struct dp_report_scope *s = &r->scopes[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "name", s->name);
+		dp_json_string(j, "kind", dp_scope_kind_name(s->kind));
+		dp_json_string(j, "label", s->label);
+		dp_json_u64(j, "inode", s->inode);
+		if (s->pid)
+			dp_json_i64(j, "pid", s->pid);
+		else
+			dp_json_string(j, "pid", NULL);
+		dp_json_string(j, "comm", s->comm);
+		dp_json_bool(j, "own", s->flags & DP_SCOPE_OWN);
+		dp_json_bool(j, "appeared", s->flags & DP_SCOPE_APPEARED);
+		dp_json_bool(j, "vanished", s->flags & DP_SCOPE_VANISHED);
+		dp_json_bool(j, "unread", s->flags & DP_SCOPE_UNREAD);
+		dp_json_string(j, "note", s->note);
+		dp_json_u64(j, "counters", s->nr_counters);
+		dp_json_array_begin(j, "settings");
+		for (size_t k = 0; k < s->nr_settings; k++) {
+			dp_json_object_begin(j, NULL);
+			dp_json_string(j, "name", s->settings[k].name);
+			dp_json_string(j, "state", state_name(s->settings[k].state));
+			dp_json_string(j, "value", s->settings[k].value);
+			dp_json_object_end(j);
+		}
 		dp_json_array_end(j);
 		dp_json_object_end(j);
 	}
@@ -162,6 +248,8 @@ static void protos_cpus(struct dp_json *j, const struct dp_report *r)
 
 		dp_json_object_begin(j, NULL);
 		dp_json_string(j, "name", c->row.name);
+		dp_json_string(j, "scope", c->row.scope < r->nr_scopes ?
+			       r->scopes[c->row.scope].name : NULL);
 		dp_json_u64(j, "before", c->row.before);
 		dp_json_u64(j, "after", c->row.after);
 		dp_json_i64(j, "delta", c->row.delta);
@@ -229,6 +317,7 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 	sites(&j, r);
 	stacks(&j, r);
 	protos_cpus(&j, r);
+	scopes(&j, r);
 	dp_json_object_end(&j);
 	return ferror(f) ? -EIO : 0;
 }

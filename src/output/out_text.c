@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "dropprof/output/output.h"
@@ -163,13 +164,80 @@ static void frame_text(FILE *f, const char *indent,
 	fprintf(f, "%s\n", mark && fr->inlined ? "  [inlined]" : "");
 }
 
-/* What each reason means, its counters that moved, the settings that
- * govern it and what to look at (model/why.h). */
+/* "in netns dl-x-b", "machine-wide". */
+static void scope_in(const struct dp_report *r, size_t sc, FILE *f)
+{
+	const struct dp_report_scope *s = &r->scopes[sc];
+
+	fprintf(f, "%s%s", s->kind == DP_SCOPE_MACHINE ? "" : "in ", s->label);
+}
+
+static void agreement(const struct dp_report_why_total *t, uint64_t traced, FILE *f)
+{
+	if (!t->difference)
+		fprintf(f, " = %llu traced", (unsigned long long)traced);
+	else if (t->difference > 0)
+		fprintf(f, ": %lld more than the %llu traced", (long long)t->difference,
+			(unsigned long long)traced);
+	else
+		fprintf(f, ": %lld fewer than the %llu traced", -(long long)t->difference,
+			(unsigned long long)traced);
+}
+
+/* One line per counter: its movement in each scope, then how its total
+ * compares with the traced drops. */
+static void why_counters(const struct dp_report *r, const struct dp_report_why *w, FILE *f)
+{
+	for (size_t t = 0; t < w->nr_totals; t++) {
+		const char *sep = " ";
+
+		fprintf(f, "      counter %s:", w->totals[t].name);
+		for (size_t k = 0; k < w->nr_counters; k++) {
+			if (strcmp(w->counters[k].name, w->totals[t].name))
+				continue;
+			fprintf(f, "%s%+lld ", sep, (long long)w->counters[k].delta);
+			scope_in(r, w->counters[k].scope, f);
+			sep = ", ";
+		}
+		agreement(&w->totals[t], w->count, f);
+		fprintf(f, "\n");
+	}
+}
+
+static void why_values(const struct dp_report *r, const struct dp_report_why *w, FILE *f)
+{
+	size_t k = 0;
+
+	while (k < w->nr_values) {
+		size_t sc = w->values[k].scope;
+
+		fprintf(f, "      settings ");
+		scope_in(r, sc, f);
+		if (w->values_fallback)
+			fprintf(f, " (dropprof's; no counter says where)");
+		fprintf(f, ":");
+		for (; k < w->nr_values && w->values[k].scope == sc; k++) {
+			const struct dp_report_why_value *v = &w->values[k];
+
+			if (v->state == DP_SETTING_VALUE)
+				fprintf(f, " %s=%s%s", v->name, v->value,
+					v->machine_wide ? " (machine-wide)" : "");
+			else
+				fprintf(f, " %s (%s)", v->name, v->state == DP_SETTING_ABSENT ?
+					"absent on this kernel" : "unreadable");
+		}
+		fprintf(f, "\n");
+	}
+}
+
+/* What each reason means, where its counters moved and whether they
+ * agree, the settings that govern it and what to look at
+ * (model/why.h); then the drop counters no traced reason explains. */
 static void why(const struct dp_report *r, FILE *f)
 {
-	if (!r->nr_why)
+	if (!r->nr_why && !r->nr_unexplained)
 		return;
-	fprintf(f, "Why (counters: this network namespace)\n");
+	fprintf(f, "Why\n");
 	for (size_t i = 0; i < r->nr_why; i++) {
 		const struct dp_report_why *w = &r->why[i];
 
@@ -178,20 +246,38 @@ static void why(const struct dp_report *r, FILE *f)
 			continue;
 		}
 		fprintf(f, "  %s (%s): %s\n", w->reason, w->family, w->meaning);
-		if (w->nr_counters) {
-			fprintf(f, "      counters:");
-			for (size_t k = 0; k < w->nr_counters; k++)
-				fprintf(f, " %s %+lld", w->counters[k].name,
-					(long long)w->counters[k].delta);
-			fprintf(f, " (traced: %llu)\n", (unsigned long long)w->count);
+		if (w->nr_where) {
+			fprintf(f, "      where:");
+			for (size_t k = 0; k < w->nr_where; k++) {
+				fprintf(f, "%s ", k ? "," : "");
+				scope_in(r, w->where[k], f);
+			}
+			fprintf(f, "\n");
+			why_counters(r, w, f);
+		} else if (w->has_counters && r->nr_scopes) {
+			fprintf(f, "      where: none of its counters moved in any namespace read\n");
+		} else if (r->nr_scopes) {
+			fprintf(f, "      where: not told by counters (none moves with this reason)\n");
 		}
-		if (w->nr_settings) {
+		if (w->nr_values)
+			why_values(r, w, f);
+		else if (w->nr_settings) {
 			fprintf(f, "      settings:");
 			for (size_t k = 0; k < w->nr_settings; k++)
 				fprintf(f, " %s", w->settings[k]);
 			fprintf(f, "\n");
 		}
 		fprintf(f, "      look at: %s\n", w->hint);
+	}
+	if (r->nr_unexplained) {
+		fprintf(f, "  Drop counters that moved with no traced reason:\n");
+		for (size_t i = 0; i < r->nr_unexplained; i++) {
+			const struct dp_report_unexplained *u = &r->unexplained[i];
+
+			fprintf(f, "      %s %+lld ", u->name, (long long)u->delta);
+			scope_in(r, u->scope, f);
+			fprintf(f, ": %s\n", u->meaning);
+		}
 	}
 	fprintf(f, "\n");
 }
@@ -273,19 +359,74 @@ static void cpus(const struct dp_report *r, FILE *f)
 	}
 }
 
+static void scope_notes(const struct dp_report *r, FILE *f)
+{
+	size_t gone = 0, unread = 0;
+
+	for (size_t i = 0; i < r->nr_scopes; i++) {
+		gone += !!(r->scopes[i].flags & DP_SCOPE_VANISHED);
+		unread += !!(r->scopes[i].flags & DP_SCOPE_UNREAD);
+	}
+	if (gone) {
+		const char *sep = "";
+
+		fprintf(f, "  went away during the recording (no counters):");
+		for (size_t i = 0; i < r->nr_scopes; i++) {
+			if (!(r->scopes[i].flags & DP_SCOPE_VANISHED))
+				continue;
+			fprintf(f, "%s %s", sep, r->scopes[i].label);
+			sep = ",";
+		}
+		fprintf(f, "\n");
+	}
+	if (unread) {
+		fprintf(f, "  not read:");
+		for (size_t i = 0; i < r->nr_scopes; i++) {
+			if (!(r->scopes[i].flags & DP_SCOPE_UNREAD))
+				continue;
+			fprintf(f, " %s (%s);", r->scopes[i].label,
+				r->scopes[i].note ? r->scopes[i].note : "unknown");
+		}
+		fprintf(f, "\n");
+	}
+	if (r->netns_hidden)
+		fprintf(f, "  %u processes could not be looked at (run as root): their namespaces may be missing\n",
+			(unsigned)r->netns_hidden);
+}
+
 static void counters(const struct dp_report *r, FILE *f)
 {
-	fprintf(f, "\nCounters that moved (this network namespace; softnet: whole machine)\n");
+	size_t moved = 0;
+
+	for (size_t i = 0; i < r->nr_scopes; i++)
+		moved += r->scopes[i].kind != DP_SCOPE_MACHINE && r->scopes[i].nr_counters;
+	if (r->netns_seen)
+		fprintf(f, "\nCounters that moved (%u network namespaces read, counters moved in %zu)\n",
+			(unsigned)r->netns_seen, moved);
+	else
+		fprintf(f, "\nCounters that moved (this network namespace; softnet: whole machine)\n");
+	scope_notes(r, f);
 	if (!r->nr_counters) {
 		fprintf(f, "  none\n");
 		return;
 	}
-	fprintf(f, "%12s %12s  %-40s %s\n", "DELTA", "RATE", "COUNTER", "DROP");
-	for (size_t i = 0; i < r->nr_counters; i++) {
-		const struct dp_report_counter *c = &r->counters[i];
+	for (size_t sc = 0; sc < r->nr_scopes; sc++) {
+		const struct dp_report_scope *s = &r->scopes[sc];
 
-		fprintf(f, "%12lld %10.1f/s  %-40s %s\n", (long long)c->row.delta,
-			c->rate, c->row.name, c->row.drop_related ? "yes" : "-");
+		if (!s->nr_counters)
+			continue;
+		fprintf(f, "  %s%s%s\n", s->label,
+			s->flags & DP_SCOPE_OWN && s->kind != DP_SCOPE_LEGACY ? " (dropprof's)" : "",
+			s->flags & DP_SCOPE_APPEARED ? " (appeared during the recording: counts since its creation)" : "");
+		fprintf(f, "%12s %12s  %-40s %s\n", "DELTA", "RATE", "COUNTER", "DROP");
+		for (size_t i = 0; i < r->nr_counters; i++) {
+			const struct dp_report_counter *c = &r->counters[i];
+
+			if (c->row.scope != sc)
+				continue;
+			fprintf(f, "%12lld %10.1f/s  %-40s %s\n", (long long)c->row.delta,
+				c->rate, c->row.name, c->row.drop_related ? "yes" : "-");
+		}
 	}
 }
 

@@ -49,6 +49,9 @@ void dp_profile_release(struct dp_profile *p)
 	free(p->cpu_list);
 	free(p->filter);
 	dp_counter_rows_free(p->counters, p->nr_counters);
+	for (size_t i = 0; i < p->nr_scopes; i++)
+		dp_scope_release(&p->scopes[i]);
+	free(p->scopes);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -161,6 +164,27 @@ int dp_profile_add_counter(struct dp_profile *p, const char *name,
 	c[p->nr_counters].after = after;
 	c[p->nr_counters].delta = delta;
 	c[p->nr_counters].drop_related = drop_related;
+	c[p->nr_counters].scope = 0;
+	if (p->nr_scopes) {
+		c[p->nr_counters].scope = (uint32_t)(p->nr_scopes - 1);
+		p->scopes[p->nr_scopes - 1].nr_counters++;
+	}
 	p->nr_counters++;
 	return 0;
+}
+
+int dp_profile_add_scope(struct dp_profile *p, struct dp_scope *s)
+{
+	struct dp_scope *v = reallocarray(p->scopes, p->nr_scopes + 1, sizeof(*v));
+
+	if (!v) {
+		dp_scope_release(s);
+		return -ENOMEM;
+	}
+	p->scopes = v;
+	v[p->nr_scopes] = *s;
+	v[p->nr_scopes].first_counter = p->nr_counters;
+	v[p->nr_scopes].nr_counters = 0;
+	memset(s, 0, sizeof(*s));
+	return (int)p->nr_scopes++;
 }

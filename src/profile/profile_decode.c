@@ -134,6 +134,8 @@ struct decoder {
 	bool seen_samp;
 	bool seen_addr;
 	struct dp_strbuf a, b;       /* names on their way into the tables */
+	struct dp_scope *scopes;     /* SCOP, until check_scopes() */
+	size_t nr_scopes;
 	int ret;
 };
 
@@ -540,6 +542,67 @@ static int read_counters(struct decoder *d, struct rbuf *r)
 	return 0;
 }
 
+/* Scopes own the counter rows in order: their runs are checked against
+ * CNTR once every section is read (check_scopes()). */
+static int read_scopes(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+	uint32_t n;
+
+	p->netns_seen = get_u32(r);
+	p->netns_hidden = get_u32(r);
+	/* kind, flags, 5 string lengths, inode, pid, 2 counts */
+	n = get_count(r, 2 + 3 * 4 + 8 + 4 + 8);
+	d->scopes = calloc(n ? n : 1, sizeof(*d->scopes));
+	if (!d->scopes)
+		return oom(d);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct dp_scope *s = &d->scopes[d->nr_scopes++];
+		uint32_t ns;
+
+		s->kind = get_u8(r);
+		s->flags = get_u8(r);
+		if (get_sb(r, &d->a, false) || !(s->name = strdup(d->a.buf)))
+			return oom(d);
+		s->inode = get_u64(r);
+		s->pid = (int32_t)get_u32(r);
+		if (get_sb(r, &d->a, false))
+			return oom(d);
+		if (d->a.len && !(s->comm = strdup(d->a.buf)))
+			return oom(d);
+		if (get_sb(r, &d->a, true))
+			return oom(d);
+		if (d->a.len && !(s->note = strdup(d->a.buf)))
+			return oom(d);
+		s->nr_counters = get_u32(r);
+		ns = get_count(r, 4 + 1 + 4);
+		if (r->bad)
+			break;
+		if (s->kind > DP_SCOPE_KIND_MAX || (s->flags & ~DP_SCOPE_FLAGS) ||
+		    !*s->name || s->pid < 0)
+			return fail(d, "scope %u is malformed", i);
+		for (uint32_t k = 0; k < ns && !r->bad; k++) {
+			uint8_t st;
+
+			if (get_sb(r, &d->a, false))
+				return oom(d);
+			st = get_u8(r);
+			if (get_sb(r, &d->b, true))
+				return oom(d);
+			if (r->bad)
+				break;
+			if (!d->a.len || st > DP_SETTING_STATE_MAX ||
+			    (st != DP_SETTING_VALUE && d->b.len) ||
+			    (k && strcmp(s->settings[s->nr_settings - 1].name, d->a.buf) >= 0))
+				return fail(d, "setting %u of scope %u is malformed", k, i);
+			if (dp_scope_set_setting(s, d->a.buf, st,
+						 st == DP_SETTING_VALUE ? d->b.buf : NULL))
+				return oom(d);
+		}
+	}
+	return 0;
+}
+
 static int read_throttled(struct decoder *d, struct rbuf *r)
 {
 	d->p->throttled = get_u64(r);
@@ -579,6 +642,7 @@ static const struct section {
 	uint32_t tag;
 	int (*read)(struct decoder *d, struct rbuf *r);
 	unsigned since_major;        /* 0: every version */
+	unsigned since_minor;        /* of since_major */
 } sections[] = {
 	{ DP_TAG_META, read_meta },      /* first: it sizes the profile */
 	{ DP_TAG_CPUS, read_cpus },
@@ -595,6 +659,7 @@ static const struct section {
 	{ DP_TAG_LOSS, read_loss },
 	{ DP_TAG_KERN, read_kernel, 2 },
 	{ DP_TAG_SRCL, read_sources, 2 },
+	{ DP_TAG_SCOP, read_scopes, 2, 1 },
 };
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -618,6 +683,49 @@ static uint64_t sum_counts(const struct dp_keytab *t)
 	     e = dp_keytab_next(t, e))
 		sum += e->count;
 	return sum;
+}
+
+/* Every counter row belongs to one scope, in order.  A file before 2.1
+ * has no scopes: its rows were read in dropprof's own namespace (and
+ * softnet machine-wide), which one legacy scope says. */
+static int check_scopes(struct decoder *d)
+{
+	struct dp_profile *p = d->p;
+	size_t at = 0;
+
+	p->scopes = d->scopes;
+	p->nr_scopes = d->nr_scopes;
+	d->scopes = NULL;
+	d->nr_scopes = 0;
+	if (!p->nr_scopes && p->nr_counters) {
+		struct dp_scope s = { .kind = DP_SCOPE_LEGACY,
+				      .flags = DP_SCOPE_OWN };
+
+		free(p->scopes);
+		p->scopes = calloc(1, sizeof(*p->scopes));
+		s.name = strdup("own");
+		if (!p->scopes || !s.name) {
+			free(s.name);
+			return oom(d);
+		}
+		s.nr_counters = p->nr_counters;
+		p->scopes[0] = s;
+		p->nr_scopes = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < p->nr_scopes; i++) {
+		struct dp_scope *s = &p->scopes[i];
+
+		if (s->nr_counters > p->nr_counters - at)
+			return fail(d, "scopes hold more counters than there are");
+		s->first_counter = at;
+		for (size_t k = 0; k < s->nr_counters; k++)
+			p->counters[at + k].scope = (uint32_t)i;
+		at += s->nr_counters;
+	}
+	if (at != p->nr_counters)
+		return fail(d, "counters that belong to no scope");
+	return 0;
 }
 
 /* The totals are stored twice (meta and the tables): they must agree.
@@ -647,7 +755,7 @@ static int check_totals(struct decoder *d)
 		return fail(d, "per-CPU drops do not add up to the drop total");
 	if (dp_symmap_sort(d->m))
 		return fail(d, "the name tables hold duplicate entries");
-	return 0;
+	return check_scopes(d);
 }
 
 /* One section; r is its body. */
@@ -658,7 +766,10 @@ static int read_section(struct decoder *d, uint32_t tag, struct rbuf *r,
 	char tb[5];
 
 	for (size_t i = 0; i < NR_SECTIONS; i++)
-		if (sections[i].tag == tag && d->major >= sections[i].since_major)
+		if (sections[i].tag == tag &&
+		    (d->major > sections[i].since_major ||
+		     (d->major == sections[i].since_major &&
+		      d->minor >= sections[i].since_minor)))
 			s = &sections[i];
 	if (first != (tag == DP_TAG_META))
 		return tag == DP_TAG_META ? fail(d, "two metadata sections") :
@@ -726,6 +837,9 @@ int dp_profile_sections_decode(const unsigned char *pay, size_t len,
 	memset(p, 0, sizeof(*p));
 	dp_symmap_init(m);
 	decode(&d, pay, len);
+	for (size_t i = 0; i < d.nr_scopes; i++)
+		dp_scope_release(&d.scopes[i]);
+	free(d.scopes);
 	dp_strbuf_release(&d.a);
 	dp_strbuf_release(&d.b);
 	if (d.ret) {

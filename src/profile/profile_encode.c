@@ -253,6 +253,35 @@ static void put_counters(struct wbuf *w, const struct dp_profile *p)
 	section_end(w, s);
 }
 
+/* The scopes of the counter rows, in row order, and their settings. */
+static void put_scopes(struct wbuf *w, const struct dp_profile *p)
+{
+	size_t s = section_begin(w, DP_TAG_SCOP);
+
+	put_u32(w, p->netns_seen);
+	put_u32(w, p->netns_hidden);
+	put_u32(w, (uint32_t)p->nr_scopes);
+	for (size_t i = 0; i < p->nr_scopes; i++) {
+		const struct dp_scope *sc = &p->scopes[i];
+
+		put_u8(w, (uint8_t)sc->kind);
+		put_u8(w, (uint8_t)(sc->flags & DP_SCOPE_FLAGS));
+		put_name(w, sc->name);
+		put_u64(w, sc->inode);
+		put_u32(w, (uint32_t)sc->pid);
+		put_name(w, sc->comm);
+		put_str(w, sc->note);
+		put_u32(w, (uint32_t)sc->nr_counters);
+		put_u32(w, (uint32_t)sc->nr_settings);
+		for (size_t k = 0; k < sc->nr_settings; k++) {
+			put_name(w, sc->settings[k].name);
+			put_u8(w, (uint8_t)sc->settings[k].state);
+			put_str(w, sc->settings[k].value);
+		}
+	}
+	section_end(w, s);
+}
+
 static void put_loss(struct wbuf *w, const struct dp_profile *p)
 {
 	size_t s = section_begin(w, DP_TAG_LOSS);
@@ -307,6 +336,7 @@ int dp_profile_sections_encode(const struct dp_profile *p,
 	section_end(&w, s);
 	put_counters(&w, p);
 	put_loss(&w, p);
+	put_scopes(&w, p);
 	if (w.oom) {
 		free(w.p);
 		return -ENOMEM;

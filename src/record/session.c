@@ -19,6 +19,7 @@
 #include "dropprof/kernel/trace_instance.h"
 #include "dropprof/kernel/tracefs.h"
 #include "dropprof/profile/counters.h"
+#include "dropprof/record/context.h"
 #include "dropprof/profile/names.h"
 #include "dropprof/record/filter.h"
 #include "dropprof/record/record.h"
@@ -39,7 +40,6 @@
 #define ONLINE_CPUS "/sys/devices/system/cpu/online"
 #define POSSIBLE_CPUS "/sys/devices/system/cpu/possible"
 #define KALLSYMS "/proc/kallsyms"
-#define PROCNET "/proc/net"
 
 static int find_tracefs(struct dp_session *s, struct dp_err *err)
 {
@@ -182,23 +182,6 @@ static void close_instance(struct dp_session *s)
 	dp_cleanup_unblock(&old);
 }
 
-/* Keep the counters that moved, in the order counters.c gives them. */
-static int store_counter_deltas(struct dp_session *s,
-				const struct dp_counters *before,
-				const struct dp_counters *after)
-{
-	struct dp_counter_row *d = NULL;
-	size_t nr = 0;
-	int ret = dp_counters_delta(before, after, &d, &nr);
-
-	for (size_t i = 0; !ret && i < nr; i++)
-		ret = dp_profile_add_counter(&s->prof, d[i].name, d[i].before,
-					     d[i].after, d[i].delta,
-					     d[i].drop_related);
-	dp_counter_rows_free(d, nr);
-	return ret;
-}
-
 /* dropprof's own tracefs instance, for the drops in the idle task that
  * some kernels count on perf events but never deliver.  Without one the
  * recording still works; those drops then show as lost. */
@@ -291,12 +274,12 @@ static int store_recorded_cpus(struct dp_session *s)
 int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 		      struct dp_err *err)
 {
-	struct dp_counters before = { 0 }, after = { 0 };
-	bool have_counters;
+	struct dp_context ctx;
 	struct dp_recorder *rec = NULL;
 	sigset_t old;
 	int ret;
 
+	dp_context_init(&ctx);
 	open_instance(s, o);
 	/* The recorder opens the instance's trace_pipe_raw fds; until they
 	 * are registered, a fatal signal's cleanup could not close them and
@@ -311,9 +294,13 @@ int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 	dp_cleanup_unblock(&old);
 	if (ret)
 		goto out;
-	/* Counters are context: without /proc/net the report just has no
-	 * counter section. */
-	have_counters = dp_counters_snapshot(&before, PROCNET) == 0;
+	/* Counters are context: without them the report just has no
+	 * counter section; only running out of memory is an error. */
+	ret = dp_context_begin(&ctx);
+	if (ret) {
+		dp_err_set(err, ret, "out of memory");
+		goto out;
+	}
 	ret = dp_recorder_start(rec, err);
 	if (ret)
 		goto out;
@@ -340,14 +327,11 @@ int dp_session_record(struct dp_session *s, const struct dp_record_opts *o,
 		dp_err_set(err, ret, "out of memory");
 		goto out;
 	}
-	if (have_counters && dp_counters_snapshot(&after, PROCNET) == 0) {
-		ret = store_counter_deltas(s, &before, &after);
-		if (ret)
-			dp_err_set(err, ret, "out of memory");
-	}
+	ret = dp_context_end(&ctx, &s->prof, o->settings);
+	if (ret)
+		dp_err_set(err, ret, "out of memory");
 out:
-	dp_counters_release(&before);
-	dp_counters_release(&after);
+	dp_context_release(&ctx);
 	dp_recorder_free(rec);
 	close_instance(s);
 	return ret;

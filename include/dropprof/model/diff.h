@@ -39,6 +39,15 @@ struct dp_diff_table {
 	size_t nr;
 };
 
+/* A setting read in a namespace of the same name at the end of both
+ * windows, with different values. */
+struct dp_diff_setting {
+	char *scope;                   /* the scope's name */
+	char *label;                   /* how text names it ("netns dl-x-b") */
+	char *name;                    /* "net.ipv4.conf.vb1.rp_filter" */
+	char *before, *after;          /* values, "(absent)", "(unreadable)" */
+};
+
 struct dp_diff {
 	const struct dp_report *before, *after;  /* borrowed */
 	const char *before_name, *after_name;    /* borrowed (file names) */
@@ -47,6 +56,9 @@ struct dp_diff {
 	bool has_pct;
 	size_t top_n;                  /* rows per table in the text output */
 	struct dp_diff_table reasons, sites, stacks, counters;
+	struct dp_diff_setting *settings;  /* that changed */
+	size_t nr_settings;
+	bool settings_compared;        /* both profiles have settings */
 };
 
 /* Build the diff of two reports.  Returns 0 or -ENOMEM. */

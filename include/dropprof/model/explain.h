@@ -68,6 +68,12 @@ const char *dp_explain_generic(void);
  * its length.  For tests and for listing. */
 const struct dp_reason_info *dp_explain_table(size_t *nr);
 
+/* Every setting pattern the catalogue names, sorted and unique,
+ * NULL-terminated (static): what a recording reads at its end, so that
+ * a window without drops still shows the settings another window's
+ * drops depend on.  Not thread-safe on its first call. */
+const char *const *dp_explain_all_settings(void);
+
 /* "socket", "netfilter", ...; "other" for a value out of range. */
 const char *dp_reason_family_name(enum dp_reason_family family);
 

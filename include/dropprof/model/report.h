@@ -11,11 +11,12 @@
 #include <stdint.h>
 
 #include "dropprof/profile/counters.h"
+#include "dropprof/profile/scope.h"
 
 struct dp_profile;
 struct dp_symmap;
 
-#define DP_REPORT_SCHEMA_VERSION 2
+#define DP_REPORT_SCHEMA_VERSION 3
 
 struct dp_report_count {          /* a (name, count) cell */
 	char *name;
@@ -93,14 +94,49 @@ struct dp_report_proto {
 
 /* A counter row of the profile (owned copy) and what the report adds. */
 struct dp_report_counter {
-	struct dp_counter_row row;
+	struct dp_counter_row row;    /* row.scope indexes the report's scopes */
 	double rate;                  /* delta per second */
 };
 
+/* Where counters and settings were read (profile/scope.h). */
+struct dp_report_scope {
+	char *name;                   /* "root", "dl-x-b", "netns:[4026532301]",
+					 "machine", "own" (profiles before 2.1) */
+	enum dp_scope_kind kind;
+	unsigned int flags;           /* DP_SCOPE_* */
+	uint64_t inode;
+	int32_t pid;                  /* a process in it, 0 when none */
+	char *comm;                   /* NULL when none */
+	char *note;                   /* why it could not be read, or NULL */
+	char *label;                  /* how text names it: "netns dl-x-b",
+					 "netns netns:[4026532301] (pid 1234
+					 nginx)", "the whole machine" */
+	struct dp_setting *settings;  /* copies, sorted by name */
+	size_t nr_settings;
+	size_t nr_counters;
+};
+
 /* The Why section: one per reason seen, in the order of 'reasons'. */
-struct dp_report_why_counter {
+struct dp_report_why_counter {    /* one related counter in one scope */
 	char *name;
 	int64_t delta;
+	size_t scope;                 /* index into the report's scopes */
+};
+
+struct dp_report_why_total {      /* one related counter, all scopes */
+	char *name;
+	int64_t total;                /* its deltas added up */
+	int64_t difference;           /* total - traced drops of the reason */
+};
+
+struct dp_report_why_value {      /* a governing setting's value */
+	char *name;                   /* "net.ipv4.conf.vb1.rp_filter" */
+	size_t scope;                 /* where it was read */
+	enum dp_setting_state state;
+	char *value;                  /* NULL unless DP_SETTING_VALUE */
+	bool machine_wide;            /* the namespace has no such entry:
+					 the machine's value (read in the
+					 initial namespace) is the one */
 };
 
 struct dp_report_why {
@@ -112,8 +148,31 @@ struct dp_report_why {
 	char *hint;                   /* NULL when not described */
 	char **settings;              /* sysctl names (patterns: {all,IF}) */
 	size_t nr_settings;
-	struct dp_report_why_counter *counters;  /* its counters that moved */
+	bool has_counters;            /* the catalogue names counters for it */
+	struct dp_report_why_counter *counters;  /* its counters that moved,
+					 per scope: the scopes of 'where'
+					 in order, by size within each */
 	size_t nr_counters;
+	size_t *where;                /* scopes where its counters moved,
+					 most first */
+	size_t nr_where;
+	struct dp_report_why_total *totals;  /* per counter name, in the
+					 order first seen in 'counters' */
+	size_t nr_totals;
+	struct dp_report_why_value *values;  /* settings read in the scopes
+					 of 'where' (or dropprof's own when
+					 there is none), per scope, by name */
+	size_t nr_values;
+	bool values_fallback;         /* values are from dropprof's own
+					 namespace: no counter said where */
+};
+
+/* A drop counter that moved where no traced reason's counters did. */
+struct dp_report_unexplained {
+	char *name;
+	int64_t delta;
+	size_t scope;
+	const char *meaning;          /* static: what such a count means */
 };
 
 struct dp_report_cpu {
@@ -178,8 +237,15 @@ struct dp_report {
 	struct dp_report_folded *folded;   size_t nr_folded;  /* by stack text */
 	struct dp_report_proto *protos;    size_t nr_protos;
 	struct dp_report_cpu *cpus;        size_t nr_cpu_rows;
-	struct dp_report_counter *counters; size_t nr_counters; /* moved only */
+	struct dp_report_counter *counters; size_t nr_counters; /* moved only,
+					 each scope's run in turn */
+	struct dp_report_scope *scopes;    size_t nr_scopes;
+	uint32_t netns_seen;          /* network namespaces found (0: the
+					 profile predates namespaces) */
+	uint32_t netns_hidden;        /* processes that could not be looked at */
+	bool has_settings;            /* settings were read (profiles 2.1+) */
 	struct dp_report_why *why;         size_t nr_why;
+	struct dp_report_unexplained *unexplained; size_t nr_unexplained;
 };
 
 struct dp_report_opts {

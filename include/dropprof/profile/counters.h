@@ -23,6 +23,7 @@ struct dp_counter_row {
 	                      * that went away or was reset (an interface
 	                      * deleted and made again) */
 	bool drop_related;   /* dp_counter_is_drop_related(name) */
+	uint32_t scope;      /* in a profile: the index of its scope */
 };
 
 /* The non-zero deltas from before to after (both as dp_counters_snapshot

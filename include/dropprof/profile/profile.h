@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dropprof/profile/counters.h"
+#include "dropprof/profile/scope.h"
 #include "dropprof/util/keytab.h"
 
 #define DP_MAX_FRAMES 127
@@ -100,10 +101,18 @@ struct dp_profile {
 	char *filter;                /* owned; in-kernel filter, NULL or ""
 					when none */
 
-	/* kernel counters that moved during the window (owned), in report
-	 * order (see dp_counters_delta) */
+	/* kernel counters that moved during the window (owned): each
+	 * scope's run in turn, each run in report order (see
+	 * dp_counters_delta); row.scope indexes 'scopes' */
 	struct dp_counter_row *counters;
 	size_t nr_counters;
+	/* where they were read (owned): the machine, then each network
+	 * namespace that has counters, settings or a note */
+	struct dp_scope *scopes;
+	size_t nr_scopes;
+	uint32_t netns_seen;         /* network namespaces found */
+	uint32_t netns_hidden;       /* processes whose namespace could not
+					be looked at (permissions) */
 };
 
 int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
@@ -135,7 +144,14 @@ int dp_profile_add_stack(struct dp_profile *p, uint32_t cpu,
 
 size_t dp_profile_nr_recorded_cpus(const struct dp_profile *p);
 
-/* Append a counter row (name copied).  Returns 0 or -ENOMEM. */
+/* Append a scope, taking over what *s owns (s is zeroed); its counter
+ * run starts at the next counter added.  Returns its index, or -ENOMEM
+ * (s is released). */
+int dp_profile_add_scope(struct dp_profile *p, struct dp_scope *s);
+
+/* Append a counter row (name copied) to the last scope added (to no
+ * scope, row.scope 0, while there is none: files before 2.1 get one
+ * legacy scope when they are loaded).  Returns 0 or -ENOMEM. */
 int dp_profile_add_counter(struct dp_profile *p, const char *name,
 			   uint64_t before, uint64_t after, int64_t delta,
 			   bool drop_related);

@@ -135,7 +135,7 @@ struct dp_err;
 
 #define DP_PROFILE_MAGIC "DPROF\0\r\n"
 #define DP_PROFILE_MAJOR 2
-#define DP_PROFILE_MINOR 0
+#define DP_PROFILE_MINOR 1
 #define DP_PROFILE_HEADER_SIZE 32
 #define DP_PROFILE_MAX_PAYLOAD (256u << 20)
 #define DP_PROFILE_MAX_STR 65535u

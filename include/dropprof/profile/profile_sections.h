@@ -32,6 +32,7 @@ enum dp_profile_tag {
 	DP_TAG_LOSS = 0x53534f4c,  /* "LOSS", since 1.1 */
 	DP_TAG_KERN = 0x4e52454b,  /* "KERN", since 2.0 */
 	DP_TAG_SRCL = 0x4c435253,  /* "SRCL", since 2.0 */
+	DP_TAG_SCOP = 0x504f4353,  /* "SCOP", since 2.1 */
 };
 
 /* Room in the fixed metadata strings of struct dp_profile (kernel,

@@ -25,6 +25,9 @@ struct dp_record_opts {
 	double stack_budget;      /* sampled stacks per second per CPU */
 	struct dp_filter_spec filter;  /* --reason, --exclude-reason, --proto */
 	int stop_fd;              /* readable: stop (the signal pipe); -1: none */
+	const char *const *settings;  /* sysctl patterns to read at the end
+				       (kernel/sysctl.h), NULL-terminated;
+				       NULL: none (see record/context.h) */
 };
 
 struct dp_recorder;

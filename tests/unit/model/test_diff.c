@@ -150,8 +150,9 @@ static void test_rates_and_status(void **state)
 	/* Sorted by size of change: -30/s before +15/s. */
 	assert_string_equal(d.reasons.rows[0].name, "NETFILTER_DROP");
 	/* Counters: drop-related first, a counter seen once is gone. */
-	assert_string_equal(d.counters.rows[0].name, "UdpNoPorts");
-	r = row(&d.counters, "IpInReceives");
+	/* Named with their scope: one counter in two namespaces is two rows. */
+	assert_string_equal(d.counters.rows[0].name, "UdpNoPorts (own)");
+	r = row(&d.counters, "IpInReceives (own)");
 	assert_int_equal(r->status, DP_DIFF_GONE);
 	/* AFTER scaled to BEFORE's 10 s: 400 in 20 s -> 200. */
 	r = row(&d.stacks, "NO_SOCKET;ip_rcv;udp_rcv");
