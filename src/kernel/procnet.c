@@ -23,6 +23,7 @@
 
 #include "dropprof/kernel/procnet.h"
 #include "dropprof/util/strlist.h"
+#include "dropprof/util/strpool.h"
 
 /* Kernel counter names are under 40 characters and interface names under
  * 16; anything much longer is garbage, not a counter. */
@@ -61,7 +62,7 @@ static int counters_push(struct dp_counters *c, const char *name, size_t len,
 			 uint64_t value, unsigned int width)
 {
 	struct dp_counter *v;
-	char *s;
+	const char *s;
 
 	if (c->nr == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
@@ -72,7 +73,7 @@ static int counters_push(struct dp_counters *c, const char *name, size_t len,
 		c->v = v;
 		c->cap = cap;
 	}
-	s = strndup(name, len);
+	s = c->pool ? dp_strpool_intern(c->pool, name, len) : strndup(name, len);
 	if (!s)
 		return -ENOMEM;
 	c->v[c->nr++] = (struct dp_counter){
@@ -119,10 +120,12 @@ counters_pushf(struct dp_counters *c, uint64_t value, unsigned int width,
 
 void dp_counters_release(struct dp_counters *c)
 {
-	for (size_t i = 0; i < c->nr; i++)
-		free(c->v[i].name);
+	struct dp_strpool *pool = c->pool;
+
+	for (size_t i = 0; !pool && i < c->nr; i++)
+		free((char *)c->v[i].name);
 	free(c->v);
-	*c = (struct dp_counters){ 0 };
+	*c = (struct dp_counters){ .pool = pool };
 }
 
 static int cmp_counter(const void *a, const void *b)
@@ -722,7 +725,7 @@ out_free_path:
 int dp_counters_snapshot_scope(struct dp_counters *c, const char *procnet_dir,
 			       unsigned int scope)
 {
-	struct dp_counters tmp = { 0 };
+	struct dp_counters tmp = { .pool = c->pool };
 	size_t nfound = 0;
 	bool found;
 	int err;
@@ -749,6 +752,15 @@ int dp_counters_snapshot_scope(struct dp_counters *c, const char *procnet_dir,
 		if (!strcmp(tmp.v[i - 1].name, tmp.v[i].name)) {
 			err = -EINVAL;
 			goto out_release;
+		}
+	}
+	/* Kept for the whole recording, maybe 500 times over: no slack. */
+	if (tmp.nr && tmp.nr < tmp.cap) {
+		struct dp_counter *v = reallocarray(tmp.v, tmp.nr, sizeof(*v));
+
+		if (v) {
+			tmp.v = v;
+			tmp.cap = tmp.nr;
 		}
 	}
 	*c = tmp;

@@ -24,6 +24,7 @@
 #include "dropprof/profile/scope.h"
 #include "dropprof/record/context.h"
 #include "dropprof/util/error.h"
+#include "dropprof/util/strpool.h"
 
 void dp_context_init(struct dp_context *c)
 {
@@ -46,6 +47,7 @@ void dp_context_release(struct dp_context *c)
 	free(c->before_err);
 	dp_netns_set_release(&c->start);
 	dp_counters_release(&c->machine_before);
+	dp_strpool_release(&c->pool);
 	c->before = NULL;
 	c->before_err = NULL;
 	c->have_machine = false;
@@ -63,7 +65,7 @@ static int snapshot_fn(const struct dp_netns *ns, size_t i, void *arg)
 /* Snapshot every namespace of set into *out (one per namespace) with
  * the status of each in *status. */
 static int snapshot_all(struct dp_netns_set *set, unsigned int budget_ms,
-			struct dp_counters **out, int **status)
+			struct dp_strpool *pool, struct dp_counters **out, int **status)
 {
 	size_t n = set->nr ? set->nr : 1;
 	struct dp_netns **list = calloc(n, sizeof(*list));
@@ -78,8 +80,10 @@ static int snapshot_all(struct dp_netns_set *set, unsigned int budget_ms,
 		*status = NULL;
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < set->nr; i++)
+	for (size_t i = 0; i < set->nr; i++) {
 		list[i] = &set->v[i];
+		(*out)[i].pool = pool;
+	}
 	dp_netns_each(list, set->nr, snapshot_fn, *out, budget_ms, *status);
 	free(list);
 	return 0;
@@ -94,7 +98,7 @@ int dp_context_begin(struct dp_context *c)
 	if (err)
 		dp_warn("cannot list network namespaces in '%s': %s (counters are read in none)",
 			c->proc, strerror(-err));
-	else if ((err = snapshot_all(&c->start, DP_CONTEXT_START_BUDGET_MS,
+	else if ((err = snapshot_all(&c->start, DP_CONTEXT_START_BUDGET_MS, &c->pool,
 				     &c->before, &c->before_err)))
 		return err;
 	c->have_machine = dp_counters_snapshot_scope(&c->machine_before, c->procnet,
@@ -464,7 +468,7 @@ static int end_fn(const struct dp_netns *ns, size_t i, void *arg)
 {
 	static const struct dp_counters empty;
 	struct end_job *j = arg;
-	struct dp_counters after = { 0 }, *before = NULL;
+	struct dp_counters after = { .pool = &j->c->pool }, *before = NULL;
 	size_t si = j->start_of[i];
 	int err;
 

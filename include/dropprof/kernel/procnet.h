@@ -45,7 +45,7 @@
 #include <stdint.h>
 
 struct dp_counter {
-	char *name;          /* owned by the set */
+	const char *name;    /* owned by the set, or by its pool */
 	uint64_t value;      /* a negative value is kept as its two's
 	                      * complement, as nstat's %llu reads it */
 	unsigned int width;  /* bits the kernel keeps: 32 for softnet_stat,
@@ -56,11 +56,16 @@ struct dp_counter {
 	                      * is not corrected (the delta reads negative) */
 };
 
-/* Sorted by name (strcmp), names unique.  Zero it before first use. */
+struct dp_strpool;
+
+/* Sorted by name (strcmp), names unique.  Zero it before first use; set
+ * pool then to have the names interned there (borrowed, so that many
+ * snapshots share one copy of each name) instead of owned. */
 struct dp_counters {
 	struct dp_counter *v;
 	size_t nr;
 	size_t cap;
+	struct dp_strpool *pool;  /* borrowed; NULL: names are owned */
 };
 
 #define DP_PROCNET_NETNS   0x1u

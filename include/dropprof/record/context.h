@@ -16,6 +16,7 @@
 
 #include "dropprof/kernel/netns.h"
 #include "dropprof/kernel/procnet.h"
+#include "dropprof/util/strpool.h"
 
 struct dp_profile;
 
@@ -37,6 +38,8 @@ struct dp_context {
 	const char *procnet;         /* "/proc/net": the machine-wide files,
 					read in dropprof's own namespace */
 	struct dp_netns_set start;   /* the namespaces at the start */
+	struct dp_strpool pool;      /* the names of every namespace's
+					snapshot, once (they share most) */
 	struct dp_counters *before;  /* one per start namespace */
 	int *before_err;             /* 0, or why it was not read */
 	struct dp_counters machine_before;

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "dropprof/kernel/procnet.h"
+#include "dropprof/util/strpool.h"
 #include "testutil.h"
 
 #define FIXTURE(name) "tests/fixtures/counters/" name
@@ -777,6 +778,36 @@ static void test_real_proc_net(void **state)
 	dp_counters_release(&c);
 }
 
+/* With a pool, two snapshots share one copy of each name, the pool
+ * outlives them, and the values are those of an owned snapshot. */
+static void test_pooled_names(void **state)
+{
+	struct dp_strpool pool = DP_STRPOOL_INIT;
+	struct dp_counters a = { .pool = &pool }, b = { .pool = &pool }, own = { 0 };
+
+	assert_int_equal(dp_counters_snapshot(&a, FIXTURE("before")), 0);
+	assert_int_equal(dp_counters_snapshot(&b, FIXTURE("after")), 0);
+	assert_int_equal(dp_counters_snapshot(&own, FIXTURE("before")), 0);
+	assert_int_equal(a.nr, own.nr);
+	assert_int_equal(a.cap, a.nr);
+	for (size_t i = 0; i < a.nr; i++) {
+		const struct dp_counter *x = dp_counters_find(&b, a.v[i].name);
+
+		assert_string_equal(a.v[i].name, own.v[i].name);
+		assert_true(a.v[i].value == own.v[i].value);
+		if (x)
+			assert_ptr_equal(x->name, a.v[i].name);
+	}
+	dp_counters_release(&a);
+	assert_ptr_equal(a.pool, &pool);
+	assert_int_equal(a.nr, 0);
+	/* b's names are still there after a is gone. */
+	assert_non_null(dp_counters_find(&b, "UdpNoPorts"));
+	dp_counters_release(&b);
+	dp_counters_release(&own);
+	dp_strpool_release(&pool);
+}
+
 static void test_release_and_find_empty(void **state)
 {
 	struct dp_counters c = { 0 };
@@ -791,6 +822,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_before_fixture),
+		cmocka_unit_test(test_pooled_names),
 		cmocka_unit_test(test_scopes),
 		cmocka_unit_test(test_scope_missing),
 		cmocka_unit_test(test_stat_files),
