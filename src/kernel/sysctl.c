@@ -32,7 +32,10 @@ static int name_to_path(const char *procsys, const char *name,
 	return 0;
 }
 
-static int normalize(const char *raw, size_t n, char **value)
+/* The value as shown (see sysctl.h).  At most DP_SYSCTL_MAX_VALUE
+ * characters are kept, an escape whole or not at all; "..." follows
+ * when anything was left out, or when the file held more than raw (cut). */
+static int normalize(const char *raw, size_t n, bool cut, char **value)
 {
 	struct dp_strbuf sb = DP_STRBUF_INIT;
 	bool gap = false;
@@ -42,22 +45,27 @@ static int normalize(const char *raw, size_t n, char **value)
 		n--;
 	for (size_t i = 0; i < n && !err; i++) {
 		unsigned char c = (unsigned char)raw[i];
+		char piece[8];
+		int len;
 
 		if (c == '\t' || c == '\n' || c == ' ') {
 			gap = sb.len > 0;
 			continue;
 		}
+		len = c >= 0x20 && c < 0x7f ? snprintf(piece, sizeof(piece), "%c", c) :
+		      snprintf(piece, sizeof(piece), "\\x%02x", c);
+		if (sb.len + gap + (size_t)len > DP_SYSCTL_MAX_VALUE) {
+			cut = true;
+			break;
+		}
 		if (gap)
 			err = dp_strbuf_addch(&sb, ' ');
 		gap = false;
 		if (!err)
-			err = c >= 0x20 && c < 0x7f ? dp_strbuf_addch(&sb, (char)c) :
-			      dp_strbuf_addf(&sb, "\\x%02x", c);
-		if (!err && sb.len > DP_SYSCTL_MAX_VALUE) {
-			err = dp_strbuf_add(&sb, "...", 3);
-			break;
-		}
+			err = dp_strbuf_add(&sb, piece, (size_t)len);
 	}
+	if (!err && cut)
+		err = dp_strbuf_add(&sb, "...", 3);
 	if (!err)
 		*value = dp_strbuf_detach(&sb);
 	if (err || !*value) {
@@ -70,7 +78,9 @@ static int normalize(const char *raw, size_t n, char **value)
 int dp_sysctl_read(const char *procsys, const char *name, char **value)
 {
 	struct dp_strbuf path = DP_STRBUF_INIT;
-	char buf[DP_SYSCTL_MAX_VALUE * 2];
+	/* Room for any value that fits once its blanks are squeezed, and a
+	 * byte more, to know whether the file holds more. */
+	char buf[DP_SYSCTL_MAX_VALUE * 2 + 1];
 	ssize_t n;
 	int fd, err;
 
@@ -84,22 +94,32 @@ int dp_sysctl_read(const char *procsys, const char *name, char **value)
 		goto out_release;
 	}
 	n = read(fd, buf, sizeof(buf));
-	err = n < 0 ? -errno : normalize(buf, (size_t)n, value);
+	err = n < 0 ? -errno : normalize(buf, (size_t)n - (n == sizeof(buf)),
+					 n == sizeof(buf), value);
 	close(fd);
 out_release:
 	dp_strbuf_release(&path);
 	return err;
 }
 
-/* The pattern's choice part: [*open, *close] around "{a,b}", or NULL. */
-static const char *find_choice(const char *pattern, const char **close)
+/* The pattern's choice "{a,b}": 1 with *open and *close at its braces, 0
+ * when it has none, -EINVAL when it is malformed: a brace without its
+ * pair, a second choice, an empty alternative or one with a dot (a
+ * choice stands for one part of the name). */
+static int find_choice(const char *pattern, const char **open, const char **close)
 {
-	const char *open = strchr(pattern, '{');
+	const char *o = strchr(pattern, '{'), *c = strchr(pattern, '}');
 
-	if (!open)
-		return NULL;
-	*close = strchr(open, '}');
-	return *close ? open : NULL;
+	if (!o && !c)
+		return 0;
+	if (!o || !c || c < o || strchr(o + 1, '{') || strchr(c + 1, '}'))
+		return -EINVAL;
+	for (const char *p = o + 1; p <= c; p++)
+		if (*p == '.' || ((*p == ',' || *p == '}') && (p[-1] == '{' || p[-1] == ',')))
+			return -EINVAL;
+	*open = o;
+	*close = c;
+	return 1;
 }
 
 static int emit(struct dp_strbuf *sb, const char *pre, size_t npre,
@@ -121,13 +141,11 @@ int dp_sysctl_expand(const char *pattern, const char *const *ifnames, size_t nr,
 		     int (*fn)(const char *name, void *arg), void *arg)
 {
 	struct dp_strbuf sb = DP_STRBUF_INIT;
-	const char *close, *open = find_choice(pattern, &close);
-	int err = 0;
+	const char *open, *close;
+	int has = find_choice(pattern, &open, &close), err = 0;
 
-	if (!open) {
-		err = strchr(pattern, '}') ? -EINVAL : fn(pattern, arg);
-		return err;
-	}
+	if (has <= 0)
+		return has ? has : fn(pattern, arg);
 	for (const char *alt = open + 1; alt < close && !err;) {
 		size_t n = strcspn(alt, ",}");
 
@@ -135,7 +153,9 @@ int dp_sysctl_expand(const char *pattern, const char *const *ifnames, size_t nr,
 			err = -EINVAL;
 			break;
 		}
-		if (n == 2 && !strncmp(alt, "IF", 2)) {
+		if (n == 6 && !strncmp(alt, "LISTEN", 6)) {
+			/* Sockets, not files: the caller lists them. */
+		} else if (n == 2 && !strncmp(alt, "IF", 2)) {
 			for (size_t i = 0; i < nr && !err; i++)
 				err = emit(&sb, pattern, open - pattern, ifnames[i],
 					   strlen(ifnames[i]), true, close + 1, fn, arg);
@@ -151,11 +171,12 @@ int dp_sysctl_expand(const char *pattern, const char *const *ifnames, size_t nr,
 
 bool dp_sysctl_matches(const char *pattern, const char *name)
 {
-	const char *close, *open = find_choice(pattern, &close);
+	const char *open, *close;
+	int has = find_choice(pattern, &open, &close);
 	size_t npre, npost, nname = strlen(name);
 
-	if (!open)
-		return !strcmp(pattern, name);
+	if (has <= 0)
+		return !has && !strcmp(pattern, name);
 	npre = open - pattern;
 	npost = strlen(close + 1);
 	if (nname <= npre + npost || strncmp(name, pattern, npre) ||
@@ -166,6 +187,9 @@ bool dp_sysctl_matches(const char *pattern, const char *name)
 		const char *mid = name + npre;
 		size_t nmid = nname - npre - npost;
 
+		/* A socket address has dots and colons of its own. */
+		if (!strncmp(open, "{LISTEN}", 8))
+			return true;
 		if (memchr(mid, '.', nmid))
 			return false;
 		for (const char *alt = open + 1; alt < close;) {

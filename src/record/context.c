@@ -18,6 +18,7 @@
 
 #include "dropprof/kernel/netns.h"
 #include "dropprof/kernel/procnet.h"
+#include "dropprof/kernel/sockdiag.h"
 #include "dropprof/kernel/sysctl.h"
 #include "dropprof/profile/counters.h"
 #include "dropprof/profile/profile.h"
@@ -273,6 +274,62 @@ static int read_one(const char *name, void *arg)
 	return err;
 }
 
+/* The listeners kept per namespace: the fullest accept queues. */
+struct listeners {
+	struct dp_listener v[DP_CONTEXT_MAX_LISTENERS];
+	size_t nr;
+};
+
+static bool fuller(const struct dp_listener *a, const struct dp_listener *b)
+{
+	bool fa = a->queue >= a->backlog, fb = b->queue >= b->backlog;
+
+	if (fa != fb)
+		return fa;
+	if (a->queue != b->queue)
+		return a->queue > b->queue;
+	return strcmp(a->addr, b->addr) < 0;
+}
+
+static int keep_listener(const struct dp_listener *l, void *arg)
+{
+	struct listeners *ls = arg;
+	size_t at;
+
+	if (ls->nr < DP_CONTEXT_MAX_LISTENERS)
+		at = ls->nr++;
+	else if (fuller(l, &ls->v[ls->nr - 1]))
+		at = ls->nr - 1;        /* the least full one makes room */
+	else
+		return 0;
+	ls->v[at] = *l;
+	for (; at > 0 && fuller(&ls->v[at], &ls->v[at - 1]); at--) {
+		struct dp_listener x = ls->v[at];
+
+		ls->v[at] = ls->v[at - 1];
+		ls->v[at - 1] = x;
+	}
+	return 0;
+}
+
+/* Each TCP listener's accept-queue limit, as DP_LISTEN_BACKLOG names. */
+static int read_listeners(struct settings_job *j)
+{
+	struct listeners ls = { .nr = 0 };
+	int err = dp_sockdiag_listeners(keep_listener, &ls);
+
+	if (err)
+		return err == -ENOMEM ? err : 0;   /* no sock_diag: none */
+	for (size_t i = 0; i < ls.nr && !err; i++) {
+		char name[96], value[16];
+
+		snprintf(name, sizeof(name), "listen(%s).backlog", ls.v[i].addr);
+		snprintf(value, sizeof(value), "%u", ls.v[i].backlog);
+		err = dp_scope_set_setting(j->cur->scope, name, DP_SETTING_VALUE, value);
+	}
+	return err;
+}
+
 static int settings_fn(const struct dp_netns *ns, size_t i, void *arg)
 {
 	struct settings_job *j = arg;
@@ -280,10 +337,14 @@ static int settings_fn(const struct dp_netns *ns, size_t i, void *arg)
 
 	j->cur = t;
 	for (size_t k = 0; j->patterns[k]; k++) {
-		int err = dp_sysctl_expand(j->patterns[k], t->ifnames,
-					   t->literal_only ? 0 : t->nr_if,
-					   read_one, j);
+		int err;
 
+		if (!strcmp(j->patterns[k], DP_LISTEN_BACKLOG))
+			err = t->literal_only ? 0 : read_listeners(j);
+		else
+			err = dp_sysctl_expand(j->patterns[k], t->ifnames,
+					       t->literal_only ? 0 : t->nr_if,
+					       read_one, j);
 		if (err == -ENOMEM)
 			return j->err = err;
 	}

@@ -8,12 +8,20 @@
  * net.ipv4.conf.all.rp_filter and net.ipv4.conf.vb1.rp_filter).  An
  * interface name with a dot ("eth0.100") is written with a '/' in the
  * sysctl name, as sysctl(8) does ("net.ipv4.conf.eth0/100.rp_filter").
+ *
+ * One pattern is not a sysctl: DP_LISTEN_BACKLOG, the accept-queue limit
+ * of each listening TCP socket ("listen(10.1.0.2:8080).backlog"), which
+ * governs listen overflows as much as net.core.somaxconn does.  Its
+ * {LISTEN} part stands for any socket address; dp_sysctl_expand() gives
+ * nothing for it (the sockets are listed by kernel/sockdiag.h).
  */
 #ifndef DROPPROF_KERNEL_SYSCTL_H
 #define DROPPROF_KERNEL_SYSCTL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define DP_LISTEN_BACKLOG "listen({LISTEN}).backlog"
 
 /* Longest value kept; longer ones end in "...". */
 #define DP_SYSCTL_MAX_VALUE 256

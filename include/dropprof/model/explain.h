@@ -15,7 +15,8 @@
  * N standing for any interface and CPU, and /proc/net/stat/<file> fields
  * as "<file>:<field>" (arp_cache:unresolved_discards).  Settings are
  * sysctl names; "{all,IF}" stands for the "all" entry and the
- * interface's own, "{default,IF}" likewise.
+ * interface's own, "{default,IF}" likewise; "listen({LISTEN}).backlog"
+ * is each TCP listener's accept-queue limit (kernel/sysctl.h).
  */
 #ifndef DROPPROF_MODEL_EXPLAIN_H
 #define DROPPROF_MODEL_EXPLAIN_H

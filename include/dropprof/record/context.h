@@ -32,6 +32,9 @@ struct dp_profile;
 #define DP_CONTEXT_MAX_SETTING_NETNS 64
 #define DP_CONTEXT_MAX_SETTING_IFACES 8
 
+/* TCP listeners whose backlog is read per namespace: the fullest. */
+#define DP_CONTEXT_MAX_LISTENERS 16
+
 struct dp_context {
 	const char *proc;            /* "/proc" (a fixture in tests) */
 	const char *run_netns;       /* "/run/netns" */
