@@ -151,7 +151,7 @@ int dp_out_diff_json(const struct dp_diff *d, FILE *f)
 	dp_json_init(&j, f);
 	dp_json_object_begin(&j, NULL);
 	dp_json_string(&j, "schema", "dropprof-diff");
-	dp_json_u64(&j, "version", 1);
+	dp_json_u64(&j, "version", 2);
 	side_json(&j, "before", d->before_name, d->before);
 	side_json(&j, "after", d->after_name, d->after);
 	dp_json_bool(&j, "kernels_differ", d->kernels_differ);

@@ -62,8 +62,8 @@ sed 's/^/# | /' "$DP_TMP/diff.text.out"
 
 # JSON
 J=$DP_TMP/diff.json.out
-jq -e '.schema == "dropprof-diff" and .version == 1' "$J" >/dev/null 2>&1 ||
-	dp_fail "json: not a dropprof-diff version 1"
+jq -e '.schema == "dropprof-diff" and .version == 2' "$J" >/dev/null 2>&1 ||
+	dp_fail "json: not a dropprof-diff version 2"
 dp_eq "json: reasons NETFILTER_DROP status" "$(dp_json_diff "$J" reasons NETFILTER_DROP status)" gone
 dp_ge "json: reasons NETFILTER_DROP before" "$(dp_json_diff "$J" reasons NETFILTER_DROP before)" "$N"
 dp_eq "json: reasons NETFILTER_DROP after" "$(dp_json_diff "$J" reasons NETFILTER_DROP after)" 0
