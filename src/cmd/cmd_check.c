@@ -16,6 +16,7 @@
 
 #include "dropprof/cmd/cmd.h"
 #include "dropprof/kernel/access.h"
+#include "dropprof/kernel/netns.h"
 #include "dropprof/kernel/perf_sys.h"
 #include "dropprof/kernel/tp_format.h"
 #include "dropprof/kernel/tracefs.h"
@@ -474,23 +475,37 @@ static void check_debuginfo(struct checks *cs)
 	dp_vmlinux_release(&v);
 }
 
+/* The namespaces a recording reads counters in: the same discovery
+ * (kernel/netns.h). */
 static void check_namespaces(struct checks *cs)
 {
-	struct dp_netns_census n;
-	int ret = dp_netns_census("/proc", "/run/netns", &n);
+	struct dp_netns_set set = { 0 };
+	int ret = dp_netns_discover(&set, "/proc", "/run/netns");
+	bool can_enter = cs->caps_known && (cs->caps >> DP_CAP_SYS_ADMIN & 1);
 
 	if (ret) {
 		add(cs, "namespaces", ST_WARN, "is /proc mounted?", "cannot list '/proc': %s", strerror(-ret));
 		return;
 	}
-	if (!n.hidden)
-		add(cs, "namespaces", ST_OK, "", "%zu network namespace%s of %zu processes visible, %zu named in /run/netns",
-		    n.namespaces, n.namespaces == 1 ? "" : "s", n.processes, n.named);
-	else
+	if (set.hidden && geteuid() == 0)
+		add(cs, "namespaces", ST_WARN,
+		    "a security module, or processes holding capabilities dropprof lacks; a namespace only they are in is missed",
+		    "%zu network namespace%s found (%zu named in /run/netns), but the kernel would not show the namespace of %zu process%s (pid %d first) to root",
+		    set.nr, set.nr == 1 ? "" : "s", set.named, set.hidden,
+		    set.hidden == 1 ? "" : "es", set.first_hidden);
+	else if (set.hidden)
 		add(cs, "namespaces", ST_WARN, "run as root (seeing other users' namespaces needs CAP_SYS_PTRACE, entering them CAP_SYS_ADMIN); counters of the hidden ones cannot be read",
 		    "%zu network namespace%s visible, those of %zu process%s hidden (pid %d first); %zu named in /run/netns",
-		    n.namespaces, n.namespaces == 1 ? "" : "s", n.hidden,
-		    n.hidden == 1 ? "" : "es", n.first_hidden, n.named);
+		    set.nr, set.nr == 1 ? "" : "s", set.hidden,
+		    set.hidden == 1 ? "" : "es", set.first_hidden, set.named);
+	else if (!can_enter && set.nr > 1)
+		add(cs, "namespaces", ST_WARN, "run as root (entering a namespace needs CAP_SYS_ADMIN)",
+		    "%zu network namespaces found, %zu named in /run/netns; only dropprof's own can be read",
+		    set.nr, set.named);
+	else
+		add(cs, "namespaces", ST_OK, "", "%zu network namespace%s found, %zu named in /run/netns: counters are read in each",
+		    set.nr, set.nr == 1 ? "" : "s", set.named);
+	dp_netns_set_release(&set);
 }
 
 static void checks_release(struct checks *cs)

@@ -101,7 +101,7 @@ static char *xasprintf(const char *fmt, ...)
 
 static void read_comm(const char *proc, int pid, char comm[16])
 {
-	char path[64];
+	char path[300];
 	ssize_t n;
 	int fd;
 
@@ -124,7 +124,11 @@ static bool is_netns_name(const char *s)
 	return *s && strcmp(s, ".") && strcmp(s, "..") && !strchr(s, '/');
 }
 
-static int add_named(struct builder *b, const char *run_netns)
+/* The namespaces named under run_netns.  nsfs is one filesystem: a
+ * namespace's file is a regular file on the device of dropprof's own
+ * (nsfs_dev); anything else there is not one (a file left after a failed
+ * `ip netns add`, or after an unmount that failed). */
+static int add_named(struct builder *b, const char *run_netns, dev_t nsfs_dev)
 {
 	DIR *d = opendir(run_netns);
 	struct dirent *de;
@@ -133,6 +137,7 @@ static int add_named(struct builder *b, const char *run_netns)
 	if (!d)
 		return 0;
 	while (!err && (de = readdir(d))) {
+		struct dp_netns *ns;
 		struct stat st;
 		char *path;
 
@@ -143,13 +148,32 @@ static int add_named(struct builder *b, const char *run_netns)
 			err = -ENOMEM;
 			break;
 		}
-		/* Not a namespace (a leftover file after a failed mount): the
-		 * nsfs inode differs from the directory's device. */
-		if (stat(path, &st) || find_mut(b, &st)) {
+		if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_dev != nsfs_dev) {
 			free(path);
 			continue;
 		}
-		err = push(b, &st, DP_NETNS_NAMED, strdup(de->d_name), path);
+		ns = find_mut(b, &st);
+		if (!ns) {
+			err = push(b, &st, DP_NETNS_NAMED, strdup(de->d_name), path);
+			continue;
+		}
+		/* One namespace under several names: the first in order, so
+		 * that it is named the same whatever readdir's order. */
+		if (ns->kind == DP_NETNS_NAMED && strcmp(de->d_name, ns->name) < 0) {
+			char *name = strdup(de->d_name);
+
+			if (!name) {
+				free(path);
+				err = -ENOMEM;
+				break;
+			}
+			free(ns->name);
+			free(ns->path);
+			ns->name = name;
+			ns->path = path;
+			continue;
+		}
+		free(path);
 	}
 	closedir(d);
 	return err;
@@ -187,8 +211,11 @@ static int add_processes(struct builder *b, const char *proc)
 		pid = atoi(de->d_name);
 		snprintf(path, sizeof(path), "%s/%s/ns/net", proc, de->d_name);
 		if (stat(path, &st)) {
-			if (errno == EACCES || errno == EPERM)
-				b->set->hidden++;
+			/* ENOENT: the process ended meanwhile. */
+			if (errno == EACCES || errno == EPERM) {
+				if (!b->set->hidden++ || pid < b->set->first_hidden)
+					b->set->first_hidden = pid;
+			}
 			continue;
 		}
 		ns = find_mut(b, &st);
@@ -290,7 +317,7 @@ int dp_netns_discover(struct dp_netns_set *set, const char *proc,
 		if (err)
 			goto out_release;
 	}
-	err = add_named(&b, run_netns);
+	err = add_named(&b, run_netns, own.st_dev);
 	if (!err)
 		err = add_processes(&b, proc);
 	if (!err && !find_mut(&b, &own)) {

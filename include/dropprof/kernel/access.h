@@ -46,20 +46,4 @@ uint64_t dp_memlock_limit(void);
  * Returns 0 or the -errno the kernel gives (-EACCES, -ENOENT, ...). */
 int dp_dir_writable(const char *dir);
 
-/* The network namespaces visible from here: those of the processes in
- * /proc (by inode of /proc/PID/ns/net) and the names under /run/netns. */
-struct dp_netns_census {
-	size_t namespaces;      /* distinct namespaces of processes */
-	size_t processes;       /* processes whose namespace was read */
-	size_t hidden;          /* processes whose ns/net could not be read
-				   (another user's without CAP_SYS_PTRACE) */
-	int first_hidden;       /* the first of them by /proc order, 0: none */
-	size_t named;           /* entries under /run/netns */
-};
-
-/* Count what proc_dir (/proc) and netns_dir (/run/netns; may not exist)
- * show.  Returns 0, -ENOMEM, or the -errno of opening proc_dir. */
-int dp_netns_census(const char *proc_dir, const char *netns_dir,
-		    struct dp_netns_census *c);
-
 #endif

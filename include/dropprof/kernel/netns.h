@@ -48,6 +48,8 @@ struct dp_netns_set {
 	size_t hidden;              /* /proc/PID/ns/net entries that could
 				       not be looked at (permissions): their
 				       namespaces may be missing */
+	int first_hidden;           /* the lowest such pid, 0 when none */
+	size_t named;               /* of v, those named under /run/netns */
 };
 
 /* Find the namespaces, reading proc ("/proc") and run_netns
