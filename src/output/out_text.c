@@ -390,8 +390,9 @@ static void scope_notes(const struct dp_report *r, FILE *f)
 		fprintf(f, "\n");
 	}
 	if (r->netns_hidden)
-		fprintf(f, "  %u processes could not be looked at (run as root): their namespaces may be missing\n",
-			(unsigned)r->netns_hidden);
+		fprintf(f, "  the namespace of %u process%s could not be looked at (permissions): a namespace only %s in is missing\n",
+			(unsigned)r->netns_hidden, r->netns_hidden == 1 ? "" : "es",
+			r->netns_hidden == 1 ? "it is" : "they are");
 }
 
 static void counters(const struct dp_report *r, FILE *f)
