@@ -155,6 +155,7 @@ static int add_named(struct builder *b, const char *run_netns, dev_t nsfs_dev)
 		ns = find_mut(b, &st);
 		if (!ns) {
 			err = push(b, &st, DP_NETNS_NAMED, strdup(de->d_name), path);
+			b->set->named += !err;
 			continue;
 		}
 		/* One namespace under several names: the first in order, so
