@@ -35,6 +35,7 @@ DP_RMDIRS=()             # directories to remove besides DP_TMP
 DP_ATEXIT=()             # commands run first at exit (eval), e.g. to
                          # bring a CPU back online
 declare -A DP_RUN_PID    # dropprof run name -> pid
+DP_WHO=                  # prefix of the dp_expect_why_* messages
 
 # --- results --------------------------------------------------------------
 
@@ -160,6 +161,10 @@ dp_forget_pid() {
 dp_cleanup() {
 	local rc=$? pid ns cmd
 	trap - EXIT INT TERM HUP
+	# DP_KEEP=DIR: keep the outputs of the test's runs there (debugging).
+	if [ -n "${DP_KEEP:-}" ]; then
+		mkdir -p "$DP_KEEP" && cp -r "$DP_TMP"/. "$DP_KEEP"/ 2>/dev/null
+	fi
 	for cmd in "${DP_ATEXIT[@]}"; do
 		eval "$cmd"
 	done
@@ -458,8 +463,11 @@ dp_json_stack_count() {
 		((.frames[0].frame // "") | sub("[+ ].*"; "") | sub("_\\[[^]]*\\]$"; "") | test($f))) |
 		.count] | add // 0' "$1" --arg f "^($2)\$" --arg r "$3"
 }
+# The report schema version the helpers below read.
+DP_JSON_VERSION=3
 dp_json_header_ok() {
-	jq -e '.schema == "dropprof-report" and .version == 2 and (.drops | type) == "number"' \
+	jq -e --argjson v "$DP_JSON_VERSION" \
+		'.schema == "dropprof-report" and .version == $v and (.drops | type) == "number"' \
 		"$1" >/dev/null 2>&1
 }
 dp_json_drops() {
@@ -479,6 +487,35 @@ dp_json_invariants() {
 		else empty end' "$1"
 }
 
+# Invariants of the scopes, why[] and unexplained[] (schema 3): every
+# scope named anywhere is in scopes[]; every drop-related counter that
+# moved is either one of a traced reason's counters or unexplained, with
+# the same delta as in counters[]; a reason's where[] is the scopes of its
+# counters; its agreement totals are the sums of its counters and the
+# differences are total - traced, traced being its count.  Prints the
+# first violation, nothing if all hold.
+dp_json_why_invariants() {
+	dp_json '
+		([.scopes[].name]) as $names
+		| ([.counters[] | {name, scope, delta}]) as $rows
+		| ([.why[] | .counters[] | {name, scope, delta}] + [.unexplained[] | {name, scope, delta}]) as $told
+		| [ (.counters[] | select((.scope as $s | $names | index([$s])) == null) | "counters[] \(.name): unknown scope \(.scope)"),
+		    (.why[] | .reason as $r | (.where[] | select((. as $s | $names | index([$s])) == null) | "why \($r) where: unknown scope \(.)")),
+		    (.why[] | .reason as $r | (.values[]? | select((.scope as $s | $names | index([$s])) == null) | "why \($r) values \(.name): unknown scope \(.scope)")),
+		    (.counters[] | select(.drop_related) | {name, scope, delta} as $c
+		       | select(($told | index([$c])) == null) | "drop counter \($c.name) in \($c.scope) (+\($c.delta)) is neither a reason'"'"'s counter nor unexplained"),
+		    ($told[] | . as $c | select(($rows | index([$c])) == null) | "why/unexplained \($c.name) in \($c.scope) +\($c.delta) is not a counters[] row"),
+		    (.why[] | . as $w
+		       | select(([$w.counters[].scope] | unique) != ($w.where | unique)) | "why \($w.reason): where \($w.where) is not the scopes of its counters"),
+		    (.why[] | . as $w | $w.agreement[] | . as $a
+		       | select($a.total != ([$w.counters[] | select(.name == $a.counter) | .delta] | add // 0))
+		       | "why \($w.reason) agreement \(.counter): total \(.total) is not the sum of its counters"),
+		    (.why[] | . as $w | $w.agreement[]
+		       | select(.difference != .total - .traced or .traced != $w.count)
+		       | "why \($w.reason) agreement \(.counter): total \(.total) traced \(.traced) difference \(.difference) (count \($w.count))")
+		  ] | .[0] // empty' "$1"
+}
+
 # "By protocol" rows: COUNT SHARE PROTOCOL
 dp_text_protocol_count() {
 	dp_text_rows "$1" "By protocol" | awk -v p="$2" '$3 == p { n += $1 } END { print n + 0 }'
@@ -494,17 +531,306 @@ dp_text_rows_prefix() {
 		{ print }' "$1"
 }
 
-# "Counters that moved" rows: DELTA RATE COUNTER DROP
-# dp_text_counter_delta FILE NAME -> DELTA (empty if the counter is not listed)
-dp_text_counter_delta() {
-	dp_text_rows_prefix "$1" "Counters that moved" | awk -v c="$2" '$3 == c { print $1; exit }'
+# --- scopes: the namespaces a report's counters and settings come from ---
+# A scope has a name (JSON scopes[].name, where[], counters[].scope) and a
+# label (JSON scopes[].label; how the text report names it).  Named
+# namespaces are named as 'ip netns' does; a namespace only a process
+# holds is "netns:[INODE]", labelled "netns:[INODE] (pid PID COMM)".
+DP_SCOPE_MACHINE=machine
+DP_LABEL_MACHINE=machine-wide
+# shellcheck disable=SC2034 # for the tests
+DP_SCOPE_ROOT=root
+# dp_label_netns NAME: the text label of the named namespace NAME (or of "root")
+dp_label_netns() {
+	printf 'netns %s\n' "$1"
+}
+# dp_scope_netns_inode INODE: the scope name of a namespace held by a process
+dp_scope_netns_inode() {
+	printf 'netns:[%s]\n' "$1"
 }
 
-# dp_json_counter FILE NAME [FIELD]: FIELD (default delta) of the counter
-# NAME in the report's counters[] (empty if absent)
+# "Counters that moved (N network namespaces read, counters moved in M)":
+# notes, then per scope a heading line ("  LABEL", maybe followed by
+# " (dropprof's)" and " (appeared during the recording: counts since its
+# creation)"), a header row and rows DELTA RATE COUNTER DROP.  The section
+# runs to the end of the report.
+# dp_text_counters_awk FILE PROGRAM [AWK_ARGS...]: run the awk statements
+# PROGRAM on each line of the section, with kind = "title" | "gone" |
+# "unread" | "note" (any other note, e.g. on processes not looked at) |
+# "scope" | "row", label = the scope of a row (or of the heading), own and
+# appeared = the heading's marks.  A heading is a scope label: "machine-wide",
+# "dropprof's namespace", "netns NAME" or "netns:[INODE] ...".
+dp_text_counters_awk() {
+	local file=$1 prog=$2
+	shift 2
+	awk "$@" '
+		!insec { if ($0 ~ /^Counters that moved/) { insec = 1; kind = "title"; { '"$prog"' } }; next }
+		{
+			line = $0
+			if (line ~ /^  went away during the recording/) kind = "gone"
+			else if (line ~ /^  not read:/) kind = "unread"
+			else if ($1 == "DELTA" && $3 == "COUNTER") next
+			else if (NF >= 4 && $1 ~ /^-?[0-9]+$/ && $2 ~ /\/s$/) kind = "row"
+			else if (line ~ /^  (machine-wide|dropprof.s namespace|netns[ :])/) {
+				kind = "scope"; label = substr(line, 3); own = 0; appeared = 0
+				if (sub(/ \(appeared during the recording: counts since its creation\)$/, "", label)) appeared = 1
+				if (sub(/ \(dropprof.s\)$/, "", label)) own = 1
+			} else if (line ~ /^  [^ ]/) kind = "note"
+			else next
+			{ '"$prog"' }
+		}' "$file"
+}
+
+# dp_text_counters_title FILE -> "N M": namespaces read, counters moved in
+dp_text_counters_title() {
+	dp_text_counters_awk "$1" 'if (kind == "title") {
+		if (match($0, /\([0-9]+ network namespaces read, counters moved in [0-9]+\)/)) {
+			t = substr($0, RSTART + 1, RLENGTH - 2); n = split(t, w, " "); print w[1], w[n] } }'
+}
+
+# dp_text_counter_delta FILE NAME [LABEL] -> DELTA of counter NAME (in the
+# scope LABEL when given, else the first listed); empty if not listed
+dp_text_counter_delta() {
+	dp_text_counters_awk "$1" 'if (kind == "row" && $3 == c && (l == "" || label == l)) { print $1; exit }' \
+		-v c="$2" -v l="${3:-}"
+}
+
+# dp_text_counter_scopes FILE: one line per scope heading: "LABEL" followed
+# by " own" and/or " appeared" when so marked
+dp_text_counter_scopes() {
+	dp_text_counters_awk "$1" 'if (kind == "scope") print label (own ? " own" : "") (appeared ? " appeared" : "")'
+}
+
+# dp_text_counters_gone FILE: the labels of the namespaces that went away
+# during the recording, one a line
+dp_text_counters_gone() {
+	dp_text_counters_awk "$1" 'if (kind == "gone") {
+		s = $0; sub(/^[^:]*: /, "", s); n = split(s, v, ", ")
+		for (i = 1; i <= n; i++) print v[i] }'
+}
+
+# dp_text_counters_incomplete FILE -> "yes" if some namespace went away
+# during the recording or was not read, else nothing
+dp_text_counters_incomplete() {
+	dp_text_counters_awk "$1" 'if (kind == "gone" || kind == "unread") { print "yes"; exit }'
+}
+
+# dp_json_scopes_incomplete FILE -> "yes" if some scope vanished or was
+# unread, else nothing
+dp_json_scopes_incomplete() {
+	dp_json 'if any(.scopes[]?; .vanished or .unread) then "yes" else empty end' "$1"
+}
+
+# dp_json_counter FILE NAME [FIELD] [SCOPE]: FIELD (default delta) of the
+# counter NAME (in scope SCOPE when given, else the first listed) in the
+# report's counters[] (empty if absent)
 dp_json_counter() {
-	dp_json '[.counters[]? | select(.name == $c) | .[$k]][0] // empty' "$1" \
-		--arg c "$2" --arg k "${3:-delta}"
+	dp_json '[.counters[]? | select(.name == $c and ($s == "" or .scope == $s)) | .[$k]][0] // empty' "$1" \
+		--arg c "$2" --arg k "${3:-delta}" --arg s "${4:-}"
+}
+
+# dp_json_scopes_where FILE FIELD: the names of the scopes whose boolean
+# FIELD (own, appeared, vanished, unread) is true, one a line
+dp_json_scopes_where() {
+	dp_json '.scopes[]? | select(.[$k] == true) | .name' "$1" --arg k "$2"
+}
+
+# dp_json_scope_counters FILE SCOPE [MAX]: "NAME DELTA" of the counters[]
+# rows of SCOPE (with a delta below MAX when given), one a line
+dp_json_scope_counters() {
+	dp_json '.counters[]? | select(.scope == $s and ($m == "" or .delta < ($m | tonumber))) |
+		"\(.name) \(.delta)"' "$1" --arg s "$2" --arg m "${3:-}"
+}
+
+# dp_json_scope FILE NAME FIELD: FIELD of scopes[] entry NAME (tostring;
+# empty if there is no such scope)
+dp_json_scope() {
+	dp_json '[.scopes[]? | select(.name == $n) | .[$k] | tostring][0] // empty' "$1" \
+		--arg n "$2" --arg k "$3"
+}
+
+# dp_json_scope_setting FILE SCOPE NAME -> the setting's value as dp_json_why_value
+# prints it (what the scope read, not what a reason shows)
+dp_json_scope_setting() {
+	dp_json '[.scopes[]? | select(.name == $s) | .settings[]? | select(.name == $n) |
+		if .state == "value" then .value else "(\(.state))" end][0] // empty' "$1" \
+		--arg s "$2" --arg n "$3"
+}
+
+# --- the Why section (text) and why[] (JSON) ---
+# A reason's text entry is its line "  REASON (family): meaning" (or
+# "  REASON: meaning" when the catalogue lacks it) and the lines indented
+# by six below it:
+#   where: in LABEL, LABEL...     | where: none of its counters moved ... |
+#                                   where: not told by counters (...)
+#   counter NAME: +D LABEL, +D LABEL... = N traced | : K more than the N
+#                                   traced | : K fewer than the N traced
+#   settings [in ]LABEL[ (dropprof's; no counter says where)]: NAME=V
+#                                   [(machine-wide)] | NAME (absent on this
+#                                   kernel) | NAME (unreadable) ...
+#   look at: HINT
+# ("in " is left out before "machine-wide").  Values are printed by the
+# helpers below as: V, "V (machine-wide)", "(absent)" or "(unreadable)",
+# the same from text and JSON.
+
+# dp_text_why_lines FILE REASON: the entry's indented lines, unindented
+dp_text_why_lines() {
+	awk -v r="$2" '
+		!insec { if ($0 == "Why") insec = 1; next }
+		/^[ \t]*$/ { exit }
+		/^  [^ ]/ { cur = $0; sub(/^  /, "", cur); sub(/[ :].*/, "", cur); next }
+		cur == r { s = $0; sub(/^ +/, "", s); print s }' "$1"
+}
+
+# dp_text_why_has FILE REASON -> "yes" if the reason has an entry, else "no"
+dp_text_why_has() {
+	awk -v r="$2" '
+		!insec { if ($0 == "Why") insec = 1; next }
+		/^[ \t]*$/ { exit }
+		/^  [^ ]/ { cur = $0; sub(/^  /, "", cur); sub(/[ :].*/, "", cur); if (cur == r) { yes = 1; exit } }
+		END { print yes ? "yes" : "no" }' "$1"
+}
+
+# dp_text_why_where FILE REASON: the labels of its where line, one a line;
+# "(none moved)" or "(not told)" for the two sentences; nothing without a
+# where line
+dp_text_why_where() {
+	dp_text_why_lines "$1" "$2" | awk '
+		index($0, "where: ") != 1 { next }
+		{ s = substr($0, 8) }
+		s ~ /^none of its counters moved/ { print "(none moved)"; exit }
+		s ~ /^not told by counters/ { print "(not told)"; exit }
+		{ n = split(s, v, ", "); for (i = 1; i <= n; i++) { sub(/^in /, "", v[i]); print v[i] }; exit }'
+}
+
+# dp_text_why_counter_delta FILE REASON COUNTER LABEL -> the counter's
+# movement in that scope (no sign for a rise); empty if not shown
+dp_text_why_counter_delta() {
+	dp_text_why_lines "$1" "$2" | awk -v c="counter $3: " -v l="$4" '
+		index($0, c) != 1 { next }
+		{ s = substr($0, length(c) + 1)
+		  sub(/( = [0-9]+ traced|: [0-9]+ (more|fewer) than the [0-9]+ traced)$/, "", s)
+		  n = split(s, v, ", ")
+		  for (i = 1; i <= n; i++) {
+			d = v[i]; sub(/ .*/, "", d); lab = v[i]; sub(/^[^ ]+ /, "", lab); sub(/^in /, "", lab)
+			if (lab == l) { sub(/^\+/, "", d); print d; exit } } }'
+}
+
+# dp_text_why_agreement FILE REASON COUNTER -> "SUM TRACED DIFFERENCE": the
+# sum of the movements the line shows, the traced count it compares with
+# and the signed difference it states (counter minus traced); "unparsed:
+# LINE" if the line has none of the three forms; empty without the line
+dp_text_why_agreement() {
+	dp_text_why_lines "$1" "$2" | awk -v c="counter $3: " '
+		index($0, c) != 1 { next }
+		{ s = substr($0, length(c) + 1); t = ""; d = ""
+		  if (match(s, / = [0-9]+ traced$/)) {
+			t = substr(s, RSTART + 3); sub(/ .*/, "", t); d = 0
+		  } else if (match(s, /: [0-9]+ (more|fewer) than the [0-9]+ traced$/)) {
+			split(substr(s, RSTART + 2), w, " "); t = w[5]; d = (w[2] == "more" ? w[1] : -w[1])
+		  }
+		  if (t == "") { print "unparsed: " $0; exit }
+		  s = substr(s, 1, RSTART - 1); n = split(s, v, ", "); sum = 0; ok = 1
+		  for (i = 1; i <= n; i++) { x = v[i]; sub(/ .*/, "", x); if (x !~ /^[-+][0-9]+$/) ok = 0; sum += x }
+		  if (!ok) { print "unparsed: " $0; exit }
+		  print sum, t, d; exit }'
+}
+
+# dp_text_why_settings_scopes FILE REASON: one line per settings line:
+# "LABEL", with " fallback" when it is dropprof's own namespace because no
+# counter says where; "(names only)" for a line of names without values
+dp_text_why_settings_scopes() {
+	dp_text_why_lines "$1" "$2" | awk '
+		$0 ~ /^settings: / { print "(names only)"; next }
+		index($0, "settings ") != 1 { next }
+		{ s = substr($0, 10); i = index(s, ": "); lab = substr(s, 1, i - 1); sub(/^in /, "", lab)
+		  fb = sub(/ \(dropprof.s; no counter says where\)$/, "", lab)
+		  print lab (fb ? " fallback" : "") }'
+}
+
+# dp_text_why_setting FILE REASON LABEL NAME -> the value shown for NAME on
+# the settings line of scope LABEL (see above for the form); empty if not
+# shown
+dp_text_why_setting() {
+	dp_text_why_lines "$1" "$2" | awk -v l="$3" -v n="$4" '
+		index($0, "settings ") != 1 { next }
+		{ s = substr($0, 10); i = index(s, ": "); lab = substr(s, 1, i - 1); sub(/^in /, "", lab)
+		  sub(/ \(dropprof.s; no counter says where\)$/, "", lab)
+		  if (lab != l) next
+		  m = split(substr(s, i + 2), w, " ")
+		  for (k = 1; k <= m; k++) {
+			if (w[k] == n && w[k + 1] == "(absent") { print "(absent)"; exit }
+			if (w[k] == n && w[k + 1] == "(unreadable)") { print "(unreadable)"; exit }
+			if (index(w[k], n "=") == 1) {
+				v = substr(w[k], length(n) + 2)
+				if (w[k + 1] == "(machine-wide)") v = v " (machine-wide)"
+				print v; exit } } }'
+}
+
+# dp_text_why_hint FILE REASON -> the text of its "look at:" line
+dp_text_why_hint() {
+	dp_text_why_lines "$1" "$2" | sed -n 's/^look at: //p' | head -n 1
+}
+
+# dp_text_why_unexplained FILE COUNTER LABEL -> the movement of COUNTER in
+# scope LABEL on "Drop counters that moved with no traced reason"; empty if
+# not listed
+dp_text_why_unexplained() {
+	awk -v c="$2" -v l="$3" '
+		!insec { if ($0 == "Why") insec = 1; next }
+		/^[ \t]*$/ { exit }
+		/^  Drop counters that moved with no traced reason:/ { inu = 1; next }
+		/^  [^ ]/ { inu = 0; next }
+		inu { s = $0; sub(/^ +/, "", s); i = index(s, ": "); s = substr(s, 1, i - 1)
+		      split(s, w, " "); lab = s; sub(/^[^ ]+ [^ ]+ /, "", lab); sub(/^in /, "", lab)
+		      if (w[1] == c && lab == l) { d = w[2]; sub(/^\+/, "", d); print d; exit } }' "$1"
+}
+
+# dp_json_why FILE REASON FIELD -> why[] entry REASON's FIELD (tostring,
+# arrays joined with ","); empty if the reason has no entry
+dp_json_why() {
+	dp_json '[.why[]? | select(.reason == $r) | .[$k] |
+		if type == "array" then map(tostring) | join(",") else tostring end][0] // empty' "$1" \
+		--arg r "$2" --arg k "$3"
+}
+
+# dp_json_why_where FILE REASON: its where[] scope names, one a line
+dp_json_why_where() {
+	dp_json '.why[]? | select(.reason == $r) | .where[]?' "$1" --arg r "$2"
+}
+
+# dp_json_why_counter_delta FILE REASON COUNTER SCOPE -> delta; empty if absent
+dp_json_why_counter_delta() {
+	dp_json '[.why[]? | select(.reason == $r) | .counters[]? |
+		select(.name == $c and .scope == $s) | .delta][0] // empty' "$1" \
+		--arg r "$2" --arg c "$3" --arg s "$4"
+}
+
+# dp_json_why_counter_sum FILE REASON COUNTER -> sum of its counters[]
+# deltas over all scopes; empty if it has none
+dp_json_why_counter_sum() {
+	dp_json '[.why[]? | select(.reason == $r) | .counters[]? | select(.name == $c) | .delta] |
+		if length == 0 then empty else add end' "$1" --arg r "$2" --arg c "$3"
+}
+
+# dp_json_why_agreement FILE REASON COUNTER -> "TOTAL TRACED DIFFERENCE"
+dp_json_why_agreement() {
+	dp_json '[.why[]? | select(.reason == $r) | .agreement[]? | select(.counter == $c) |
+		"\(.total) \(.traced) \(.difference)"][0] // empty' "$1" --arg r "$2" --arg c "$3"
+}
+
+# dp_json_why_value FILE REASON SCOPE NAME -> the value in values[] (see
+# above for the form); empty if absent
+dp_json_why_value() {
+	dp_json '[.why[]? | select(.reason == $r) | .values[]? | select(.scope == $s and .name == $n) |
+		if .state == "value" then .value + (if .machine_wide then " (machine-wide)" else "" end)
+		else "(\(.state))" end][0] // empty' "$1" --arg r "$2" --arg s "$3" --arg n "$4"
+}
+
+# dp_json_unexplained FILE COUNTER SCOPE -> delta in unexplained[]; empty if absent
+dp_json_unexplained() {
+	dp_json '[.unexplained[]? | select(.name == $c and .scope == $s) | .delta][0] // empty' "$1" \
+		--arg c "$2" --arg s "$3"
 }
 
 # Sum of reasons[].count (to compare with .drops).
@@ -519,6 +845,43 @@ dp_json_reasons_sum() {
 dp_json_diff() {
 	dp_json '[.[$s][]? | select(.name == $n) | .[$k]][0] // empty | tostring' "$1" \
 		--arg s "$2" --arg n "$3" --arg k "$4"
+}
+
+# dp_diff_counter_row NAME SCOPE: the name of a counter's row in a diff's
+# counters (text and JSON), which are per namespace
+dp_diff_counter_row() {
+	printf '%s (%s)\n' "$1" "$2"
+}
+
+# dp_json_diff_setting FILE SCOPE NAME -> "BEFORE -> AFTER" from settings[];
+# empty if that setting did not change
+dp_json_diff_setting() {
+	dp_json '[.settings[]? | select(.scope == $s and .name == $n) | "\(.before) -> \(.after)"][0] // empty' \
+		"$1" --arg s "$2" --arg n "$3"
+}
+
+# dp_json_diff_settings_count FILE [SCOPE] -> how many settings[] changed
+# (in SCOPE); prints "not compared" when settings_compared is false
+dp_json_diff_settings_count() {
+	dp_json 'if .settings_compared != true then "not compared"
+		else [.settings[]? | select($s == "" or .scope == $s)] | length end' "$1" --arg s "${2:-}"
+}
+
+# "Settings that changed (read at the end of each window)": lines
+# "  LABEL: NAME BEFORE -> AFTER", or "  none", or "  not compared: ...".
+# dp_text_diff_setting FILE LABEL NAME -> "BEFORE -> AFTER"; empty if not listed
+dp_text_diff_setting() {
+	awk -v p="  $2: $3 " '
+		!insec { if ($0 ~ /^Settings that changed/) insec = 1; next }
+		index($0, p) == 1 { print substr($0, length(p) + 1); exit }' "$1"
+}
+# dp_text_diff_settings_count FILE [LABEL] -> how many settings changed (in
+# scope LABEL); "none" and "not compared" count 0, no section prints nothing
+dp_text_diff_settings_count() {
+	awk -v p="  ${2:-}" '
+		!insec { if ($0 ~ /^Settings that changed/) { insec = 1; n = 0 }; next }
+		/^  [^ ].*: .* -> / && (p == "  " || index($0, p ": ") == 1) { n++ }
+		END { if (insec) print n }' "$1"
 }
 
 # Text diff rows: BEFORE/s AFTER/s CHANGE/s CHANGE [new|gone] NAME
@@ -577,6 +940,123 @@ dp_match() {
 	fi
 }
 
+# dp_has WHAT LIST ITEM: ITEM is one of the lines of LIST
+dp_has() {
+	if grep -qxF -- "$3" <<<"$2"; then
+		dp_log "$1: has '$3'"
+	else
+		dp_fail "$1: '$3' not in [$(tr '\n' ';' <<<"$2")]"
+	fi
+}
+
+# dp_lacks WHAT LIST ITEM: ITEM is none of the lines of LIST
+dp_lacks() {
+	if grep -qxF -- "$3" <<<"$2"; then
+		dp_fail "$1: '$3' should not be in [$(tr '\n' ';' <<<"$2")]"
+	else
+		dp_log "$1: no '$3'"
+	fi
+}
+
+# dp_scope_label SCOPE: the text label of scope SCOPE ("machine", "root" or
+# a named namespace; a process's namespace needs its JSON label)
+dp_scope_label() {
+	if [ "$1" = "$DP_SCOPE_MACHINE" ]; then
+		printf '%s\n' "$DP_LABEL_MACHINE"
+	else
+		dp_label_netns "$1"
+	fi
+}
+
+# The dp_expect_why_* checks read a text and a JSON report; their messages
+# start with $DP_WHO when it is set (e.g. "live", "saved").
+
+# dp_expect_why_where TEXT JSON REASON SCOPE: the reason's where names SCOPE
+dp_expect_why_where() {
+	dp_has "${DP_WHO:+$DP_WHO }text: Why $3 where" "$(dp_text_why_where "$1" "$3")" "$(dp_scope_label "$4")"
+	dp_has "${DP_WHO:+$DP_WHO }json: why $3 where[]" "$(dp_json_why_where "$2" "$3")" "$4"
+}
+
+# dp_expect_why_counter TEXT JSON REASON COUNTER SCOPE DELTA [exact]:
+# the reason's Why shows COUNTER moving by DELTA (">=N": at least N) in SCOPE, and its
+# agreement with the traced count is self-consistent: the movements shown
+# add up to the total, total - traced = the stated difference, and traced
+# is the reason's count in By reason / reasons[].  With "exact", the
+# counter also agrees with the traced count ("= N traced", difference 0):
+# for a counter that moves with every drop of the reason, in whatever
+# namespace; unless a namespace went away or was not read (its drops are
+# traced, its counters unknown), e.g. another test's ending meanwhile.
+dp_expect_why_counter() {
+	local text=$1 json=$2 r=$3 c=$4 sc=$5 want=$6 exact=${7:-} a sum traced diff n cmp=dp_eq
+	if [[ "$want" == ">="* ]]; then
+		cmp=dp_ge
+		want=${want#>=}
+	fi
+	$cmp "${DP_WHO:+$DP_WHO }text: Why $r counter $c in $sc" \
+		"$(dp_text_why_counter_delta "$text" "$r" "$c" "$(dp_scope_label "$sc")")" "$want"
+	a=$(dp_text_why_agreement "$text" "$r" "$c")
+	if [[ ! "$a" =~ ^-?[0-9]+\ [0-9]+\ -?[0-9]+$ ]]; then
+		dp_fail "${DP_WHO:+$DP_WHO }text: Why $r counter $c: no agreement ('${a:-no counter line}')"
+	else
+		read -r sum traced diff <<<"$a"
+		n=$(dp_text_reason_count "$text" "$r")
+		dp_eq "${DP_WHO:+$DP_WHO }text: Why $r counter $c: traced = By reason count" "$traced" "$n"
+		dp_eq "${DP_WHO:+$DP_WHO }text: Why $r counter $c: shown $sum - traced $traced = stated difference" \
+			"$((sum - traced))" "$diff"
+		if [ "$exact" = exact ]; then
+			if [ -n "$(dp_text_counters_incomplete "$text")" ]; then
+				dp_log "${DP_WHO:+$DP_WHO }text: Why $r counter $c: agreement not checked, some namespace went away or was not read"
+			else
+				dp_eq "${DP_WHO:+$DP_WHO }text: Why $r counter $c agrees ('= $traced traced')" "$diff" 0
+			fi
+		fi
+	fi
+	$cmp "${DP_WHO:+$DP_WHO }json: why $r counters $c in $sc" "$(dp_json_why_counter_delta "$json" "$r" "$c" "$sc")" "$want"
+	a=$(dp_json_why_agreement "$json" "$r" "$c")
+	if [[ ! "$a" =~ ^-?[0-9]+\ [0-9]+\ -?[0-9]+$ ]]; then
+		dp_fail "${DP_WHO:+$DP_WHO }json: why $r agreement $c: '${a:-absent}'"
+	else
+		read -r sum traced diff <<<"$a"
+		dp_eq "${DP_WHO:+$DP_WHO }json: why $r agreement $c: total = sum of counters[]" \
+			"$sum" "$(dp_json_why_counter_sum "$json" "$r" "$c")"
+		dp_eq "${DP_WHO:+$DP_WHO }json: why $r agreement $c: traced = why count" "$traced" "$(dp_json_why "$json" "$r" count)"
+		dp_eq "${DP_WHO:+$DP_WHO }json: why $r agreement $c: traced = reasons count" "$traced" "$(dp_json_reason_count "$json" "$r")"
+		dp_eq "${DP_WHO:+$DP_WHO }json: why $r agreement $c: total - traced = difference" "$((sum - traced))" "$diff"
+		if [ "$exact" = exact ]; then
+			if [ -n "$(dp_json_scopes_incomplete "$json")" ]; then
+				dp_log "${DP_WHO:+$DP_WHO }json: why $r agreement $c: not checked, some namespace went away or was not read"
+			else
+				dp_eq "${DP_WHO:+$DP_WHO }json: why $r agreement $c difference" "$diff" 0
+			fi
+		fi
+	fi
+	return 0
+}
+
+# dp_expect_why_value TEXT JSON REASON SCOPE NAME VALUE: the reason's
+# settings show NAME = VALUE (as dp_text_why_setting prints it) for SCOPE
+dp_expect_why_value() {
+	dp_eq "${DP_WHO:+$DP_WHO }text: Why $3 settings in $4: $5" \
+		"$(dp_text_why_setting "$1" "$3" "$(dp_scope_label "$4")" "$5")" "$6"
+	dp_eq "${DP_WHO:+$DP_WHO }json: why $3 values $4 $5" "$(dp_json_why_value "$2" "$3" "$4" "$5")" "$6"
+}
+
+# dp_sysctl_value NS NAME: the value a Why settings line should show for
+# sysctl NAME in namespace NS ("" = dropprof's, the root): its value there;
+# "V (machine-wide)" when NS has no such file but the root has (a global
+# setting); "(absent)" when neither has it
+dp_sysctl_value() {
+	local ns=$1 f=/proc/sys/${2//.//} v
+	if [ -n "$ns" ] && v=$(ip netns exec "$ns" cat "$f" 2>/dev/null); then
+		:
+	elif v=$(cat "$f" 2>/dev/null); then
+		[ -n "$ns" ] && v="$v (machine-wide)"
+	else
+		v='(absent)'
+	fi
+	printf '%s\n' "$v" | tr -s ' \t' '  '
+}
+
 # dp_expect_format: the three outputs of dp_record are well formed.
 dp_expect_format() {
 	local bad
@@ -590,8 +1070,10 @@ dp_expect_format() {
 	if dp_json_header_ok "$DP_JSON"; then
 		bad=$(dp_json_invariants "$DP_JSON")
 		[ -z "$bad" ] || dp_fail "json: $bad"
+		bad=$(dp_json_why_invariants "$DP_JSON")
+		[ -z "$bad" ] || dp_fail "json: $bad"
 	else
-		dp_fail "json: not a dropprof-report version 2 with a numeric 'drops'"
+		dp_fail "json: not a dropprof-report version $DP_JSON_VERSION with a numeric 'drops'"
 	fi
 }
 

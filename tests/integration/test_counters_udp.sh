@@ -1,10 +1,11 @@
 #!/bin/bash
-# Kernel counter deltas: dropprof run inside a fresh namespace reads that
-# namespace's /proc/net counters, so N UDP datagrams to a closed port there
-# move UdpNoPorts (and Udp6NoPorts for ::1) by exactly N, in the live
-# report (text "Counters that moved" and JSON counters[]) and in a saved
-# profile's report.  The drops themselves come from a system-wide
-# tracepoint, so NO_SOCKET is only a lower bound.
+# Kernel counter deltas: dropprof reads the /proc/net counters of every
+# namespace, so N UDP datagrams to a closed port in a fresh namespace move
+# UdpNoPorts (and Udp6NoPorts for ::1) there by exactly N, in the live
+# report (text "Counters that moved" and JSON counters[], in that
+# namespace's scope) and in a saved profile's report.  dropprof runs inside
+# the namespace, so that scope is marked as its own.  The drops themselves
+# come from a system-wide tracepoint, so NO_SOCKET is only a lower bound.
 . "$(dirname "$0")/lib.sh"
 dp_require_recording
 
@@ -38,18 +39,22 @@ report saved.json "$PROF" --json
 
 # check WHO TEXT JSON
 check() {
-	local who=$1 text=$2 json=$3 c
+	local who=$1 text=$2 json=$3 c bad label
+	label=$(dp_label_netns "$ns")
 	if ! dp_json_header_ok "$json"; then
-		dp_fail "$who json: not a dropprof-report version 2 with a numeric 'drops'"
+		dp_fail "$who json: not a dropprof-report version $DP_JSON_VERSION with a numeric 'drops'"
 		return
 	fi
 	jq -e '(.counters | type) == "array"' "$json" >/dev/null 2>&1 ||
 		dp_fail "$who json: no 'counters' array"
 	for c in UdpNoPorts Udp6NoPorts; do
-		dp_eq "$who json: counters $c delta" "$(dp_json_counter "$json" "$c")" "$N"
-		dp_eq "$who json: counters $c drop_related" "$(dp_json_counter "$json" "$c" drop_related)" true
-		dp_eq "$who text: $c in Counters that moved" "$(dp_text_counter_delta "$text" "$c")" "$N"
+		dp_eq "$who json: counters $c delta in $ns" "$(dp_json_counter "$json" "$c" delta "$ns")" "$N"
+		dp_eq "$who json: counters $c drop_related" "$(dp_json_counter "$json" "$c" drop_related "$ns")" true
+		dp_eq "$who text: $c in Counters that moved, $label" "$(dp_text_counter_delta "$text" "$c" "$label")" "$N"
 	done
+	dp_has "$who text: Counters that moved scopes" "$(dp_text_counter_scopes "$text")" "$label own"
+	dp_eq "$who json: scope $ns own" "$(dp_json_scope "$json" "$ns" own)" true
+	dp_eq "$who json: scopes marked own" "$(dp_json_scopes_where "$json" own)" "$ns"
 	# Only non-zero deltas are listed.
 	c=$(dp_json '[.counters[] | select(.delta == 0) | .name] | join(",")' "$json")
 	[ -z "$c" ] || dp_fail "$who json: counters with delta 0 listed: $c"
@@ -62,12 +67,13 @@ check() {
 	# The Why section joins the reason to its counters that moved.
 	dp_eq "$who json: why NO_SOCKET described" \
 		"$(dp_json '[.why[] | select(.reason == "NO_SOCKET") | .described][0]' "$json")" true
+	# shellcheck disable=SC2034 # read by the dp_expect_why_* checks
+	DP_WHO=$who
 	for c in UdpNoPorts Udp6NoPorts; do
-		dp_eq "$who json: why NO_SOCKET counter $c" \
-			"$(dp_json '[.why[] | select(.reason == "NO_SOCKET") | .counters[] | select(.name == $c) | .delta][0]' "$json" --arg c "$c")" "$N"
+		dp_expect_why_counter "$text" "$json" NO_SOCKET "$c" "$ns" "$N"
 	done
-	grep -Eq "^      counters: .*UdpNoPorts \+$N.*\(traced: [0-9]+\)" "$text" ||
-		dp_fail "$who text: no Why counters line with UdpNoPorts +$N"
+	bad=$(dp_json_why_invariants "$json")
+	[ -z "$bad" ] || dp_fail "$who json: $bad"
 }
 check live "$DP_TMP/text.out" "$DP_TMP/json.out"
 check saved "$DP_TMP/saved.text.out" "$DP_TMP/saved.json.out"

@@ -3,8 +3,8 @@
 # an nftables rule dropping UDP to PORT the packets are NETFILTER_DROP; with
 # the rule deleted (nothing listens) they are NO_SOCKET.  The diff marks
 # NETFILTER_DROP 'gone', shows NO_SOCKET after, and the namespace's
-# UdpNoPorts counter as new; --folded is 'stack BEFORE AFTER' per line.
-# Both recordings run inside the namespace, so the counters are its own.
+# UdpNoPorts counter (its row "UdpNoPorts (NS)") as new; no setting of the
+# namespace changed; --folded is 'stack BEFORE AFTER' per line.
 #
 # The tracepoint is system-wide: another nftables drop on the machine
 # during the second window would (rightly) keep NETFILTER_DROP from 'gone'.
@@ -68,10 +68,12 @@ dp_eq "json: reasons NETFILTER_DROP status" "$(dp_json_diff "$J" reasons NETFILT
 dp_ge "json: reasons NETFILTER_DROP before" "$(dp_json_diff "$J" reasons NETFILTER_DROP before)" "$N"
 dp_eq "json: reasons NETFILTER_DROP after" "$(dp_json_diff "$J" reasons NETFILTER_DROP after)" 0
 dp_ge "json: reasons NO_SOCKET after" "$(dp_json_diff "$J" reasons NO_SOCKET after)" "$N"
-# The counters are the namespace's own: nothing reached UDP before.
-dp_eq "json: counters UdpNoPorts status" "$(dp_json_diff "$J" counters UdpNoPorts status)" new
-dp_eq "json: counters UdpNoPorts before" "$(dp_json_diff "$J" counters UdpNoPorts before)" 0
-dp_eq "json: counters UdpNoPorts after" "$(dp_json_diff "$J" counters UdpNoPorts after)" "$N"
+# The counters are per namespace: nothing reached UDP in it before.
+row=$(dp_diff_counter_row UdpNoPorts "$ns")
+dp_eq "json: counters '$row' status" "$(dp_json_diff "$J" counters "$row" status)" new
+dp_eq "json: counters '$row' before" "$(dp_json_diff "$J" counters "$row" before)" 0
+dp_eq "json: counters '$row' after" "$(dp_json_diff "$J" counters "$row" after)" "$N"
+dp_eq "json: settings changed in $ns" "$(dp_json_diff_settings_count "$J" "$ns")" 0
 dp_eq "json: before.drops == sum of reasons[].before" \
 	"$(dp_json '.before.drops' "$J")" "$(dp_json '[.reasons[].before] | add // 0' "$J")"
 dp_eq "json: after.drops == sum of reasons[].after" \
@@ -82,7 +84,8 @@ T=$DP_TMP/diff.text.out
 dp_eq "text: NETFILTER_DROP in By reason" "$(dp_text_diff_status "$T" "By reason" NETFILTER_DROP)" gone
 st=$(dp_text_diff_status "$T" "By reason" NO_SOCKET)
 dp_match "text: NO_SOCKET in By reason" "${st:-absent}" 'new|both'
-dp_eq "text: UdpNoPorts in Counters" "$(dp_text_diff_status "$T" "Counters" UdpNoPorts)" new
+dp_eq "text: '$row' in Counters" "$(dp_text_diff_status "$T" "Counters" "$row")" new
+dp_eq "text: settings changed in $(dp_label_netns "$ns")" "$(dp_text_diff_settings_count "$T" "$(dp_label_netns "$ns")")" 0
 
 # Folded
 F=$DP_TMP/diff.folded.out

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Datagrams to a socket whose receive buffer is full are dropped as
 # SOCKET_RCVBUFF when UDP queues them (udp_queue_rcv_one_skb on 6.x; older
-# kernels free them in __udp_queue_rcv_skb).
+# kernels free them in __udp_queue_rcv_skb).  Each moves UdpRcvbufErrors
+# and UdpInErrors in the namespace, so the Why section says where, and the
+# counters agree with the traced count exactly; rmem_max and rmem_default
+# are shown as read in the namespace.
 . "$(dirname "$0")/lib.sh"
 dp_require_recording
 
@@ -26,5 +29,15 @@ dp_record dp_gen "$ns" udp 127.0.0.1 "$PORT" "$N" --size "$SIZE"
 # dropped: at most rcvbuf / size + 1.  The sink is never read, so no more do.
 fit=$((${rcvbuf:-2304} / SIZE + 1))
 dp_expect_drops SOCKET_RCVBUFF "$SITE" $((N - fit))
+
+# Why
+dp_expect_why_where "$DP_TEXT" "$DP_JSON" SOCKET_RCVBUFF "$ns"
+for c in UdpRcvbufErrors UdpInErrors; do
+	dp_expect_why_counter "$DP_TEXT" "$DP_JSON" SOCKET_RCVBUFF "$c" "$ns" ">=$((N - fit))" exact
+done
+dp_eq "json: why SOCKET_RCVBUFF values_fallback" "$(dp_json_why "$DP_JSON" SOCKET_RCVBUFF values_fallback)" false
+for s in net.core.rmem_max net.core.rmem_default; do
+	dp_expect_why_value "$DP_TEXT" "$DP_JSON" SOCKET_RCVBUFF "$ns" "$s" "$(dp_sysctl_value "$ns" "$s")"
+done
 dp_stop_pid "$sink" TERM || dp_fail "dropgen sink exited with $?"
 dp_finish
