@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -342,6 +343,27 @@ out_release:
 }
 
 /* ---- entering --------------------------------------------------------- */
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+int dp_netns_cookie(uint64_t *cookie)
+{
+	/* Any socket tells the namespace it was made in; a unix one needs
+	 * nothing set up. */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof(*cookie);
+	int err = 0;
+
+	*cookie = 0;
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
 
 struct job {
 	struct dp_netns *const *list;

@@ -46,6 +46,8 @@ void dp_context_release(struct dp_context *c)
 {
 	free_snapshots(c->before, c->start.nr);
 	free(c->before_err);
+	free(c->before_cookie);
+	c->before_cookie = NULL;
 	dp_netns_set_release(&c->start);
 	dp_counters_release(&c->machine_before);
 	dp_strpool_release(&c->pool);
@@ -57,35 +59,35 @@ void dp_context_release(struct dp_context *c)
 
 static int snapshot_fn(const struct dp_netns *ns, size_t i, void *arg)
 {
-	struct dp_counters *out = arg;
+	struct dp_context *c = arg;
 
-	return dp_counters_snapshot_scope(&out[i], DP_NETNS_PROCNET,
+	/* No cookie (before 5.14): 0, and inodes alone pair the passes. */
+	dp_netns_cookie(&c->before_cookie[i]);
+	return dp_counters_snapshot_scope(&c->before[i], DP_NETNS_PROCNET,
 					  DP_PROCNET_NETNS);
 }
 
-/* Snapshot every namespace of set into *out (one per namespace) with
- * the status of each in *status. */
-static int snapshot_all(struct dp_netns_set *set, unsigned int budget_ms,
-			struct dp_strpool *pool, struct dp_counters **out, int **status)
+/* The start pass: every namespace of c->start snapshotted into
+ * c->before, with the status and cookie of each. */
+static int snapshot_start(struct dp_context *c)
 {
+	struct dp_netns_set *set = &c->start;
 	size_t n = set->nr ? set->nr : 1;
 	struct dp_netns **list = calloc(n, sizeof(*list));
 
-	*out = calloc(n, sizeof(**out));
-	*status = calloc(n, sizeof(**status));
-	if (!list || !*out || !*status) {
+	c->before = calloc(n, sizeof(*c->before));
+	c->before_err = calloc(n, sizeof(*c->before_err));
+	c->before_cookie = calloc(n, sizeof(*c->before_cookie));
+	if (!list || !c->before || !c->before_err || !c->before_cookie) {
 		free(list);
-		free(*out);
-		free(*status);
-		*out = NULL;
-		*status = NULL;
-		return -ENOMEM;
+		return -ENOMEM;       /* dp_context_release() frees the rest */
 	}
 	for (size_t i = 0; i < set->nr; i++) {
 		list[i] = &set->v[i];
-		(*out)[i].pool = pool;
+		c->before[i].pool = &c->pool;
 	}
-	dp_netns_each(list, set->nr, snapshot_fn, *out, budget_ms, *status);
+	dp_netns_each(list, set->nr, snapshot_fn, c, DP_CONTEXT_START_BUDGET_MS,
+		      c->before_err);
 	free(list);
 	return 0;
 }
@@ -99,8 +101,7 @@ int dp_context_begin(struct dp_context *c)
 	if (err)
 		dp_warn("cannot list network namespaces in '%s': %s (counters are read in none)",
 			c->proc, strerror(-err));
-	else if ((err = snapshot_all(&c->start, DP_CONTEXT_START_BUDGET_MS, &c->pool,
-				     &c->before, &c->before_err)))
+	else if ((err = snapshot_start(c)))
 		return err;
 	c->have_machine = dp_counters_snapshot_scope(&c->machine_before, c->procnet,
 						     DP_PROCNET_MACHINE) == 0;
@@ -130,7 +131,12 @@ static int cmp_pair(const void *a, const void *b)
 		if (c)
 			return c;
 	}
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	/* One inode, two namespaces (a freed number given again): the
+	 * one that went away first. */
+	return (((const struct pair *)a)->after_err != 1) -
+	       (((const struct pair *)b)->after_err != 1);
 }
 
 static const char *enter_error(int err)
@@ -523,6 +529,9 @@ struct end_job {
 	struct dp_context *c;
 	struct pair *pairs;            /* one per end namespace first */
 	const size_t *start_of;        /* end index -> start index, or SIZE_MAX */
+	bool *reused;                  /* end index: same inode as its start
+					  namespace, another cookie: a new
+					  namespace given a freed number */
 };
 
 static int end_fn(const struct dp_netns *ns, size_t i, void *arg)
@@ -531,8 +540,15 @@ static int end_fn(const struct dp_netns *ns, size_t i, void *arg)
 	struct end_job *j = arg;
 	struct dp_counters after = { .pool = &j->c->pool }, *before = NULL;
 	size_t si = j->start_of[i];
+	uint64_t cookie = 0;
 	int err;
 
+	dp_netns_cookie(&cookie);
+	if (si != SIZE_MAX && cookie && j->c->before_cookie[si] &&
+	    cookie != j->c->before_cookie[si]) {
+		j->reused[i] = true;
+		si = SIZE_MAX;         /* appeared: its counters from zero */
+	}
 	if (si != SIZE_MAX) {
 		if (j->c->before_err[si])
 			return 0;      /* nothing to compare with */
@@ -554,6 +570,7 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 	struct dp_netns_set end = { 0 };
 	struct dp_netns **list = NULL;
 	size_t *start_of = NULL;
+	bool *reused = NULL;
 	int *after_err = NULL;
 	struct pair *pairs = NULL;
 	const struct dp_netns **scope_ns = NULL;
@@ -582,9 +599,10 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 	pairs = calloc(c->start.nr + end.nr + 1, sizeof(*pairs));
 	list = calloc(end.nr + 1, sizeof(*list));
 	start_of = calloc(end.nr + 1, sizeof(*start_of));
+	reused = calloc(end.nr + 1, sizeof(*reused));
 	after_err = calloc(end.nr + 1, sizeof(*after_err));
 	scope_ns = calloc(p->nr_scopes + c->start.nr + end.nr + 1, sizeof(*scope_ns));
-	if (!pairs || !list || !start_of || !after_err || !scope_ns) {
+	if (!pairs || !list || !start_of || !reused || !after_err || !scope_ns) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -596,7 +614,7 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 		start_of[i] = s ? (size_t)(s - c->start.v) : SIZE_MAX;
 	}
 	{
-		struct end_job j = { c, pairs, start_of };
+		struct end_job j = { c, pairs, start_of, reused };
 
 		dp_netns_each(list, end.nr, end_fn, &j, DP_CONTEXT_END_BUDGET_MS,
 			      after_err);
@@ -604,7 +622,7 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 	p->netns_seen = (uint32_t)c->start.nr;
 	p->netns_hidden = (uint32_t)(c->start.hidden > end.hidden ? c->start.hidden : end.hidden);
 	for (size_t i = 0; i < end.nr; i++) {
-		size_t si = start_of[i];
+		size_t si = reused[i] ? SIZE_MAX : start_of[i];
 
 		pairs[i].ns = &end.v[i];
 		pairs[i].after_err = after_err[i];
@@ -614,8 +632,9 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 	np = end.nr;
 	for (size_t i = 0; i < c->start.nr; i++) {
 		const struct dp_netns *ns = &c->start.v[i];
+		const struct dp_netns *e = dp_netns_find(&end, ns->dev, ns->ino);
 
-		if (dp_netns_find(&end, ns->dev, ns->ino))
+		if (e && !reused[e - end.v])
 			continue;
 		pairs[np++] = (struct pair){
 			.ns = ns, .before_err = c->before_err[i], .after_err = 1,
@@ -639,6 +658,7 @@ out:
 	free(pairs);
 	free(list);
 	free(start_of);
+	free(reused);
 	free(after_err);
 	free(scope_ns);
 	dp_netns_set_release(&end);

@@ -66,6 +66,12 @@ void dp_netns_set_release(struct dp_netns_set *set);
 const struct dp_netns *dp_netns_find(const struct dp_netns_set *set,
 				     uint64_t dev, uint64_t ino);
 
+/* The calling thread's network namespace's cookie: a 64-bit number the
+ * kernel never gives twice (inode numbers are reused as soon as a
+ * namespace is freed).  0, or -errno (-ENOPROTOOPT before Linux 5.14:
+ * then only inodes tell namespaces apart). */
+int dp_netns_cookie(uint64_t *cookie);
+
 /* Called on the helper thread, inside namespace ns (index i of the list
  * given to dp_netns_each()).  Its return value is that namespace's
  * status. */

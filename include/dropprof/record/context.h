@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dropprof/kernel/netns.h"
 #include "dropprof/kernel/procnet.h"
@@ -45,6 +46,7 @@ struct dp_context {
 					snapshot, once (they share most) */
 	struct dp_counters *before;  /* one per start namespace */
 	int *before_err;             /* 0, or why it was not read */
+	uint64_t *before_cookie;     /* each one's netns cookie, 0 unknown */
 	struct dp_counters machine_before;
 	bool have_machine;
 	bool started;
