@@ -82,7 +82,31 @@ static int merge(struct dp_diff_table *t, struct cell *a, size_t na,
 
 enum what { REASONS, SITES, STACKS, COUNTERS };
 
-static struct cell *cells_of(const struct dp_report *r, enum what w, size_t *n)
+/* The scope a counter row goes by.  A profile before 2.1 read its
+ * counters in dropprof's own namespace, softnet for the machine: against
+ * a newer profile they take the names that one gives those scopes, so
+ * that one counter stays one row instead of one gone and one new. */
+static const char *row_scope(const struct dp_report *r, const struct dp_report *other,
+			     const struct dp_counter_row *row)
+{
+	const struct dp_report_scope *s = row->scope < r->nr_scopes ?
+					  &r->scopes[row->scope] : NULL;
+	bool machine = !strncmp(row->name, "softnet:", 8);
+
+	if (s && s->kind != DP_SCOPE_LEGACY)
+		return s->name;
+	for (size_t i = 0; i < other->nr_scopes; i++) {
+		const struct dp_report_scope *o = &other->scopes[i];
+
+		if (machine ? o->kind == DP_SCOPE_MACHINE :
+		    o->kind != DP_SCOPE_LEGACY && (o->flags & DP_SCOPE_OWN))
+			return o->name;
+	}
+	return s ? s->name : "own";
+}
+
+static struct cell *cells_of(const struct dp_report *r, const struct dp_report *other,
+			     enum what w, size_t *n)
 {
 	size_t cap = w == REASONS ? r->nr_reasons : w == SITES ? r->nr_sites :
 		     w == STACKS ? r->nr_folded : r->nr_counters;
@@ -109,8 +133,7 @@ static struct cell *cells_of(const struct dp_report *r, enum what w, size_t *n)
 			/* One counter in two namespaces is two rows: the
 			 * scope's name goes with it. */
 			const struct dp_counter_row *row = &r->counters[i].row;
-			const char *sc = row->scope < r->nr_scopes ?
-					 r->scopes[row->scope].name : "own";
+			const char *sc = row_scope(r, other, row);
 
 			if (asprintf(&c[i].owned, "%s (%s)", row->name, sc) < 0) {
 				c[i].owned = NULL;
@@ -130,8 +153,8 @@ static struct cell *cells_of(const struct dp_report *r, enum what w, size_t *n)
 static int build_table(struct dp_diff *d, struct dp_diff_table *t, enum what w)
 {
 	size_t na, nb;
-	struct cell *a = cells_of(d->before, w, &na);
-	struct cell *b = cells_of(d->after, w, &nb);
+	struct cell *a = cells_of(d->before, d->after, w, &na);
+	struct cell *b = cells_of(d->after, d->before, w, &nb);
 	int ret = -ENOMEM;
 
 	if (a && b)

@@ -211,7 +211,16 @@ static int fill_values(struct dp_report_why *w, const struct dp_report *rep,
 	}
 	if (shown || err)
 		return err;
-	/* No namespace's counters said where: dropprof's own settings. */
+	/* Only machine-wide counters moved (softnet, the neighbour tables):
+	 * the settings read for the machine, in the initial namespace, are
+	 * the ones that govern them. */
+	for (size_t k = 0; k < w->nr_where; k++) {
+		const struct dp_report_scope *s = &rep->scopes[w->where[k]];
+
+		if (s->kind == DP_SCOPE_MACHINE && s->nr_settings)
+			return add_values(w, rep, info, w->where[k]);
+	}
+	/* No counter said where: dropprof's own settings. */
 	for (size_t i = 0; i < rep->nr_scopes; i++) {
 		if (!(rep->scopes[i].flags & DP_SCOPE_OWN) || !rep->scopes[i].nr_settings)
 			continue;

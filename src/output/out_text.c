@@ -204,6 +204,18 @@ static void why_counters(const struct dp_report *r, const struct dp_report_why *
 	}
 }
 
+/* Why a setting has no value.  Absent from the initial namespace: this
+ * kernel has no such setting.  From another: maybe only that namespace
+ * lacks it (a machine-wide setting, when the machine's value could not
+ * be read). */
+static const char *no_value(const struct dp_report_scope *s, enum dp_setting_state st)
+{
+	if (st != DP_SETTING_ABSENT)
+		return "unreadable";
+	return s->kind == DP_SCOPE_ROOT || s->kind == DP_SCOPE_MACHINE ?
+	       "absent on this kernel" : "absent in this namespace";
+}
+
 static void why_values(const struct dp_report *r, const struct dp_report_why *w, FILE *f)
 {
 	size_t k = 0;
@@ -223,8 +235,7 @@ static void why_values(const struct dp_report *r, const struct dp_report_why *w,
 				fprintf(f, " %s=%s%s", v->name, v->value,
 					v->machine_wide ? " (machine-wide)" : "");
 			else
-				fprintf(f, " %s (%s)", v->name, v->state == DP_SETTING_ABSENT ?
-					"absent on this kernel" : "unreadable");
+				fprintf(f, " %s (%s)", v->name, no_value(&r->scopes[sc], v->state));
 		}
 		fprintf(f, "\n");
 	}

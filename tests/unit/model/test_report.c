@@ -22,6 +22,7 @@
 #include "dropprof/symbols/symmap.h"
 #include "dropprof/kernel/tp_format.h"
 #include "testutil.h"
+#include "why_fixture.h"
 
 #define GOLDEN "tests/fixtures/golden/"
 
@@ -321,6 +322,61 @@ static void test_golden_sources(void **state)
 	dp_report_release(&rep);
 }
 
+/* Why across namespaces (why_fixture.h): where each reason's counters
+ * moved, machine-wide last; whether they agree with the traced count;
+ * the governing settings where it happened, the machine's value for one
+ * a namespace has no entry of; dropprof's own namespace's settings when
+ * no counter says where; the drop counters no traced reason explains. */
+static void test_golden_why(void **state)
+{
+	struct why_fixture fx;
+	struct dp_report rep;
+
+	(void)state;
+	why_fixture_init(&fx);
+	why_report(&rep, &fx);
+	check_golden(&rep, DP_FORMAT_TEXT, "report-why.txt");
+	check_golden(&rep, DP_FORMAT_JSON, "report-why.json");
+	dp_report_release(&rep);
+	why_fixture_release(&fx);
+}
+
+/* The initial namespace could not be entered: the machine scope has no
+ * settings.  A namespace's missing machine-wide setting is then absent
+ * there, not from the kernel; the initial namespace's still is. */
+static void test_why_absent(void **state)
+{
+	struct why_fixture fx;
+	struct dp_report rep;
+	struct dp_scope *m;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	why_fixture_init(&fx);
+	m = &fx.prof.scopes[0];
+	assert_int_equal(m->kind, DP_SCOPE_MACHINE);
+	for (size_t k = 0; k < m->nr_settings; k++) {
+		free(m->settings[k].name);
+		free(m->settings[k].value);
+	}
+	m->nr_settings = 0;
+	why_report(&rep, &fx);
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	assert_int_equal(dp_out_text(&rep, f), 0);
+	fclose(f);
+	assert_non_null(strstr(out, "\n      settings in netns dl-x-b: net.core.rmem_default (unreadable) net.core.rmem_max (absent in this namespace)\n"));
+	assert_non_null(strstr(out, " net.ipv6.neigh.default.gc_thresh3 (absent on this kernel)\n"));
+	/* Nothing to say for the machine-wide counters: dropprof's own. */
+	assert_non_null(strstr(out, "\n      where: machine-wide\n      counter softnet:cpu0:dropped: +3 machine-wide = 3 traced\n"
+			       "      settings in netns root (dropprof's; no counter says where): net.core.flow_limit_cpu_bitmap=0 net.core.netdev_max_backlog=1000\n"));
+	free(out);
+	dp_report_release(&rep);
+	why_fixture_release(&fx);
+}
+
 static void test_no_symbols(void **state)
 {
 	struct fixture *fx = *state;
@@ -363,6 +419,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_golden_outputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_golden_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_line, setup, teardown),
+		cmocka_unit_test(test_golden_why),
+		cmocka_unit_test(test_why_absent),
 		cmocka_unit_test_setup_teardown(test_no_symbols, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_reason_field, setup, teardown),
 	};
