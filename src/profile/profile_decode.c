@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,7 @@ struct decoder {
 	bool newer;                  /* a newer minor: skip what is unknown */
 	bool seen_samp;
 	bool seen_addr;
+	bool seen_scop;              /* the scopes are the file's own */
 	struct dp_strbuf a, b;       /* names on their way into the tables */
 	struct dp_scope *scopes;     /* SCOP, until check_scopes() */
 	size_t nr_scopes;
@@ -542,30 +544,86 @@ static int read_counters(struct decoder *d, struct rbuf *r)
 	return 0;
 }
 
+/* The settings of one scope: sorted by name, each once (the order a
+ * reader can look them up in without sorting what a file claims). */
+static int read_settings(struct decoder *d, struct rbuf *r, struct dp_scope *s,
+			 uint32_t i)
+{
+	/* name length, state, value length */
+	uint32_t n = get_count(r, 4 + 1 + 4);
+
+	for (uint32_t k = 0; k < n && !r->bad; k++) {
+		uint8_t st;
+
+		if (get_sb(r, &d->a, false))
+			return oom(d);
+		st = get_u8(r);
+		if (get_sb(r, &d->b, true))
+			return oom(d);
+		if (r->bad)
+			break;
+		if (!d->a.len)
+			return fail(d, "setting %u of scope %u has an empty name", k, i);
+		if (st > DP_SETTING_STATE_MAX)
+			return fail(d, "setting %u of scope %u has an unknown state %u",
+				    k, i, st);
+		if (st != DP_SETTING_VALUE && d->b.len)
+			return fail(d, "setting %u of scope %u has a value but no value state",
+				    k, i);
+		if (k && strcmp(s->settings[s->nr_settings - 1].name, d->a.buf) >= 0)
+			return fail(d, "setting %u of scope %u is out of order or repeated",
+				    k, i);
+		if (dp_scope_set_setting(s, d->a.buf, st,
+					 st == DP_SETTING_VALUE ? d->b.buf : NULL))
+			return oom(d);
+	}
+	return 0;
+}
+
+/* Room for one more scope; the table grows with what the file holds,
+ * not with what its count claims. */
+static struct dp_scope *new_scope(struct decoder *d, size_t *cap)
+{
+	if (d->nr_scopes == *cap) {
+		size_t want = *cap ? 2 * *cap : 8;
+		struct dp_scope *v = reallocarray(d->scopes, want, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		d->scopes = v;
+		*cap = want;
+	}
+	memset(&d->scopes[d->nr_scopes], 0, sizeof(*d->scopes));
+	return &d->scopes[d->nr_scopes++];
+}
+
 /* Scopes own the counter rows in order: their runs are checked against
- * CNTR once every section is read (check_scopes()). */
+ * CNTR once every section is read (check_scopes()), so SCOP may come
+ * before it. */
 static int read_scopes(struct decoder *d, struct rbuf *r)
 {
 	struct dp_profile *p = d->p;
+	size_t cap = 0;
 	uint32_t n;
 
+	d->seen_scop = true;
 	p->netns_seen = get_u32(r);
 	p->netns_hidden = get_u32(r);
 	/* kind, flags, 5 string lengths, inode, pid, 2 counts */
 	n = get_count(r, 2 + 3 * 4 + 8 + 4 + 8);
-	d->scopes = calloc(n ? n : 1, sizeof(*d->scopes));
-	if (!d->scopes)
-		return oom(d);
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
-		struct dp_scope *s = &d->scopes[d->nr_scopes++];
-		uint32_t ns;
+		struct dp_scope *s = new_scope(d, &cap);
+		uint8_t kind, flags;
+		uint32_t pid;
 
-		s->kind = get_u8(r);
-		s->flags = get_u8(r);
+		if (!s)
+			return oom(d);
+		kind = get_u8(r);
+		flags = get_u8(r);
 		if (get_sb(r, &d->a, false) || !(s->name = strdup(d->a.buf)))
 			return oom(d);
 		s->inode = get_u64(r);
-		s->pid = (int32_t)get_u32(r);
+		pid = get_u32(r);
 		if (get_sb(r, &d->a, false))
 			return oom(d);
 		if (d->a.len && !(s->comm = strdup(d->a.buf)))
@@ -575,30 +633,21 @@ static int read_scopes(struct decoder *d, struct rbuf *r)
 		if (d->a.len && !(s->note = strdup(d->a.buf)))
 			return oom(d);
 		s->nr_counters = get_u32(r);
-		ns = get_count(r, 4 + 1 + 4);
 		if (r->bad)
 			break;
-		if (s->kind > DP_SCOPE_KIND_MAX || (s->flags & ~DP_SCOPE_FLAGS) ||
-		    !*s->name || s->pid < 0)
-			return fail(d, "scope %u is malformed", i);
-		for (uint32_t k = 0; k < ns && !r->bad; k++) {
-			uint8_t st;
-
-			if (get_sb(r, &d->a, false))
-				return oom(d);
-			st = get_u8(r);
-			if (get_sb(r, &d->b, true))
-				return oom(d);
-			if (r->bad)
-				break;
-			if (!d->a.len || st > DP_SETTING_STATE_MAX ||
-			    (st != DP_SETTING_VALUE && d->b.len) ||
-			    (k && strcmp(s->settings[s->nr_settings - 1].name, d->a.buf) >= 0))
-				return fail(d, "setting %u of scope %u is malformed", k, i);
-			if (dp_scope_set_setting(s, d->a.buf, st,
-						 st == DP_SETTING_VALUE ? d->b.buf : NULL))
-				return oom(d);
-		}
+		if (kind > DP_SCOPE_KIND_MAX)
+			return fail(d, "scope %u has an unknown kind %u", i, kind);
+		if (flags & ~DP_SCOPE_FLAGS)
+			return fail(d, "scope %u has unknown flags 0x%02x", i, flags);
+		if (!*s->name)
+			return fail(d, "scope %u has an empty name", i);
+		if (pid > INT32_MAX)
+			return fail(d, "scope %u has an impossible pid %u", i, pid);
+		s->kind = kind;
+		s->flags = flags;
+		s->pid = (int32_t)pid;
+		if (read_settings(d, r, s, i))
+			return d->ret;
 	}
 	return 0;
 }
@@ -686,22 +735,23 @@ static uint64_t sum_counts(const struct dp_keytab *t)
 }
 
 /* Every counter row belongs to one scope, in order.  A file before 2.1
- * has no scopes: its rows were read in dropprof's own namespace (and
- * softnet machine-wide), which one legacy scope says. */
+ * (or one whose writer left SCOP out) has no scopes: its rows were read
+ * in dropprof's own namespace (and softnet machine-wide), which one
+ * legacy scope says.  A file with SCOP says where each row was read. */
 static int check_scopes(struct decoder *d)
 {
 	struct dp_profile *p = d->p;
+	uint64_t held = 0;
 	size_t at = 0;
 
 	p->scopes = d->scopes;
 	p->nr_scopes = d->nr_scopes;
 	d->scopes = NULL;
 	d->nr_scopes = 0;
-	if (!p->nr_scopes && p->nr_counters) {
+	if (!d->seen_scop && p->nr_counters) {
 		struct dp_scope s = { .kind = DP_SCOPE_LEGACY,
 				      .flags = DP_SCOPE_OWN };
 
-		free(p->scopes);
 		p->scopes = calloc(1, sizeof(*p->scopes));
 		s.name = strdup("own");
 		if (!p->scopes || !s.name) {
@@ -713,18 +763,19 @@ static int check_scopes(struct decoder *d)
 		p->nr_scopes = 1;
 		return 0;
 	}
+	for (size_t i = 0; i < p->nr_scopes; i++)
+		held += p->scopes[i].nr_counters;
+	if (held != p->nr_counters)
+		return fail(d, "the scopes hold %llu counters, the counter section %zu",
+			    (unsigned long long)held, p->nr_counters);
 	for (size_t i = 0; i < p->nr_scopes; i++) {
 		struct dp_scope *s = &p->scopes[i];
 
-		if (s->nr_counters > p->nr_counters - at)
-			return fail(d, "scopes hold more counters than there are");
 		s->first_counter = at;
 		for (size_t k = 0; k < s->nr_counters; k++)
 			p->counters[at + k].scope = (uint32_t)i;
 		at += s->nr_counters;
 	}
-	if (at != p->nr_counters)
-		return fail(d, "counters that belong to no scope");
 	return 0;
 }
 

@@ -64,40 +64,53 @@ static void put_f64(struct wbuf *w, double d)
 	put_u64(w, v);
 }
 
-/* A string as the decoder accepts it: a byte it would refuse becomes
- * "\xNN" (a hostname, an interface name in a counter may hold any byte),
- * and a string longer than max ends in "..." where it was cut, at a whole
- * character or escape. */
-static void put_text(struct wbuf *w, const char *s, bool spaces, size_t max)
+/* A string as the decoder accepts it, into sb: a byte it would refuse
+ * becomes "\xNN" (a hostname, an interface name in a counter may hold
+ * any byte), and a string longer than max ends in "..." where it was cut,
+ * at a whole character or escape.  0 or -ENOMEM. */
+static int escape(struct dp_strbuf *sb, const char *s, bool spaces, size_t max)
 {
-	struct dp_strbuf sb = DP_STRBUF_INIT;
-
-	for (; s && *s && !w->oom; s++) {
+	dp_strbuf_reset(sb);
+	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		size_t before = sb.len;
-		int err = dp_profile_text_byte(c, spaces) ? dp_strbuf_addch(&sb, (char)c) :
-			  dp_strbuf_addf(&sb, "\\x%02x", c);
+		size_t before = sb->len;
+		int err = dp_profile_text_byte(c, spaces) ? dp_strbuf_addch(sb, (char)c) :
+			  dp_strbuf_addf(sb, "\\x%02x", c);
 
-		if (err) {
-			w->oom = true;
-		} else if (sb.len > max) {
+		if (err)
+			return err;
+		if (sb->len > max) {
 			while (before > max - 3) {
 				/* Drop whole escapes, never half of one. */
 				size_t cut = before - 1;
 
-				if (cut >= 3 && sb.buf[cut - 3] == '\\' &&
-				    sb.buf[cut - 2] == 'x')
+				if (cut >= 3 && sb->buf[cut - 3] == '\\' &&
+				    sb->buf[cut - 2] == 'x')
 					cut -= 3;
 				before = cut;
 			}
-			sb.len = before;
-			if (dp_strbuf_adds(&sb, "..."))
-				w->oom = true;
-			break;
+			sb->len = before;
+			return dp_strbuf_adds(sb, "...");
 		}
 	}
-	put_u32(w, (uint32_t)sb.len);
-	put(w, sb.buf, sb.len);
+	return 0;
+}
+
+/* A string already as the decoder accepts it. */
+static void put_raw(struct wbuf *w, const char *s, size_t len)
+{
+	put_u32(w, (uint32_t)len);
+	put(w, s, len);
+}
+
+static void put_text(struct wbuf *w, const char *s, bool spaces, size_t max)
+{
+	struct dp_strbuf sb = DP_STRBUF_INIT;
+
+	if (w->oom || escape(&sb, s, spaces, max))
+		w->oom = true;
+	else
+		put_raw(w, sb.buf, sb.len);
 	dp_strbuf_release(&sb);
 }
 
@@ -253,32 +266,96 @@ static void put_counters(struct wbuf *w, const struct dp_profile *p)
 	section_end(w, s);
 }
 
-/* The scopes of the counter rows, in row order, and their settings. */
-static void put_scopes(struct wbuf *w, const struct dp_profile *p)
+/* A setting as the file holds it: its name escaped. */
+struct out_setting {
+	char *name;
+	const struct dp_setting *s;
+};
+
+static int cmp_out_setting(const void *a, const void *b)
 {
-	size_t s = section_begin(w, DP_TAG_SCOP);
+	const struct out_setting *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
 
-	put_u32(w, p->netns_seen);
-	put_u32(w, p->netns_hidden);
-	put_u32(w, (uint32_t)p->nr_scopes);
-	for (size_t i = 0; i < p->nr_scopes; i++) {
-		const struct dp_scope *sc = &p->scopes[i];
+	/* Equal names: the one first in memory stays (qsort is not stable). */
+	return c ? c : (x->s > y->s) - (x->s < y->s);
+}
 
-		put_u8(w, (uint8_t)sc->kind);
-		put_u8(w, (uint8_t)(sc->flags & DP_SCOPE_FLAGS));
-		put_name(w, sc->name);
-		put_u64(w, sc->inode);
-		put_u32(w, (uint32_t)sc->pid);
-		put_name(w, sc->comm);
-		put_str(w, sc->note);
-		put_u32(w, (uint32_t)sc->nr_counters);
-		put_u32(w, (uint32_t)sc->nr_settings);
-		for (size_t k = 0; k < sc->nr_settings; k++) {
-			put_name(w, sc->settings[k].name);
-			put_u8(w, (uint8_t)sc->settings[k].state);
-			put_str(w, sc->settings[k].value);
+/* u32 n and the settings, sorted by their names as written, each name
+ * once: the reader refuses any other order.  Escaping can reorder names
+ * (an interface "caf\xc3\xa9" in net.ipv4.conf.IF.rp_filter sorts after
+ * "cafz" as bytes, before it escaped) and make two names one (a name cut
+ * with "...", a literal backslash): of those only the first is kept. */
+static void put_settings(struct wbuf *w, const struct dp_scope *sc)
+{
+	struct out_setting *v = calloc(sc->nr_settings ? sc->nr_settings : 1,
+				       sizeof(*v));
+	struct dp_strbuf sb = DP_STRBUF_INIT;
+	size_t n = 0, kept = 0;
+
+	if (!v)
+		w->oom = true;
+	for (; !w->oom && n < sc->nr_settings; n++) {
+		v[n].s = &sc->settings[n];
+		if (escape(&sb, v[n].s->name, false, DP_PROFILE_MAX_STR) ||
+		    !(v[n].name = dp_strbuf_detach(&sb)))
+			w->oom = true;
+	}
+	if (!w->oom) {
+		qsort(v, n, sizeof(*v), cmp_out_setting);
+		for (size_t i = 0; i < n; i++)
+			kept += !i || strcmp(v[i - 1].name, v[i].name);
+		put_u32(w, (uint32_t)kept);
+		for (size_t i = 0; i < n; i++) {
+			if (i && !strcmp(v[i - 1].name, v[i].name))
+				continue;
+			put_raw(w, v[i].name, strlen(v[i].name));
+			put_u8(w, (uint8_t)v[i].s->state);
+			put_str(w, v[i].s->state == DP_SETTING_VALUE ?
+				   v[i].s->value : NULL);
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	dp_strbuf_release(&sb);
+}
+
+static void put_scope(struct wbuf *w, const struct dp_scope *sc)
+{
+	put_u8(w, (uint8_t)sc->kind);
+	put_u8(w, (uint8_t)(sc->flags & DP_SCOPE_FLAGS));
+	put_name(w, sc->name);
+	put_u64(w, sc->inode);
+	put_u32(w, (uint32_t)sc->pid);
+	put_name(w, sc->comm);
+	put_str(w, sc->note);
+	put_u32(w, (uint32_t)sc->nr_counters);
+	put_settings(w, sc);
+}
+
+/* The scopes of the counter rows, in row order, and their settings.
+ * Rows added before any scope (a profile made by hand; a recording
+ * always adds its scope first) are dropprof's own, as in a file before
+ * 2.1, and are written so: under one legacy scope ahead of the rest,
+ * for the reader refuses rows that belong to no scope. */
+static void put_scopes(struct wbuf *w, const struct dp_profile *p)
+{
+	char own[] = "own";
+	struct dp_scope legacy = { .kind = DP_SCOPE_LEGACY,
+				   .flags = DP_SCOPE_OWN, .name = own };
+	size_t s = section_begin(w, DP_TAG_SCOP), owned = 0;
+
+	for (size_t i = 0; i < p->nr_scopes; i++)
+		owned += p->scopes[i].nr_counters;
+	legacy.nr_counters = owned < p->nr_counters ? p->nr_counters - owned : 0;
+	put_u32(w, p->netns_seen);
+	put_u32(w, p->netns_hidden);
+	put_u32(w, (uint32_t)(p->nr_scopes + !!legacy.nr_counters));
+	if (legacy.nr_counters)
+		put_scope(w, &legacy);
+	for (size_t i = 0; i < p->nr_scopes; i++)
+		put_scope(w, &p->scopes[i]);
 	section_end(w, s);
 }
 

@@ -1,9 +1,9 @@
 /* profile_io — the saved profile file (.dprof): a profile, the names it
- * needs (symmap) and its counter rows, zlib-compressed behind a magic, a
- * version and a CRC.  The file reports on any machine, without root.
- * profile_file.c is the container (header, zlib, CRC, save and load),
- * profile_encode.c and profile_decode.c the payload inside it
- * (profile_sections.h).
+ * needs (symmap), its counter rows and where they were read (scopes),
+ * zlib-compressed behind a magic, a version and a CRC.  The file reports
+ * on any machine, without root.  profile_file.c is the container
+ * (header, zlib, CRC, save and load), profile_encode.c and
+ * profile_decode.c the payload inside it (profile_sections.h).
  *
  * Header, little-endian, the same in every major version (so a reader
  * can tell a newer file from a damaged one):
@@ -24,7 +24,7 @@
  * text (a hostname or interface name may hold any) into "\xNN" and cuts
  * what does not fit its field with a visible "...".
  *
- * Version 2.0 (the sections in the order a 2.0 writer writes them; a
+ * Version 2.1 (the sections in the order a 2.1 writer writes them; a
  * reader takes any order after META, but SRCL needs ADDR before it):
  *   META  str kernel (< 128), str hostname (< 128), str dropprof version,
  *         u64 start (unix s), f64 duration (s), str cpu list, u8 has_reason,
@@ -60,6 +60,13 @@
  *         complement), u8 drop_related)
  *   LOSS  (since 1.1) u8 hits_known, u64 recovered, u64 cpus_added,
  *         u32 n (= cpu slots), n x (u64 hits, u64 recovered, u64 offline)
+ *   SCOP  (since 2.1) u32 netns_seen, u32 netns_hidden, u32 n, n x (u8
+ *         kind (enum dp_scope_kind, 0..4), u8 flags (DP_SCOPE_*, within
+ *         0x0f), str name (not ""), u64 nsfs inode (0 none), u32 pid (0
+ *         none, at most INT32_MAX), str comm ("" none), str note (text,
+ *         "" none), u32 nr_counters, u32 nr_settings, nr_settings x (str
+ *         name (not ""), u8 state (0 value, 1 absent, 2 unreadable), str
+ *         value (text, "" unless state 0)))
  * A stratum is (reason, location, cpu): SITE counts its drops exactly;
  * each STAK or UNST entry of it holds its stack samples and their weight,
  * the drops they stand for (the sum of the sampling periods; samples with
@@ -68,6 +75,18 @@
  * than its samples, a cpu word is below the cpu slots; sites, protocols
  * and per-CPU drops add up to the drops, stacks and unstacked samples to
  * the stack samples.
+ *
+ * A scope is where counters were read: the machine as a whole (softnet
+ * and the other counters the kernel keeps once) or a network namespace
+ * (the initial one, one named under /run/netns, one only processes are
+ * in).  The scopes own the rows of CNTR in order, each the next
+ * nr_counters rows, and together every row: their nr_counters add up to
+ * CNTR's count exactly (0 with no scope at all), and the same counter
+ * name may come once per scope.  A scope's settings are the sysctls read
+ * in it at the end, sorted by name (as bytes, as written), each name
+ * once.  A writer puts rows it holds under no scope (a profile made by
+ * hand) under one legacy scope ahead of the others, and escapes setting
+ * names before it sorts them (escaping can reorder and merge names).
  *
  * What 2.0 changed, and why it is a major: 1.x keyed stacks by
  * [reason, leaf..root] and unstacked entries by (reason, kind), with a
@@ -81,17 +100,40 @@
  * only).  META, CPUS, RSNS, ADDR, PROT, THRT, SAMP, FILT, CNTR and LOSS
  * are as in 1.1.
  *
- * Version 1.x files still load: 1.1 had the layout above less KERN and
- * SRCL, with SITE (u64 location, u64 reason, u64 count), STAK (u32 len
+ * What 2.1 added, and why it is a minor: SCOP, the namespaces and the
+ * machine-wide scope of the counters and the settings read in each, as a
+ * section of its own after LOSS.  CNTR keeps its layout and its checks
+ * (a row's name was never required to be unique), so a 2.0 reader skips
+ * SCOP as a newer minor's section and sees every scope's rows in one
+ * flat CNTR list; nothing else changed.
+ *
+ * Files before 2.1 (1.x and 2.0) have no SCOP: their counters were read
+ * in dropprof's own namespace, softnet machine-wide.  They load with one
+ * scope of kind 0 (DP_SCOPE_LEGACY), name "own", flag DP_SCOPE_OWN,
+ * holding every row, and netns_seen and netns_hidden 0; so does a 2.1
+ * file without SCOP.  SCOP in a 1.0, 1.1 or 2.0 file is corruption (no
+ * writer of them wrote it).
+ *
+ * The checks a 2.1 reader makes of SCOP: a kind of 0 to 4, no flag
+ * outside 0x0f, a name that is not "", a pid that fits an int32;
+ * settings with a name, a state of 0 to 2, a value only with state 0,
+ * names in strictly rising order (sorted, none twice); and, once every
+ * section is read (SCOP may come before CNTR), the scopes' nr_counters
+ * adding up to CNTR's count.  Each failure is one "corrupted profile"
+ * line that says which scope or setting is wrong.
+ *
+ * Version 1.x files still load: 1.1 had the layout above less KERN,
+ * SRCL and SCOP, with SITE (u64 location, u64 reason, u64 count), STAK (u32 len
  * (1 .. 1 + DP_MAX_FRAMES), len x u64 [reason, leaf ip, ..., root ip], u64
  * count) and UNST (u64 reason, u64 kind, u64 count); 1.0 had no LOSS.
  * Their keys get the 2.0 layout with what 1.x did not record left
  * unknown: sites cpu DP_CPU_ANY, stacks and unstacked entries location 0
  * and DP_CPU_ANY after the reason, weight = count, and the profile's
  * stack_strata is DP_STRATA_REASON (each reason's drops are shared over
- * its samples).  KERN and SRCL in a 1.0 or 1.1 file are corruption (no
- * 1.x writer wrote them); a 1.x file of a minor above 1 is a newer minor
- * (its unknown sections and trailing bytes are skipped).
+ * its samples).  KERN, SRCL and SCOP in a 1.0 or 1.1 file are
+ * corruption (no 1.x writer wrote them); a 1.x file of a minor above 1
+ * is a newer minor (its unknown sections and trailing bytes are
+ * skipped).
  *
  * How the format grows:
  * - A newer MINOR version may append fields at the end of a known
@@ -101,13 +143,15 @@
  *   defaults for what an older file lacks (a file without LOSS: hits
  *   unknown, nothing recovered, no hotplug; without SAMP: a stack with
  *   every drop; without FILT: no filter; without THRT: 0; without KERN:
- *   the kernel unknown; without SRCL: no source lines).
+ *   the kernel unknown; without SRCL: no source lines; without SCOP:
+ *   the legacy scope above).
  * - The entries of a table never grow (a reader could not find the next
  *   one): a new per-entry field is a table of its own, appended after the
  *   entries or in a new section.
  * - Everything an older reader checks must still hold in a newer minor's
- *   file: no new values in an existing field (a new DP_UNSTACKED_* kind),
- *   totals that still add up, strings within the limits above.
+ *   file: no new values in an existing field (a new DP_UNSTACKED_* kind,
+ *   scope kind, scope flag or setting state), totals that still add up
+ *   (every counter row in one scope), strings within the limits above.
  * - Anything an older reader would misread bumps the MAJOR: a field
  *   removed or moved, a changed meaning or encoding of an existing field
  *   (2.0: the stack keys).  A reader refuses a higher major with "use a
@@ -118,7 +162,8 @@
  * - Readers of 1.0 (dropprof 0.1.0) skip unknown sections but refuse
  *   trailing bytes in known ones; so 1.1 added a section (LOSS) instead
  *   of appending to CPUS and META, and 1.0 readers load 1.1 files.  No
- *   1.x reader loads a 2.0 file: it says "use a newer dropprof".
+ *   1.x reader loads a 2.x file: it says "use a newer dropprof".  2.0
+ *   readers load 2.1 files, SCOP skipped.
  *
  * Files are written mode 0600 whatever the umask: they hold raw kernel
  * addresses, which kernel.kptr_restrict hides from other users.

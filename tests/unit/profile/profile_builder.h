@@ -3,7 +3,8 @@
  * around a payload, the payload as a list of sections that can be split,
  * edited, reordered and joined again, the metadata section field by
  * field, table entries in the layout of either major (2.0 by default,
- * 1.x for the compatibility tests), and a small hand-made profile.  It
+ * 1.x for the compatibility tests), the scopes of 2.1 (SCOP), and a
+ * small hand-made profile.  It
  * follows the layout documented in include/dropprof/profile/profile_io.h,
  * so a payload that passes the CRC but lies, a version the decoder does
  * not know, a section with bytes a newer minor appended can all be made
@@ -429,6 +430,53 @@ static inline void put_src(struct tbuf *w, uint64_t addr,
 	}
 }
 
+/* One setting and one scope of SCOP (2.1); NULL strings are written "". */
+struct scop_setting {
+	const char *name;
+	uint8_t state;
+	const char *value;
+};
+
+struct scop_scope {
+	uint8_t kind, flags;
+	const char *name;
+	uint64_t inode;
+	uint32_t pid;
+	const char *comm, *note;
+	uint32_t nr_counters;
+	const struct scop_setting *settings;
+	uint32_t nr_settings;
+};
+
+static inline void put_scop_scope(struct tbuf *w, const struct scop_scope *s)
+{
+	tput_u8(w, s->kind);
+	tput_u8(w, s->flags);
+	tput_str(w, s->name ? s->name : "");
+	tput_u64(w, s->inode);
+	tput_u32(w, s->pid);
+	tput_str(w, s->comm ? s->comm : "");
+	tput_str(w, s->note ? s->note : "");
+	tput_u32(w, s->nr_counters);
+	tput_u32(w, s->nr_settings);
+	for (uint32_t i = 0; i < s->nr_settings; i++) {
+		tput_str(w, s->settings[i].name ? s->settings[i].name : "");
+		tput_u8(w, s->settings[i].state);
+		tput_str(w, s->settings[i].value ? s->settings[i].value : "");
+	}
+}
+
+/* SCOP: netns_seen, netns_hidden and n scopes. */
+static inline void put_scop(struct tbuf *w, uint32_t seen, uint32_t hidden,
+			    const struct scop_scope *s, uint32_t n)
+{
+	tput_u32(w, seen);
+	tput_u32(w, hidden);
+	tput_u32(w, n);
+	for (uint32_t i = 0; i < n; i++)
+		put_scop_scope(w, &s[i]);
+}
+
 /* ---- a profile made by hand ---- */
 
 /* udp_rcv in tests/fixtures/ksym/kallsyms. */
@@ -551,5 +599,36 @@ static inline void mini_loss_layout(struct payload *pl, unsigned major)
 
 static inline void mini_v11(struct payload *pl) { mini_loss_layout(pl, 1); }
 static inline void mini_full(struct payload *pl) { mini_loss_layout(pl, 2); }
+
+/* The mini profile's scopes (2.1): the machine with a setting and no
+ * counter, dropprof's own namespace with the one counter and a setting
+ * of each state. */
+static const struct scop_setting mini_machine_settings[1] = {
+	{ "net.core.netdev_max_backlog", 0, "1000" },
+};
+
+static const struct scop_setting mini_root_settings[3] = {
+	{ "net.ipv4.conf.eth0.rp_filter", 1, NULL },
+	{ "net.ipv4.udp_mem", 0, "4096 131072 6291456" },
+	{ "net.netfilter.nf_conntrack_max", 2, NULL },
+};
+
+static const struct scop_scope mini_scopes[2] = {
+	{ .kind = 1, .name = "machine", .settings = mini_machine_settings,
+	  .nr_settings = 1 },
+	{ .kind = 2, .flags = 0x01, .name = "root", .inode = 4026531840ULL,
+	  .pid = 1, .comm = "init", .nr_counters = 1,
+	  .settings = mini_root_settings, .nr_settings = 3 },
+};
+
+/* mini_full with its scopes, as a 2.1 writer writes it. */
+static inline void mini_scoped(struct payload *pl)
+{
+	struct tbuf b = { 0 };
+
+	mini_full(pl);
+	put_scop(&b, 3, 0, mini_scopes, 2);
+	payload_add(pl, "SCOP", &b);
+}
 
 #endif

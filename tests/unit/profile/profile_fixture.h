@@ -1,7 +1,9 @@
-/* profile_fixture — what both profile file tests (test_profile_roundtrip,
- * test_profile_hostile) start from: a hand-built profile with every kind
- * of entry (fixture kallsyms and tracepoint format), encoded once, and the
- * checks a decoded profile must pass.  Include after cmocka.h.
+/* profile_fixture — what the profile file tests (test_profile_*.c)
+ * start from: a hand-built profile with every kind of entry (fixture
+ * kallsyms and tracepoint format) and of scope (the machine, dropprof's
+ * own namespace, a named one, one that went away, one that could not be
+ * read, with their counters and settings), encoded once, and the checks
+ * a decoded profile must pass.  Include after cmocka.h.
  */
 #ifndef DROPPROF_TEST_PROFILE_FIXTURE_H
 #define DROPPROF_TEST_PROFILE_FIXTURE_H
@@ -114,6 +116,8 @@ static inline void assert_nothing_held(const struct dp_profile *p,
 	assert_null(p->cpu_list);
 	assert_null(p->filter);
 	assert_null(p->counters);
+	assert_null(p->scopes);
+	assert_int_equal(p->nr_scopes, 0);
 	assert_null(p->stacks.slots);
 	assert_null(p->stacks.arena);
 	assert_null(p->sites.slots);
@@ -259,9 +263,9 @@ static inline void assert_same_str(const char *a, const char *b)
 		assert_string_equal(a, b);
 }
 
-/* The recording itself (everything but the names). */
-static inline void assert_same_data(const struct dp_profile *a,
-				    const struct dp_profile *b)
+/* The recording but its counters and scopes. */
+static inline void assert_same_recording(const struct dp_profile *a,
+					 const struct dp_profile *b)
 {
 	assert_string_equal(a->kernel, b->kernel);
 	assert_string_equal(a->hostname, b->hostname);
@@ -300,15 +304,117 @@ static inline void assert_same_data(const struct dp_profile *a,
 	assert_same_keytab(&a->sites, &b->sites);
 	assert_same_keytab(&a->protos, &b->protos);
 	assert_same_keytab(&a->unstacked, &b->unstacked);
-	assert_int_equal(a->nr_counters, b->nr_counters);
-	for (size_t i = 0; i < a->nr_counters; i++) {
-		assert_string_equal(a->counters[i].name, b->counters[i].name);
-		assert_int_equal(a->counters[i].before, b->counters[i].before);
-		assert_int_equal(a->counters[i].after, b->counters[i].after);
-		assert_int_equal(a->counters[i].delta, b->counters[i].delta);
-		assert_int_equal(a->counters[i].drop_related, b->counters[i].drop_related);
-	}
 	assert_int_equal(a->stack_strata, b->stack_strata);
+}
+
+/* n counter rows of a from ra on are b's from rb on. */
+static inline void assert_same_rows(const struct dp_profile *a, size_t ra,
+				    const struct dp_profile *b, size_t rb,
+				    size_t n)
+{
+	assert_true(ra + n <= a->nr_counters);
+	assert_true(rb + n <= b->nr_counters);
+	for (size_t i = 0; i < n; i++) {
+		const struct dp_counter_row *x = &a->counters[ra + i];
+		const struct dp_counter_row *y = &b->counters[rb + i];
+
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->before, y->before);
+		assert_int_equal(x->after, y->after);
+		assert_int_equal(x->delta, y->delta);
+		assert_int_equal(x->drop_related, y->drop_related);
+	}
+}
+
+/* b holds the one scope a file without SCOP gets: dropprof's own
+ * namespace (softnet machine-wide), every row its. */
+static inline void assert_legacy_scope(const struct dp_profile *b)
+{
+	const struct dp_scope *s = &b->scopes[0];
+
+	assert_int_equal(b->nr_scopes, b->nr_counters ? 1 : 0);
+	assert_int_equal(b->netns_seen, 0);
+	assert_int_equal(b->netns_hidden, 0);
+	if (!b->nr_counters)
+		return;
+	assert_int_equal(s->kind, DP_SCOPE_LEGACY);
+	assert_int_equal(s->flags, DP_SCOPE_OWN);
+	assert_string_equal(s->name, "own");
+	assert_int_equal(s->inode, 0);
+	assert_int_equal(s->pid, 0);
+	assert_null(s->comm);
+	assert_null(s->note);
+	assert_int_equal(s->first_counter, 0);
+	assert_int_equal(s->nr_counters, b->nr_counters);
+	assert_int_equal(s->nr_settings, 0);
+	for (size_t i = 0; i < b->nr_counters; i++)
+		assert_int_equal(b->counters[i].scope, 0);
+}
+
+/* The same scope: where, what became of it, its run of rows and its
+ * settings. */
+static inline void assert_same_scope(const struct dp_scope *x,
+				     const struct dp_scope *y)
+{
+	assert_int_equal(x->kind, y->kind);
+	assert_int_equal(x->flags, y->flags);
+	assert_same_str(x->name, y->name);
+	assert_int_equal(x->inode, y->inode);
+	assert_int_equal(x->pid, y->pid);
+	assert_same_str(x->comm, y->comm);
+	assert_same_str(x->note, y->note);
+	assert_int_equal(x->first_counter, y->first_counter);
+	assert_int_equal(x->nr_counters, y->nr_counters);
+	assert_int_equal(x->nr_settings, y->nr_settings);
+	for (size_t k = 0; k < x->nr_settings; k++) {
+		assert_string_equal(x->settings[k].name, y->settings[k].name);
+		assert_int_equal(x->settings[k].state, y->settings[k].state);
+		assert_same_str(x->settings[k].value, y->settings[k].value);
+	}
+}
+
+/* The counter rows and the scopes they were read in.  Rows a holds in no
+ * scope (added before the first: a profile made by hand) come back in
+ * one legacy scope ahead of the others, as the writer puts them. */
+static inline void assert_same_scopes(const struct dp_profile *a,
+				      const struct dp_profile *b)
+{
+	size_t owned = 0, lead, first;
+
+	assert_int_equal(a->nr_counters, b->nr_counters);
+	assert_same_rows(a, 0, b, 0, a->nr_counters);
+	assert_int_equal(a->netns_seen, b->netns_seen);
+	assert_int_equal(a->netns_hidden, b->netns_hidden);
+	for (size_t i = 0; i < a->nr_scopes; i++)
+		owned += a->scopes[i].nr_counters;
+	assert_true(owned <= a->nr_counters);
+	lead = a->nr_counters - owned;
+	first = lead ? 1 : 0;
+	assert_int_equal(b->nr_scopes, a->nr_scopes + first);
+	if (lead) {
+		assert_int_equal(b->scopes[0].kind, DP_SCOPE_LEGACY);
+		assert_int_equal(b->scopes[0].flags, DP_SCOPE_OWN);
+		assert_string_equal(b->scopes[0].name, "own");
+		assert_int_equal(b->scopes[0].first_counter, 0);
+		assert_int_equal(b->scopes[0].nr_counters, lead);
+	}
+	for (size_t i = 0; i < a->nr_scopes; i++)
+		assert_same_scope(&a->scopes[i], &b->scopes[i + first]);
+	/* Every row names the scope whose run holds it. */
+	for (size_t i = 0; i < b->nr_scopes; i++) {
+		const struct dp_scope *s = &b->scopes[i];
+
+		for (size_t k = 0; k < s->nr_counters; k++)
+			assert_int_equal(b->counters[s->first_counter + k].scope, i);
+	}
+}
+
+/* The recording itself (everything but the names). */
+static inline void assert_same_data(const struct dp_profile *a,
+				    const struct dp_profile *b)
+{
+	assert_same_recording(a, b);
+	assert_same_scopes(a, b);
 }
 
 /* The names: symbols, source frames, reasons, the kernel's identity. */
@@ -354,10 +460,99 @@ static inline void assert_same_profile(const struct dp_profile *a,
 	assert_same_names(ma, mb);
 }
 
+/* Scopes of the fixture, in the order they are added (and saved). */
+enum {
+	FIX_MACHINE,     /* softnet, net.core.netdev_max_backlog */
+	FIX_ROOT,        /* dropprof's: the rows of every older fixture file */
+	FIX_NAMED,       /* "dl-x-b", appeared during the recording */
+	FIX_VANISHED,    /* a process's namespace that went away */
+	FIX_UNREAD,      /* one that could not be read: a note */
+	FIX_NR_SCOPES
+};
+/* FIX_ROOT's run of rows: the four counters every older fixture file
+ * (1.0, 1.1, 2.0) holds, in the same order. */
+#define FIX_ROOT_FIRST 1
+#define FIX_ROOT_ROWS 4
+
+/* Append a scope to p; its counters are the next ones added. */
+static inline struct dp_scope *fixture_scope(struct dp_profile *p,
+					     enum dp_scope_kind kind,
+					     unsigned flags, const char *name,
+					     uint64_t inode, int32_t pid,
+					     const char *comm, const char *note)
+{
+	struct dp_scope s = { .kind = kind, .flags = flags, .inode = inode,
+			      .pid = pid };
+	int idx;
+
+	s.name = strdup(name);
+	s.comm = comm ? strdup(comm) : NULL;
+	s.note = note ? strdup(note) : NULL;
+	assert_non_null(s.name);
+	idx = dp_profile_add_scope(p, &s);
+	assert_true(idx >= 0);
+	return &p->scopes[idx];
+}
+
+/* Where the fixture's counters were read, and the settings read there:
+ * a value with spaces, an absent setting, an unreadable one, settings
+ * added out of order (the scope keeps them sorted) and one replaced; the
+ * same counter name in two namespaces. */
+static inline void fixture_scopes(struct dp_profile *p)
+{
+	struct dp_scope *s;
+
+	p->netns_seen = 6;
+	p->netns_hidden = 2;
+	s = fixture_scope(p, DP_SCOPE_MACHINE, 0, "machine", 0, 0, NULL, NULL);
+	assert_int_equal(dp_scope_set_setting(s, "net.core.netdev_max_backlog",
+					      DP_SETTING_VALUE, "1000"), 0);
+	assert_int_equal(dp_profile_add_counter(p, "softnet:cpu0:dropped", 10, 13, 3, true), 0);
+
+	s = fixture_scope(p, DP_SCOPE_ROOT, DP_SCOPE_OWN, "root", 4026531840ULL,
+			  1, "systemd", NULL);
+	assert_int_equal(dp_scope_set_setting(s, "net.netfilter.nf_conntrack_tcp_be_liberal",
+					      DP_SETTING_UNREADABLE, NULL), 0);
+	assert_int_equal(dp_scope_set_setting(s, "net.netfilter.nf_conntrack_max",
+					      DP_SETTING_VALUE, "65536"), 0);
+	assert_int_equal(dp_scope_set_setting(s, "net.ipv4.udp_mem", DP_SETTING_VALUE,
+					      "4096 131072 6291456"), 0);
+	/* vb1 is dl-x-b's: no such setting here. */
+	assert_int_equal(dp_scope_set_setting(s, "net.ipv4.conf.vb1.rp_filter",
+					      DP_SETTING_ABSENT, NULL), 0);
+	assert_int_equal(dp_scope_set_setting(s, "net.netfilter.nf_conntrack_max",
+					      DP_SETTING_VALUE, "262144"), 0);
+	assert_int_equal(s->nr_settings, 4);
+	assert_int_equal(dp_profile_add_counter(p, "UdpNoPorts", 100, 107, 7, true), 0);
+	assert_int_equal(dp_profile_add_counter(p, "IpInReceives", 1000, 1500, 500, false), 0);
+	assert_int_equal(dp_profile_add_counter(p, "TcpCurrEstab", 5, 3, -2, false), 0);
+	/* A 32-bit counter that wrapped: the delta is not after - before. */
+	assert_int_equal(dp_profile_add_counter(p, "InOctets", 4294967290ULL, 5, 11, false), 0);
+
+	s = fixture_scope(p, DP_SCOPE_NAMED, DP_SCOPE_APPEARED, "dl-x-b",
+			  4026532301ULL, 4242, "iperf3", NULL);
+	assert_int_equal(dp_scope_set_setting(s, "net.ipv4.conf.vb1.rp_filter",
+					      DP_SETTING_VALUE, "1"), 0);
+	assert_int_equal(dp_scope_set_setting(s, "net.netfilter.nf_conntrack_tcp_be_liberal",
+					      DP_SETTING_VALUE, "0"), 0);
+	assert_int_equal(dp_profile_add_counter(p, "UdpNoPorts", 0, 5, 5, true), 0);
+	assert_int_equal(dp_profile_add_counter(p, "dev:vb1:rx_drop", 0, 2, 2, true), 0);
+
+	fixture_scope(p, DP_SCOPE_PROCESS, DP_SCOPE_VANISHED, "netns:[4026532400]",
+		      4026532400ULL, 3100, "unshare", NULL);
+	fixture_scope(p, DP_SCOPE_PROCESS, DP_SCOPE_UNREAD, "netns:[4026532500]",
+		      4026532500ULL, 3200, "sleep",
+		      "not read at the end: cannot open it: permission denied (run as root)");
+	assert_int_equal(p->nr_scopes, FIX_NR_SCOPES);
+	assert_int_equal(p->scopes[FIX_ROOT].first_counter, FIX_ROOT_FIRST);
+	assert_int_equal(p->scopes[FIX_ROOT].nr_counters, FIX_ROOT_ROWS);
+}
+
 /* Four CPU slots, CPU 2 offline; every kind of entry; drops lost on
  * CPU 1 and recovered on CPU 3; a cap of 6 unique stacks so the last drop
- * lands in "stacks over the cap".  A stack with every drop (weight 1):
- * test_profile_roundtrip.c's sampled profiles carry other weights. */
+ * lands in "stacks over the cap"; counters of five scopes.  A stack with
+ * every drop (weight 1): test_profile_roundtrip.c's sampled profiles
+ * carry other weights. */
 static inline void fixture_profile(struct dp_profile *p)
 {
 	const uint64_t udp_a[] = { UDP_RCV + 0x20, IP_RCV + 0x5, STEXT + 0x40 };
@@ -403,11 +598,7 @@ static inline void fixture_profile(struct dp_profile *p)
 	p->recovered = 1;
 	p->cpu_offline[3] = 1;
 	p->cpus_added = 1;
-	assert_int_equal(dp_profile_add_counter(p, "UdpNoPorts", 100, 107, 7, true), 0);
-	assert_int_equal(dp_profile_add_counter(p, "IpInReceives", 1000, 1500, 500, false), 0);
-	assert_int_equal(dp_profile_add_counter(p, "TcpCurrEstab", 5, 3, -2, false), 0);
-	/* A 32-bit counter that wrapped: the delta is not after - before. */
-	assert_int_equal(dp_profile_add_counter(p, "InOctets", 4294967290ULL, 5, 11, false), 0);
+	fixture_scopes(p);
 }
 
 /* The 2.0 parts of the names (KERN, SRCL): the kernel's build-id and

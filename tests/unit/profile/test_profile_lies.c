@@ -6,10 +6,10 @@
  * against a baseline that loads, and must be one clear error line that
  * names what is wrong, never a crash, a leak or a huge allocation.
  *
- * What only format 2.0 checks (strata, weights, KERN, SRCL) and the 1.x
- * reader's own checks are test_profile_lies_2x.c's; whole-file damage is
- * test_profile_hostile.c's; files that must load are
- * test_profile_roundtrip.c's and test_profile_versions.c's.
+ * What only formats 2.0 and 2.1 check (strata, weights, KERN, SRCL,
+ * SCOP) and the 1.x reader's own checks are test_profile_lies_2x.c's;
+ * whole-file damage is test_profile_hostile.c's; files that must load
+ * are test_profile_roundtrip.c's and test_profile_versions.c's.
  */
 #include <errno.h>
 #include <math.h>
@@ -204,6 +204,37 @@ static void test_lies_in_counts(void **state)
 		assert_int_equal(b.len, payload_find(&pl, "SRCL")->body.len);
 		assert_memory_equal(b.p, payload_find(&pl, "SRCL")->body.p, b.len);
 		tfree(&b);
+		/* SCOP: the fixture's scopes and settings, in order. */
+		{
+			struct scop_scope sc[FIX_NR_SCOPES];
+			struct scop_setting set[16];
+			size_t ns = 0;
+
+			assert_int_equal(fx->prof.nr_scopes, FIX_NR_SCOPES);
+			for (size_t i = 0; i < FIX_NR_SCOPES; i++) {
+				const struct dp_scope *x = &fx->prof.scopes[i];
+
+				sc[i] = (struct scop_scope){
+					(uint8_t)x->kind, (uint8_t)x->flags, x->name,
+					x->inode, (uint32_t)x->pid, x->comm, x->note,
+					(uint32_t)x->nr_counters, &set[ns],
+					(uint32_t)x->nr_settings,
+				};
+				for (size_t k = 0; k < x->nr_settings; k++) {
+					assert_true(ns < ARRAY_SIZE(set));
+					set[ns++] = (struct scop_setting){
+						x->settings[k].name,
+						(uint8_t)x->settings[k].state,
+						x->settings[k].value,
+					};
+				}
+			}
+			put_scop(&b, fx->prof.netns_seen, fx->prof.netns_hidden, sc,
+				 FIX_NR_SCOPES);
+			assert_int_equal(b.len, payload_find(&pl, "SCOP")->body.len);
+			assert_memory_equal(b.p, payload_find(&pl, "SCOP")->body.p, b.len);
+			tfree(&b);
+		}
 		/* Sizes of the fixed-size entries. */
 		assert_int_equal(payload_find(&pl, "SITE")->body.len,
 				 4 + fx->prof.sites.nr_used * SITE_ENTRY);
@@ -228,6 +259,21 @@ static void test_lies_in_counts(void **state)
 		payload_parse(&pl, pay.p, pay.len);
 		set_le(payload_find(&pl, counted_tags[i])->body.p, UINT32_MAX, 4);
 		expect_payload_reject(&pl, counted_tags[i]);
+	}
+	/* The same of SCOP, whose count follows netns_seen and
+	 * netns_hidden. */
+	{
+		const int64_t lies[] = { -1, 1, (int64_t)UINT32_MAX - FIX_NR_SCOPES };
+
+		for (size_t i = 0; i < ARRAY_SIZE(lies); i++) {
+			struct section *s;
+
+			payload_parse(&pl, pay.p, pay.len);
+			s = payload_find(&pl, "SCOP");
+			assert_int_equal(get_le(s->body.p + 8, 4), FIX_NR_SCOPES);
+			set_le(s->body.p + 8, (uint64_t)(FIX_NR_SCOPES + lies[i]), 4);
+			expect_payload_reject(&pl, "section 'SCOP' is malformed");
+		}
 	}
 	/* Totals that do not add up. */
 	payload_parse(&pl, pay.p, pay.len);

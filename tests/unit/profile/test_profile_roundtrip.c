@@ -3,10 +3,11 @@
  *
  * The fixture profile (profile_fixture.h) and edge cases are encoded and
  * decoded: weights, per-CPU sites and stacks, the kernel's identity
- * (KERN) and source frames (SRCL) come back as they went; names a real
- * machine can have (a hostname with a space, an interface name in UTF-8)
- * and a recording whose reader was stopped (drops lost, stacks still
- * sampled) must load; files are written 0600.  Files of other versions
+ * (KERN), source frames (SRCL), the scopes of the counters and their
+ * settings (SCOP) come back as they went; names a real machine can have
+ * (a hostname with a space, an interface name in UTF-8, in a counter or
+ * a setting) and a recording whose reader was stopped (drops lost, stacks
+ * still sampled) must load; files are written 0600.  Files of other versions
  * (1.x, a newer minor) and the committed samples are
  * test_profile_versions.c's; files that must be refused are
  * test_profile_hostile.c's and test_profile_lies*.c's.
@@ -92,10 +93,58 @@ static void test_round_trip(void **state)
 	assert_int_equal(q.no_stack, 1);
 	assert_string_equal(q.cpu_list, "0-1,3");
 	assert_null(q.filter);
-	assert_int_equal(q.nr_counters, 4);
-	assert_string_equal(q.counters[2].name, "TcpCurrEstab");
-	assert_int_equal(q.counters[2].delta, -2);
-	assert_int_equal(q.counters[3].delta, 11);
+	assert_int_equal(q.nr_counters, 7);
+	assert_string_equal(q.counters[3].name, "TcpCurrEstab");
+	assert_int_equal(q.counters[3].delta, -2);
+	assert_int_equal(q.counters[4].delta, 11);
+	{
+		/* SCOP: where each row was read, and the settings. */
+		const struct dp_scope *sc = q.scopes;
+
+		assert_int_equal(q.nr_scopes, FIX_NR_SCOPES);
+		assert_int_equal(q.netns_seen, 6);
+		assert_int_equal(q.netns_hidden, 2);
+		assert_int_equal(sc[FIX_MACHINE].kind, DP_SCOPE_MACHINE);
+		assert_int_equal(sc[FIX_MACHINE].nr_counters, 1);
+		assert_int_equal(q.counters[0].scope, FIX_MACHINE);
+		assert_string_equal(q.counters[0].name, "softnet:cpu0:dropped");
+		assert_int_equal(sc[FIX_ROOT].kind, DP_SCOPE_ROOT);
+		assert_int_equal(sc[FIX_ROOT].flags, DP_SCOPE_OWN);
+		assert_int_equal(sc[FIX_ROOT].inode, 4026531840ULL);
+		assert_int_equal(sc[FIX_ROOT].pid, 1);
+		assert_string_equal(sc[FIX_ROOT].comm, "systemd");
+		assert_null(sc[FIX_ROOT].note);
+		assert_int_equal(sc[FIX_ROOT].first_counter, 1);
+		assert_int_equal(sc[FIX_ROOT].nr_counters, 4);
+		assert_int_equal(q.counters[4].scope, FIX_ROOT);
+		assert_int_equal(sc[FIX_ROOT].nr_settings, 4);
+		assert_string_equal(sc[FIX_ROOT].settings[0].name, "net.ipv4.conf.vb1.rp_filter");
+		assert_int_equal(sc[FIX_ROOT].settings[0].state, DP_SETTING_ABSENT);
+		assert_null(sc[FIX_ROOT].settings[0].value);
+		assert_string_equal(dp_scope_setting(&sc[FIX_ROOT], "net.ipv4.udp_mem")->value,
+				    "4096 131072 6291456");
+		assert_string_equal(dp_scope_setting(&sc[FIX_ROOT], "net.netfilter.nf_conntrack_max")->value,
+				    "262144");
+		assert_int_equal(dp_scope_setting(&sc[FIX_ROOT], "net.netfilter.nf_conntrack_tcp_be_liberal")->state,
+				 DP_SETTING_UNREADABLE);
+		assert_string_equal(sc[FIX_NAMED].name, "dl-x-b");
+		assert_int_equal(sc[FIX_NAMED].flags, DP_SCOPE_APPEARED);
+		assert_int_equal(sc[FIX_NAMED].first_counter, 5);
+		assert_string_equal(q.counters[5].name, "UdpNoPorts");
+		assert_int_equal(q.counters[5].scope, FIX_NAMED);
+		assert_int_equal(q.counters[6].scope, FIX_NAMED);
+		assert_string_equal(dp_scope_setting(&sc[FIX_NAMED], "net.ipv4.conf.vb1.rp_filter")->value,
+				    "1");
+		assert_int_equal(sc[FIX_VANISHED].flags, DP_SCOPE_VANISHED);
+		assert_int_equal(sc[FIX_VANISHED].nr_counters, 0);
+		assert_int_equal(sc[FIX_VANISHED].nr_settings, 0);
+		assert_int_equal(sc[FIX_UNREAD].kind, DP_SCOPE_PROCESS);
+		assert_int_equal(sc[FIX_UNREAD].flags, DP_SCOPE_UNREAD);
+		assert_string_equal(sc[FIX_UNREAD].note,
+				    "not read at the end: cannot open it: permission denied (run as root)");
+		assert_string_equal(sc[FIX_UNREAD].comm, "sleep");
+		assert_int_equal(sc[FIX_UNREAD].pid, 3200);
+	}
 	assert_int_equal(q.stack_strata, DP_STRATA_SITE_CPU);
 	{
 		/* 2.0 keys: [reason, location, cpu, ...], the site per CPU. */
@@ -378,6 +427,118 @@ static void test_names_from_the_wild(void **state)
 	dp_profile_release(&p);
 }
 
+/* Regression: the settings of a scope were written in the order of their
+ * names in memory, then escaped; escaping can reorder names (an
+ * interface named in UTF-8: 0xc3 sorts after 'z', "\xc3" before it) and
+ * make two names one (a name that holds a backslash), and the reader,
+ * which wants them sorted and each once, refused the file.  A recording
+ * in a namespace with such an interface could not be reported.  Now
+ * they are sorted as written, and of two that became one the first in
+ * memory is kept. */
+static void test_settings_from_the_wild(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_scope s = { .kind = DP_SCOPE_NAMED, .pid = 7 };
+	struct dp_profile p, q;
+	struct dp_symmap n;
+	unsigned char *buf;
+	size_t len;
+	const struct dp_scope *sc;
+
+	assert_int_equal(dp_profile_init(&p, 1, 0), 0);
+	s.name = strdup("caf\xc3\xa9 lab");
+	s.comm = strdup("Web Content");
+	assert_non_null(s.name);
+	assert_non_null(s.comm);
+	assert_int_equal(dp_scope_set_setting(&s, "net.ipv4.conf.cafz.rp_filter",
+					      DP_SETTING_VALUE, "1"), 0);
+	assert_int_equal(dp_scope_set_setting(&s, "net.ipv4.conf.caf\xc3\xa9.rp_filter",
+					      DP_SETTING_VALUE, "2"), 0);
+	assert_int_equal(dp_scope_set_setting(&s, "net.ipv4.conf.caf\\xc3\\xa9.rp_filter",
+					      DP_SETTING_ABSENT, NULL), 0);
+	assert_int_equal(dp_scope_set_setting(&s, "net.ipv4.tcp_rmem",
+					      DP_SETTING_VALUE, "4096\t131072\t6291456"), 0);
+	/* In memory: the backslash (0x5c), then 0xc3 after "cafz". */
+	assert_string_equal(s.settings[1].name, "net.ipv4.conf.cafz.rp_filter");
+	assert_int_equal(dp_profile_add_scope(&p, &s), 0);
+	assert_int_equal(dp_profile_add_counter(&p, "dev:caf\xc3\xa9:rx_drop", 1, 3, 2, true), 0);
+	assert_int_equal(dp_profile_encode(&p, &fx->names, &buf, &len), 0);
+	expect_load(buf, len, &q, &n);
+	sc = &q.scopes[0];
+	assert_int_equal(q.nr_scopes, 1);
+	assert_string_equal(sc->name, "caf\\xc3\\xa9\\x20lab");
+	assert_string_equal(sc->comm, "Web\\x20Content");
+	assert_int_equal(sc->nr_counters, 1);
+	assert_int_equal(sc->nr_settings, 3);
+	assert_string_equal(sc->settings[0].name, "net.ipv4.conf.caf\\xc3\\xa9.rp_filter");
+	assert_int_equal(sc->settings[0].state, DP_SETTING_ABSENT);
+	assert_string_equal(sc->settings[1].name, "net.ipv4.conf.cafz.rp_filter");
+	assert_string_equal(sc->settings[1].value, "1");
+	assert_string_equal(sc->settings[2].name, "net.ipv4.tcp_rmem");
+	assert_string_equal(sc->settings[2].value, "4096\\x09131072\\x096291456");
+	/* What loaded is written as it is, and loads the same. */
+	{
+		unsigned char *again;
+		size_t len2;
+		struct dp_profile r;
+		struct dp_symmap o;
+
+		assert_int_equal(dp_profile_encode(&q, &n, &again, &len2), 0);
+		expect_load(again, len2, &r, &o);
+		assert_same_data(&q, &r);
+		dp_profile_release(&r);
+		dp_symmap_release(&o);
+		free(again);
+	}
+	check_sane(&q, &n);
+	dp_profile_release(&q);
+	dp_symmap_release(&n);
+	free(buf);
+	dp_profile_release(&p);
+}
+
+/* Scopes as a recording leaves them and as a profile made by hand can:
+ * rows added before any scope come back in a legacy scope ahead of the
+ * others; no rows and no scope, with namespaces seen; rows and no scope
+ * at all (test_names_from_the_wild's). */
+static void test_round_trip_scopes(void **state)
+{
+	struct fixture *fx = *state;
+	struct dp_scope s = { .kind = DP_SCOPE_ROOT, .flags = DP_SCOPE_OWN };
+	struct dp_profile p, q;
+	struct dp_symmap n;
+	unsigned char *buf;
+	size_t len;
+
+	assert_int_equal(dp_profile_init(&p, 1, 0), 0);
+	p.netns_seen = 4;
+	p.netns_hidden = 1;
+	round_trip(&p, &fx->names);
+	assert_int_equal(dp_profile_add_counter(&p, "IpInReceives", 1, 2, 1, false), 0);
+	s.name = strdup("root");
+	assert_non_null(s.name);
+	assert_int_equal(dp_profile_add_scope(&p, &s), 0);
+	assert_int_equal(dp_profile_add_counter(&p, "UdpNoPorts", 1, 3, 2, true), 0);
+	assert_int_equal(p.counters[0].scope, 0);
+	assert_int_equal(p.scopes[0].first_counter, 1);
+	assert_int_equal(dp_profile_encode(&p, &fx->names, &buf, &len), 0);
+	expect_load(buf, len, &q, &n);
+	assert_same_data(&p, &q);
+	assert_int_equal(q.nr_scopes, 2);
+	assert_int_equal(q.scopes[0].kind, DP_SCOPE_LEGACY);
+	assert_int_equal(q.scopes[0].nr_counters, 1);
+	assert_string_equal(q.scopes[1].name, "root");
+	assert_int_equal(q.scopes[1].first_counter, 1);
+	assert_int_equal(q.counters[0].scope, 0);
+	assert_int_equal(q.counters[1].scope, 1);
+	assert_int_equal(q.netns_seen, 4);
+	check_sane(&q, &n);
+	dp_profile_release(&q);
+	dp_symmap_release(&n);
+	free(buf);
+	dp_profile_release(&p);
+}
+
 /* KERN and SRCL: the kernel's identity and source frames as the
  * symbolizer leaves them (dp_symmap_set_src after dp_symmap_sort): inlined
  * chains, frames without a function or a file, the most frames an
@@ -579,6 +740,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip_sources),
 		cmocka_unit_test(test_stopped_reader),
 		cmocka_unit_test(test_names_from_the_wild),
+		cmocka_unit_test(test_settings_from_the_wild),
+		cmocka_unit_test(test_round_trip_scopes),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_save_mode),
 	};

@@ -2,19 +2,24 @@
  * (.dprof).  Files of format 1.x (the committed 1.0 and 1.1 samples,
  * which dropprof 0.1.0 and a 1.1 dropprof wrote, and 1.x payloads made by
  * hand) load as reason strata: their stacks are weighted to each reason's
- * exact count; what 2.0 added (KERN, SRCL) is unknown in them.  Files of
- * a newer minor (extra trailing bytes in every section, an unknown
- * section) load as profile_io.h's growth rules say, in 2.x and 1.x.  The
- * committed 2.0 sample (the fixture profile) guards the format against
- * accidental change.
+ * exact count; what 2.0 added (KERN, SRCL) is unknown in them.  Files
+ * before 2.1 (those, and the committed 2.0 sample a 2.0 dropprof wrote)
+ * have no scopes: their counters load in one legacy scope, dropprof's own
+ * namespace.  Files of a newer minor (extra trailing bytes in every
+ * section, an unknown section) load as profile_io.h's growth rules say,
+ * in 2.x and 1.x.  The committed 2.1 sample (the fixture profile, scopes
+ * and settings included) guards the format against accidental change.
  *
- * DP_UPDATE_GOLDEN=1 rewrites tests/fixtures/profiles/sample-2.0.dprof
+ * DP_UPDATE_GOLDEN=1 rewrites tests/fixtures/profiles/sample-2.1.dprof
  * (the fixture profile as this dropprof saves it), the expected reports
  * of every committed sample (*.txt) and the fuzzer's seeds in
  * tests/fuzz/corpus/profile/; any change to them must then be read and
- * justified in review.  The 1.x samples (v1.0.dprof, sample.dprof) and
- * the whole 1.x seed files (v1.1-*.dprof, regress-empty-profile.dprof)
- * are files older dropprofs wrote: they are never rewritten.
+ * justified in review.  The older samples (v1.0.dprof, sample.dprof for
+ * 1.1, sample-2.0.dprof) and the whole 1.x seed files (v1.1-*.dprof,
+ * regress-empty-profile.dprof) are files older dropprofs wrote: they are
+ * never rewritten.  When the format's minor or major moves on,
+ * sample-2.1.dprof joins them and the new writer's sample gets its own
+ * name.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -65,6 +70,16 @@ static void v1_tables(const struct dp_profile *p, struct dp_profile *v)
 					       1, e->count), 0);
 }
 
+/* A profile loaded from a file before 2.1 has the fixture's counters of
+ * dropprof's own namespace, in one legacy scope. */
+static void assert_legacy_of_fixture(const struct fixture *fx,
+				     const struct dp_profile *p)
+{
+	assert_int_equal(p->nr_counters, FIX_ROOT_ROWS);
+	assert_same_rows(&fx->prof, FIX_ROOT_FIRST, p, 0, FIX_ROOT_ROWS);
+	assert_legacy_scope(p);
+}
+
 /* A profile loaded from a 1.x file has the fixture's tables as 1.x kept
  * them, reason strata, and none of the names 2.0 added. */
 static void assert_v1_of_fixture(const struct fixture *fx,
@@ -83,17 +98,19 @@ static void assert_v1_of_fixture(const struct fixture *fx,
 	assert_int_equal(m->kernel.stext, 0);
 	assert_int_equal(m->nr_src, 0);
 	assert_int_equal(m->nr_addrs, fx->names.nr_addrs);
+	assert_legacy_of_fixture(fx, p);
 	dp_profile_release(&v);
 }
 
-static void load_fixture_file(const char *path, unsigned minor,
+/* A committed sample: it must be the version it is named for. */
+static void load_fixture_file(const char *path, unsigned major, unsigned minor,
 			      struct dp_profile *p, struct dp_symmap *m)
 {
 	size_t len = 0;
 	unsigned char *buf = (unsigned char *)dp_test_slurp(path, &len);
 
 	assert_non_null(buf);
-	assert_int_equal(get_le(buf + 8, 2), 1);
+	assert_int_equal(get_le(buf + 8, 2), major);
 	assert_int_equal(get_le(buf + 10, 2), minor);
 	expect_load(buf, len, p, m);
 	free(buf);
@@ -113,7 +130,7 @@ static void test_older_versions(void **state)
 
 	/* The committed 1.0 sample (the fixture as dropprof 0.1.0 saved
 	 * it): no loss section. */
-	load_fixture_file(PROFILES "v1.0.dprof", 0, &p, &m);
+	load_fixture_file(PROFILES "v1.0.dprof", 1, 0, &p, &m);
 	check_sane(&p, &m);
 	assert_v1_of_fixture(fx, &p, &m);
 	assert_int_equal(p.drops, 16);
@@ -133,7 +150,7 @@ static void test_older_versions(void **state)
 
 	/* The committed 1.1 sample (the fixture as the 1.1 writer saved
 	 * it): every count the fixture has, its stacks by reason. */
-	load_fixture_file(PROFILES "sample.dprof", 1, &p, &m);
+	load_fixture_file(PROFILES "sample.dprof", 1, 1, &p, &m);
 	check_sane(&p, &m);
 	assert_v1_of_fixture(fx, &p, &m);
 	{
@@ -145,7 +162,7 @@ static void test_older_versions(void **state)
 		v.unstacked = fx->prof.unstacked;
 		v.protos = fx->prof.protos;
 		v.stack_strata = fx->prof.stack_strata;
-		assert_same_data(&fx->prof, &v);
+		assert_same_recording(&fx->prof, &v);
 	}
 	text = render(&p, &m, DP_FORMAT_TEXT);
 	dp_test_golden(text, PROFILES "sample.txt");
@@ -204,13 +221,30 @@ static void test_older_versions(void **state)
 	tfree(&file);
 	payload_free(&pl);
 
-	/* 1.x writers never wrote KERN or SRCL: in a 1.1 file they are
-	 * unknown sections; in a file of a newer 1.x minor they would be
-	 * that minor's, and skipped. */
-	{
-		const char *tags[] = { "KERN", "SRCL" };
+	/* The committed 2.0 sample (the fixture as the 2.0 writer saved
+	 * it, before scopes): the whole recording and its names, the
+	 * counters in one legacy scope. */
+	load_fixture_file(PROFILES "sample-2.0.dprof", 2, 0, &p, &m);
+	check_sane(&p, &m);
+	assert_same_recording(&fx->prof, &p);
+	assert_same_names(&fx->names, &m);
+	assert_legacy_of_fixture(fx, &p);
+	text = render(&p, &m, DP_FORMAT_TEXT);
+	dp_test_golden(text, PROFILES "sample-2.0.txt");
+	assert_non_null(strstr(text, "\nCounters that moved (this network namespace; softnet: whole machine)\n"
+				     "  dropprof's namespace\n"));
+	assert_null(strstr(text, "dl-x-b"));
+	free(text);
+	dp_profile_release(&p);
+	dp_symmap_release(&m);
 
-		for (size_t i = 0; i < 2; i++) {
+	/* 1.x writers never wrote KERN, SRCL or SCOP: in a 1.1 file they
+	 * are unknown sections; in a file of a newer 1.x minor they would
+	 * be that minor's, and skipped. */
+	{
+		const char *tags[] = { "KERN", "SRCL", "SCOP" };
+
+		for (size_t i = 0; i < 3; i++) {
 			char want[64];
 			struct tbuf b = { 0 };
 
@@ -221,6 +255,8 @@ static void test_older_versions(void **state)
 			expect_load(file.p, file.len, &p, &m);
 			assert_int_equal(m.kernel.buildid.len, 0);
 			assert_int_equal(m.nr_src, 0);
+			assert_legacy_scope(&p);
+			assert_int_equal(p.nr_scopes, 1);
 			dp_profile_release(&p);
 			dp_symmap_release(&m);
 			tfree(&file);
@@ -230,13 +266,15 @@ static void test_older_versions(void **state)
 		}
 	}
 
-	/* A 2.0 file without the sections a minimal writer may leave out
-	 * (SAMP, FILT, LOSS, KERN, SRCL) loads with their defaults. */
+	/* A 2.1 file without the sections a minimal writer may leave out
+	 * (SAMP, FILT, LOSS, KERN, SRCL, SCOP) loads with their defaults:
+	 * the counters in one legacy scope. */
 	unwrap(fx->file, fx->len, &pay);
 	payload_parse(&pl, pay.p, pay.len);
 	payload_drop(&pl, "LOSS");
 	payload_drop(&pl, "KERN");
 	payload_drop(&pl, "SRCL");
+	payload_drop(&pl, "SCOP");
 	payload_file(&pl, DP_PROFILE_MAJOR, DP_PROFILE_MINOR, &file);
 	expect_load(file.p, file.len, &p, &m);
 	check_sane(&p, &m);
@@ -246,10 +284,23 @@ static void test_older_versions(void **state)
 	assert_int_equal(m.kernel.buildid.len, 0);
 	assert_int_equal(m.nr_src, 0);
 	assert_same_keytab(&fx->prof.stacks, &p.stacks);
+	assert_same_rows(&fx->prof, 0, &p, 0, fx->prof.nr_counters);
+	assert_legacy_scope(&p);
+	dp_profile_release(&p);
+	dp_symmap_release(&m);
+	tfree(&file);
+
+	/* The same labelled 2.0 loads so too; with SCOP it is damage: no
+	 * 2.0 writer wrote SCOP, and this reader knows 2.0 whole. */
+	payload_file(&pl, 2, 0, &file);
+	expect_load(file.p, file.len, &p, &m);
+	assert_legacy_scope(&p);
 	dp_profile_release(&p);
 	dp_symmap_release(&m);
 	tfree(&file);
 	payload_free(&pl);
+	payload_parse(&pl, pay.p, pay.len);
+	expect_payload_reject_as(&pl, 2, 0, "unknown section 'SCOP' in a version 2.0 file");
 	tfree(&pay);
 }
 
@@ -311,7 +362,7 @@ static void test_newer_minor(void **state)
 	tfree(&pay);
 
 	/* The committed 1.1 sample as a 1.2 file would have it. */
-	load_fixture_file(PROFILES "sample.dprof", 1, &v1, &v1m);
+	load_fixture_file(PROFILES "sample.dprof", 1, 1, &v1, &v1m);
 	v1text = render(&v1, &v1m, DP_FORMAT_TEXT);
 	{
 		size_t len = 0;
@@ -371,8 +422,8 @@ static void update_seeds(struct fixture *fx)
 	mkdir("tests/fuzz", 0777);
 	mkdir("tests/fuzz/corpus", 0777);
 	mkdir(CORPUS, 0777);
-	/* Whole 2.0 files: the fixture, cut short, an empty recording, the
-	 * small one by hand. */
+	/* Whole 2.1 files: the fixture (every kind of scope and setting),
+	 * cut short, an empty recording, the small ones by hand. */
 	dp_test_spill(CORPUS "sample.dprof", fx->file, fx->len);
 	dp_test_spill(CORPUS "sample-cut-half.dprof", fx->file, fx->len / 2);
 	assert_int_equal(dp_profile_init(&p, 1, 0), 0);
@@ -381,7 +432,7 @@ static void update_seeds(struct fixture *fx)
 	dp_test_spill(CORPUS "empty.dprof", buf, len);
 	free(buf);
 	dp_profile_release(&p);
-	/* Bare 2.0 payloads (the fuzz target wraps them in a valid header). */
+	/* Bare 2.x payloads (the fuzz target wraps them in a valid header). */
 	unwrap(fx->file, fx->len, &pay);
 	dp_test_spill(CORPUS "sample.payload", pay.p, pay.len);
 	dp_test_spill(CORPUS "sample-cut.payload", pay.p, pay.len / 3);
@@ -399,6 +450,20 @@ static void update_seeds(struct fixture *fx)
 	dp_test_spill(CORPUS "mini-sampled.payload", pay.p, pay.len);
 	tfree(&pay);
 	payload_free(&pl);
+	mini_scoped(&pl);
+	payload_join(&pl, &pay);
+	dp_test_spill(CORPUS "mini-scopes.payload", pay.p, pay.len);
+	wrap(pay.p, pay.len, DP_PROFILE_MAJOR, &file);
+	dp_test_spill(CORPUS "mini-scopes.dprof", file.p, file.len);
+	tfree(&file);
+	tfree(&pay);
+	payload_free(&pl);
+	/* The committed 2.0 sample as it is (a 2.0 writer's file: no SCOP,
+	 * and SCOP is corruption in it). */
+	buf = (unsigned char *)dp_test_slurp(PROFILES "sample-2.0.dprof", &len);
+	assert_non_null(buf);
+	dp_test_spill(CORPUS "v2.0-sample.dprof", buf, len);
+	free(buf);
 	/* 1.x payloads: what the 1.0 and 1.1 writers wrote, and the
 	 * committed 1.1 sample's.  (The whole 1.x files, v1.1-*.dprof and
 	 * regress-empty-profile.dprof, were written by a 1.1 dropprof and
@@ -427,8 +492,10 @@ static void update_seeds(struct fixture *fx)
 	tfree(&pay);
 }
 
-/* The committed 2.0 sample is the fixture profile and prints what it
- * printed; DP_UPDATE_GOLDEN=1 writes it (and the seeds) first. */
+/* The committed 2.1 sample is the fixture profile and prints what it
+ * printed; DP_UPDATE_GOLDEN=1 writes it (and the seeds) first.  It is
+ * this writer's file: its header says 2.1 (the older samples are
+ * test_older_versions' and are never written). */
 static void test_golden_file(void **state)
 {
 	struct fixture *fx = *state;
@@ -437,17 +504,18 @@ static void test_golden_file(void **state)
 	struct dp_err err = DP_ERR_INIT;
 	char *text;
 
+	assert_int_equal(DP_PROFILE_MAJOR, 2);
+	assert_int_equal(DP_PROFILE_MINOR, 1);
 	if (getenv("DP_UPDATE_GOLDEN")) {
 		mkdir(PROFILES, 0777);
-		if (dp_profile_save(PROFILES "sample-2.0.dprof", &fx->prof,
+		if (dp_profile_save(PROFILES "sample-2.1.dprof", &fx->prof,
 				    &fx->names, &err))
 			fail_msg("%s", dp_err_msg(&err));
 		update_seeds(fx);
 	}
-	if (dp_profile_load(PROFILES "sample-2.0.dprof", &p, &m, &err))
-		fail_msg("%s", dp_err_msg(&err));
+	load_fixture_file(PROFILES "sample-2.1.dprof", 2, 1, &p, &m);
 	text = render(&p, &m, DP_FORMAT_TEXT);
-	dp_test_golden(text, PROFILES "sample-2.0.txt");
+	dp_test_golden(text, PROFILES "sample-2.1.txt");
 	/* The committed file is the fixture profile, whatever it prints. */
 	assert_same_profile(&fx->prof, &fx->names, &p, &m);
 	free(text);
