@@ -7,6 +7,7 @@
  * reason explains.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,17 +79,98 @@ static int64_t scope_weight(const struct dp_report *rep, const struct dp_reason_
 	return w;
 }
 
+/* The counters that count one thing between them are compared with the
+ * traced drops together: IPv4 and IPv6 twins (UdpNoPorts and Udp6NoPorts
+ * share NO_SOCKET's drops) and one pattern's instances (dev:IF:rx_drop
+ * of each interface).  Their key: the pattern without the 6. */
+static void group_key(const char *pattern, char *key, size_t size)
+{
+	static const char *const twins[] = { "UdpLite6", "Udp6", "Icmp6", "Ip6", "Tcp6" };
+
+	for (size_t i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
+		size_t n = strlen(twins[i]);
+
+		if (!strncmp(pattern, twins[i], n)) {
+			snprintf(key, size, "%.*s%s", (int)(n - 1), twins[i], pattern + n);
+			return;
+		}
+	}
+	snprintf(key, size, "%s", pattern);
+}
+
+static const char *matching_pattern(const char *const *patterns, const char *name)
+{
+	for (size_t k = 0; patterns[k]; k++)
+		if (dp_why_counter_matches(patterns[k], name))
+			return patterns[k];
+	return NULL;
+}
+
+static int add_to_group(struct dp_report_why *w, char **keys, const char *key,
+			const char *name, int64_t delta, size_t *group)
+{
+	struct dp_report_why_total *t;
+	size_t g;
+	int err = 0;
+
+	for (g = 0; g < w->nr_totals; g++)
+		if (!strcmp(keys[g], key))
+			break;
+	if (g == w->nr_totals) {
+		keys[g] = dup(key, &err);
+		w->nr_totals++;
+	}
+	t = &w->totals[g];
+	*group = g;
+	t->total += delta;
+	for (size_t m = 0; m < t->nr_members; m++)
+		if (!strcmp(t->members[m], name))
+			return err;
+	{
+		char **v = realloc(t->members, (t->nr_members + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->members = v;
+		t->members[t->nr_members++] = dup(name, &err);
+	}
+	return err;
+}
+
+/* "UdpNoPorts + Udp6NoPorts" */
+static int name_group(struct dp_report_why_total *t)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t m = 0; m < t->nr_members; m++)
+		len += strlen(t->members[m]) + 3;
+	s = malloc(len);
+	if (!s)
+		return -ENOMEM;
+	s[0] = '\0';
+	for (size_t m = 0; m < t->nr_members; m++) {
+		if (m)
+			strcat(s, " + ");
+		strcat(s, t->members[m]);
+	}
+	t->name = s;
+	return 0;
+}
+
 static int fill_where(struct dp_report_why *w, const struct dp_report *rep,
 		      const struct dp_reason_info *info)
 {
 	int64_t *weight = calloc(rep->nr_scopes + 1, sizeof(*weight));
+	char **keys = calloc(rep->nr_counters + 1, sizeof(*keys));
 	int err = 0;
 
 	w->where = calloc(rep->nr_scopes + 1, sizeof(*w->where));
 	w->counters = calloc(rep->nr_counters + 1, sizeof(*w->counters));
 	w->totals = calloc(rep->nr_counters + 1, sizeof(*w->totals));
-	if (!weight || !w->where || !w->counters || !w->totals) {
+	if (!weight || !keys || !w->where || !w->counters || !w->totals) {
 		free(weight);
+		free(keys);
 		return -ENOMEM;
 	}
 	for (size_t sc = 0; sc < rep->nr_scopes; sc++) {
@@ -113,25 +195,29 @@ static int fill_where(struct dp_report_why *w, const struct dp_report *rep,
 	for (size_t k = 0; k < w->nr_where && !err; k++) {
 		for (size_t i = 0; i < rep->nr_counters && !err; i++) {
 			const struct dp_counter_row *c = &rep->counters[i].row;
-			struct dp_report_why_total *t = NULL;
+			const char *pattern = c->scope == w->where[k] ?
+					      matching_pattern(info->counters, c->name) : NULL;
+			struct dp_report_why_counter *wc;
+			char key[256];
 
-			if (c->scope != w->where[k] || !matches_any(info->counters, c->name))
+			if (!pattern)
 				continue;
-			w->counters[w->nr_counters].name = dup(c->name, &err);
-			w->counters[w->nr_counters].delta = c->delta;
-			w->counters[w->nr_counters++].scope = c->scope;
-			for (size_t n = 0; n < w->nr_totals && !t; n++)
-				if (!strcmp(w->totals[n].name, c->name))
-					t = &w->totals[n];
-			if (!t) {
-				t = &w->totals[w->nr_totals++];
-				t->name = dup(c->name, &err);
-			}
-			t->total += c->delta;
+			group_key(pattern, key, sizeof(key));
+			wc = &w->counters[w->nr_counters++];
+			wc->name = dup(c->name, &err);
+			wc->delta = c->delta;
+			wc->scope = c->scope;
+			if (!err)
+				err = add_to_group(w, keys, key, c->name, c->delta, &wc->group);
 		}
 	}
-	for (size_t n = 0; n < w->nr_totals; n++)
+	for (size_t n = 0; n < w->nr_totals; n++) {
+		if (!err)
+			err = name_group(&w->totals[n]);
 		w->totals[n].difference = w->totals[n].total - (int64_t)w->count;
+		free(keys[n]);
+	}
+	free(keys);
 	return err;
 }
 
@@ -352,8 +438,12 @@ void dp_report_release_why(struct dp_report *rep)
 			free(w->counters[k].name);
 		free(w->counters);
 		free(w->where);
-		for (size_t k = 0; k < w->nr_totals; k++)
+		for (size_t k = 0; k < w->nr_totals; k++) {
 			free(w->totals[k].name);
+			for (size_t m = 0; m < w->totals[k].nr_members; m++)
+				free(w->totals[k].members[m]);
+			free(w->totals[k].members);
+		}
 		free(w->totals);
 		for (size_t k = 0; k < w->nr_values; k++) {
 			free(w->values[k].name);

@@ -134,6 +134,10 @@ static void why(struct dp_json *j, const struct dp_report *r)
 		for (size_t k = 0; k < w->nr_totals; k++) {
 			dp_json_object_begin(j, NULL);
 			dp_json_string(j, "counter", w->totals[k].name);
+			dp_json_array_begin(j, "counters");
+			for (size_t m = 0; m < w->totals[k].nr_members; m++)
+				dp_json_string(j, NULL, w->totals[k].members[m]);
+			dp_json_array_end(j);
 			dp_json_i64(j, "total", w->totals[k].total);
 			dp_json_u64(j, "traced", w->count);
 			dp_json_i64(j, "difference", w->totals[k].difference);

@@ -184,22 +184,36 @@ static void agreement(const struct dp_report_why_total *t, uint64_t traced, FILE
 			(unsigned long long)traced);
 }
 
-/* One line per counter: its movement in each scope, then how its total
- * compares with the traced drops. */
+/* One line per group of counters: each one's movement in each scope,
+ * then how their total compares with the traced drops. */
 static void why_counters(const struct dp_report *r, const struct dp_report_why *w, FILE *f)
 {
 	for (size_t t = 0; t < w->nr_totals; t++) {
+		const struct dp_report_why_total *g = &w->totals[t];
 		const char *sep = " ";
 
-		fprintf(f, "      counter %s:", w->totals[t].name);
-		for (size_t k = 0; k < w->nr_counters; k++) {
-			if (strcmp(w->counters[k].name, w->totals[t].name))
-				continue;
-			fprintf(f, "%s%+lld ", sep, (long long)w->counters[k].delta);
-			scope_in(r, w->counters[k].scope, f);
-			sep = ", ";
+		if (g->nr_members == 1) {
+			fprintf(f, "      counter %s:", g->members[0]);
+			for (size_t k = 0; k < w->nr_counters; k++) {
+				if (w->counters[k].group != t)
+					continue;
+				fprintf(f, "%s%+lld ", sep, (long long)w->counters[k].delta);
+				scope_in(r, w->counters[k].scope, f);
+				sep = ", ";
+			}
+		} else {
+			fprintf(f, "      counters");
+			for (size_t k = 0; k < w->nr_counters; k++) {
+				if (w->counters[k].group != t)
+					continue;
+				fprintf(f, "%s%s %+lld ", sep, w->counters[k].name,
+					(long long)w->counters[k].delta);
+				scope_in(r, w->counters[k].scope, f);
+				sep = ", ";
+			}
+			fprintf(f, ": together %lld", (long long)g->total);
 		}
-		agreement(&w->totals[t], w->count, f);
+		agreement(g, w->count, f);
 		fprintf(f, "\n");
 	}
 }

@@ -624,7 +624,7 @@ static int read_scopes(struct decoder *d, struct rbuf *r)
 			return oom(d);
 		s->inode = get_u64(r);
 		pid = get_u32(r);
-		if (get_sb(r, &d->a, false))
+		if (get_sb(r, &d->a, true))      /* text: "Web Content" */
 			return oom(d);
 		if (d->a.len && !(s->comm = strdup(d->a.buf)))
 			return oom(d);

@@ -328,7 +328,7 @@ static void put_scope(struct wbuf *w, const struct dp_scope *sc)
 	put_name(w, sc->name);
 	put_u64(w, sc->inode);
 	put_u32(w, (uint32_t)sc->pid);
-	put_name(w, sc->comm);
+	put_str(w, sc->comm);       /* a comm may hold spaces */
 	put_str(w, sc->note);
 	put_u32(w, (uint32_t)sc->nr_counters);
 	put_settings(w, sc);

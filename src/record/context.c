@@ -158,8 +158,7 @@ static int note(struct dp_scope *s, const char *when, int err)
 	const char *why = enter_error(err);
 
 	s->flags |= DP_SCOPE_UNREAD;
-	if (why ? asprintf(&s->note, "%s: %s", when, why) :
-		  asprintf(&s->note, "%s: %s", when, strerror(-err)) < 0) {
+	if (asprintf(&s->note, "%s: %s", when, why ? why : strerror(-err)) < 0) {
 		s->note = NULL;
 		return -ENOMEM;
 	}

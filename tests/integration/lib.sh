@@ -508,7 +508,7 @@ dp_json_why_invariants() {
 		    (.why[] | . as $w
 		       | select(([$w.counters[].scope] | unique) != ($w.where | unique)) | "why \($w.reason): where \($w.where) is not the scopes of its counters"),
 		    (.why[] | . as $w | $w.agreement[] | . as $a
-		       | select($a.total != ([$w.counters[] | select(.name == $a.counter) | .delta] | add // 0))
+		       | select($a.total != ([$w.counters[] | select(.name as $n | $a.counters | index([$n])) | .delta] | add // 0))
 		       | "why \($w.reason) agreement \(.counter): total \(.total) is not the sum of its counters"),
 		    (.why[] | . as $w | $w.agreement[]
 		       | select(.difference != .total - .traced or .traced != $w.count)
@@ -703,37 +703,58 @@ dp_text_why_where() {
 		{ n = split(s, v, ", "); for (i = 1; i <= n; i++) { sub(/^in /, "", v[i]); print v[i] }; exit }'
 }
 
+# A Why counter line is either "counter NAME: +D in LABEL, +D in LABEL
+# AGREEMENT" (one counter) or "counters NAME +D in LABEL, NAME2 +D in
+# LABEL: together T AGREEMENT" (IPv4/IPv6 twins or one pattern's
+# interfaces, compared with the traced drops together); AGREEMENT is
+# " = N traced" or ": K more|fewer than the N traced".  dp_why_counter_awk
+# prints, for the line that shows COUNTER, one "NAME DELTA LABEL" row per
+# movement and then "= SUM TRACED DIFFERENCE" ("unparsed: LINE" when the
+# agreement has none of its forms).
+dp_why_counter_awk='
+	function agreement(s) {
+		t = ""; d = ""
+		if (match(s, / = [0-9]+ traced$/)) {
+			t = substr(s, RSTART + 3); sub(/ .*/, "", t); d = 0
+		} else if (match(s, /: [0-9]+ (more|fewer) than the [0-9]+ traced$/)) {
+			split(substr(s, RSTART + 2), w, " "); t = w[5]; d = (w[2] == "more" ? w[1] : -w[1])
+		}
+		if (t == "") return ""
+		return substr(s, 1, RSTART - 1)
+	}
+	{ one = index($0, "counter " c ": ") == 1; many = index($0, "counters ") == 1 }
+	!one && !many { next }
+	{ s = one ? substr($0, length(c) + 11) : substr($0, 10)
+	  body = agreement(s)
+	  if (body == "" && t == "") { if (one) { print "unparsed: " $0; exit } next }
+	  if (many) sub(/: together -?[0-9]+$/, "", body)
+	  n = split(body, v, ", "); found = one; sum = 0; rows = ""
+	  for (i = 1; i <= n; i++) {
+		item = v[i]; name = c
+		if (many) { name = item; sub(/ .*/, "", name); sub(/^[^ ]+ /, "", item) }
+		dl = item; sub(/ .*/, "", dl); lab = item; sub(/^[^ ]+ /, "", lab); sub(/^in /, "", lab)
+		if (name == c) found = 1
+		sum += dl; rows = rows name " " dl " " lab "\n"
+	  }
+	  if (!found) next
+	  printf "%s= %d %s %s\n", rows, sum, t, d; exit }'
+
 # dp_text_why_counter_delta FILE REASON COUNTER LABEL -> the counter's
 # movement in that scope (no sign for a rise); empty if not shown
 dp_text_why_counter_delta() {
-	dp_text_why_lines "$1" "$2" | awk -v c="counter $3: " -v l="$4" '
-		index($0, c) != 1 { next }
-		{ s = substr($0, length(c) + 1)
-		  sub(/( = [0-9]+ traced|: [0-9]+ (more|fewer) than the [0-9]+ traced)$/, "", s)
-		  n = split(s, v, ", ")
-		  for (i = 1; i <= n; i++) {
-			d = v[i]; sub(/ .*/, "", d); lab = v[i]; sub(/^[^ ]+ /, "", lab); sub(/^in /, "", lab)
-			if (lab == l) { sub(/^\+/, "", d); print d; exit } } }'
+	dp_text_why_lines "$1" "$2" | awk -v c="$3" "$dp_why_counter_awk" |
+		awk -v c="$3" -v l="$4" '$1 == c { lab = $0; sub(/^[^ ]+ [^ ]+ /, "", lab)
+			if (lab == l) { d = $2; sub(/^\+/, "", d); print d; exit } }'
 }
 
 # dp_text_why_agreement FILE REASON COUNTER -> "SUM TRACED DIFFERENCE": the
-# sum of the movements the line shows, the traced count it compares with
-# and the signed difference it states (counter minus traced); "unparsed:
-# LINE" if the line has none of the three forms; empty without the line
+# sum of the movements the line shows (with its twins', when they are
+# compared together), the traced count it compares with and the signed
+# difference it states (counters minus traced); "unparsed: LINE" if the
+# line has none of the forms; empty without the line
 dp_text_why_agreement() {
-	dp_text_why_lines "$1" "$2" | awk -v c="counter $3: " '
-		index($0, c) != 1 { next }
-		{ s = substr($0, length(c) + 1); t = ""; d = ""
-		  if (match(s, / = [0-9]+ traced$/)) {
-			t = substr(s, RSTART + 3); sub(/ .*/, "", t); d = 0
-		  } else if (match(s, /: [0-9]+ (more|fewer) than the [0-9]+ traced$/)) {
-			split(substr(s, RSTART + 2), w, " "); t = w[5]; d = (w[2] == "more" ? w[1] : -w[1])
-		  }
-		  if (t == "") { print "unparsed: " $0; exit }
-		  s = substr(s, 1, RSTART - 1); n = split(s, v, ", "); sum = 0; ok = 1
-		  for (i = 1; i <= n; i++) { x = v[i]; sub(/ .*/, "", x); if (x !~ /^[-+][0-9]+$/) ok = 0; sum += x }
-		  if (!ok) { print "unparsed: " $0; exit }
-		  print sum, t, d; exit }'
+	dp_text_why_lines "$1" "$2" | awk -v c="$3" "$dp_why_counter_awk" |
+		awk '/^unparsed: / { print; exit } /^= / { print $2, $3, $4; exit }'
 }
 
 # dp_text_why_settings_scopes FILE REASON: one line per settings line:
@@ -806,16 +827,19 @@ dp_json_why_counter_delta() {
 		--arg r "$2" --arg c "$3" --arg s "$4"
 }
 
-# dp_json_why_counter_sum FILE REASON COUNTER -> sum of its counters[]
-# deltas over all scopes; empty if it has none
+# dp_json_why_counter_sum FILE REASON COUNTER -> sum of the counters[]
+# deltas, over all scopes, of COUNTER and the counters compared together
+# with it (its agreement entry's counters); empty if it has none
 dp_json_why_counter_sum() {
-	dp_json '[.why[]? | select(.reason == $r) | .counters[]? | select(.name == $c) | .delta] |
+	dp_json '[.why[]? | select(.reason == $r) | . as $w
+		| ([$w.agreement[]? | select(.counters | index([$c])) | .counters[]] | if length == 0 then [$c] else . end) as $g
+		| $w.counters[]? | select(.name as $n | $g | index([$n])) | .delta] |
 		if length == 0 then empty else add end' "$1" --arg r "$2" --arg c "$3"
 }
 
 # dp_json_why_agreement FILE REASON COUNTER -> "TOTAL TRACED DIFFERENCE"
 dp_json_why_agreement() {
-	dp_json '[.why[]? | select(.reason == $r) | .agreement[]? | select(.counter == $c) |
+	dp_json '[.why[]? | select(.reason == $r) | .agreement[]? | select(.counters | index([$c])) |
 		"\(.total) \(.traced) \(.difference)"][0] // empty' "$1" --arg r "$2" --arg c "$3"
 }
 

@@ -121,11 +121,17 @@ struct dp_report_why_counter {    /* one related counter in one scope */
 	char *name;
 	int64_t delta;
 	size_t scope;                 /* index into the report's scopes */
+	size_t group;                 /* index into the reason's totals */
 };
 
-struct dp_report_why_total {      /* one related counter, all scopes */
-	char *name;
-	int64_t total;                /* its deltas added up */
+/* Counters compared with the traced drops together: one counter in
+ * every scope, with its IPv6 twin (UdpNoPorts, Udp6NoPorts) or the other
+ * interfaces of one pattern (dev:IF:rx_drop). */
+struct dp_report_why_total {
+	char *name;                   /* "UdpNoPorts + Udp6NoPorts" */
+	char **members;               /* the counter names, first seen first */
+	size_t nr_members;
+	int64_t total;                /* their deltas added up */
 	int64_t difference;           /* total - traced drops of the reason */
 };
 
@@ -156,8 +162,8 @@ struct dp_report_why {
 	size_t *where;                /* scopes where its counters moved,
 					 most first */
 	size_t nr_where;
-	struct dp_report_why_total *totals;  /* per counter name, in the
-					 order first seen in 'counters' */
+	struct dp_report_why_total *totals;  /* per group of counters, in
+					 the order first seen in 'counters' */
 	size_t nr_totals;
 	struct dp_report_why_value *values;  /* settings read in the scopes
 					 of 'where' (or dropprof's own when

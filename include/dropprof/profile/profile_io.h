@@ -63,7 +63,7 @@
  *   SCOP  (since 2.1) u32 netns_seen, u32 netns_hidden, u32 n, n x (u8
  *         kind (enum dp_scope_kind, 0..4), u8 flags (DP_SCOPE_*, within
  *         0x0f), str name (not ""), u64 nsfs inode (0 none), u32 pid (0
- *         none, at most INT32_MAX), str comm ("" none), str note (text,
+ *         none, at most INT32_MAX), str comm (text, "" none), str note (text,
  *         "" none), u32 nr_counters, u32 nr_settings, nr_settings x (str
  *         name (not ""), u8 state (0 value, 1 absent, 2 unreadable), str
  *         value (text, "" unless state 0)))

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "dropprof/model/why.h"
+#include "dropprof/output/output.h"
 #include "why_fixture.h"
 
 static void test_patterns(void **state)
@@ -185,6 +186,50 @@ static void test_counters_and_agreement(void **state)
 	assert_string_equal(w->totals[1].name, "rt_cache:in_martian_src");
 	assert_int_equal(w->totals[1].total, 3);
 	assert_int_equal(w->totals[1].difference, -2);
+	dp_report_release(&rep);
+}
+
+/* IPv4 and IPv6 twins share one reason's drops: compared together with
+ * the traced count, in one line ("counters A ..., B ...: together N"). */
+static void test_twins_together(void **state)
+{
+	struct why_fixture *fx = *state;
+	const struct dp_report_why *w;
+	struct dp_report rep;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	/* Another namespace whose socket is an IPv6 one. */
+	why_scope(&fx->prof, DP_SCOPE_NAMED, 0, "dl-x-c", 4026532302ULL, 0, NULL, NULL);
+	why_counter(&fx->prof, "Udp6RcvbufErrors", 0, 5, true);
+	why_report(&rep, fx);
+	w = why_of(&rep, "SOCKET_RCVBUFF");
+	assert_int_equal(w->nr_totals, 2);
+	assert_string_equal(w->totals[1].name, "UdpRcvbufErrors + Udp6RcvbufErrors");
+	assert_int_equal(w->totals[1].nr_members, 2);
+	assert_string_equal(w->totals[1].members[0], "UdpRcvbufErrors");
+	assert_string_equal(w->totals[1].members[1], "Udp6RcvbufErrors");
+	assert_int_equal(w->totals[1].total, 6 + 2 + 5);
+	assert_int_equal(w->totals[1].difference, 13 - 8);
+	/* A counter alone keeps its own line. */
+	assert_string_equal(w->totals[0].name, "UdpInErrors");
+	assert_int_equal(w->totals[0].nr_members, 1);
+	for (size_t k = 0; k < w->nr_counters; k++)
+		assert_string_equal(w->totals[w->counters[k].group].members[0],
+				    strncmp(w->counters[k].name, "UdpIn", 5) ?
+				    "UdpRcvbufErrors" : "UdpInErrors");
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(dp_out_text(&rep, f), 0);
+	fclose(f);
+	/* In the order of 'where': dl-x-c (5) moved more than dl-x-b (4). */
+	assert_non_null(strstr(buf, "      counters UdpRcvbufErrors +6 in netns root, "
+			       "Udp6RcvbufErrors +5 in netns dl-x-c, UdpRcvbufErrors +2 in "
+			       "netns dl-x-b: together 13: 5 more than the 8 traced\n"));
+	assert_non_null(strstr(buf, "      counter UdpInErrors: +7 in netns root, "
+			       "+2 in netns dl-x-b: 1 more than the 8 traced\n"));
+	free(buf);
 	dp_report_release(&rep);
 }
 
@@ -364,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test_setup_teardown(test_where, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_and_agreement, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_twins_together, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values_three_scopes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_settings, setup, teardown),
