@@ -394,6 +394,7 @@ static void test_lies_in_scopes(void **state)
 		assert_string_equal(p.scopes[1].comm, "Web Content");
 		dp_profile_release(&p);
 		dp_symmap_release(&m);
+		payload_free(&pl);
 	}
 	memcpy(sc, mini_scopes, sizeof(sc));
 	sc[1].note = "not read at the end:\tpermission denied";
