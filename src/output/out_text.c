@@ -427,7 +427,7 @@ static void counters(const struct dp_report *r, FILE *f)
 	for (size_t i = 0; i < r->nr_scopes; i++)
 		moved += r->scopes[i].kind != DP_SCOPE_MACHINE && r->scopes[i].nr_counters;
 	if (r->netns_seen)
-		fprintf(f, "\nCounters that moved (%u network namespaces read, counters moved in %zu)\n",
+		fprintf(f, "\nCounters that moved (%u network namespaces found, counters moved in %zu)\n",
 			(unsigned)r->netns_seen, moved);
 	else
 		fprintf(f, "\nCounters that moved (this network namespace; softnet: whole machine)\n");

@@ -549,7 +549,7 @@ dp_scope_netns_inode() {
 	printf 'netns:[%s]\n' "$1"
 }
 
-# "Counters that moved (N network namespaces read, counters moved in M)":
+# "Counters that moved (N network namespaces found, counters moved in M)":
 # notes, then per scope a heading line ("  LABEL", maybe followed by
 # " (dropprof's)" and " (appeared during the recording: counts since its
 # creation)"), a header row and rows DELTA RATE COUNTER DROP.  The section
@@ -581,10 +581,10 @@ dp_text_counters_awk() {
 		}' "$file"
 }
 
-# dp_text_counters_title FILE -> "N M": namespaces read, counters moved in
+# dp_text_counters_title FILE -> "N M": namespaces found, counters moved in
 dp_text_counters_title() {
 	dp_text_counters_awk "$1" 'if (kind == "title") {
-		if (match($0, /\([0-9]+ network namespaces read, counters moved in [0-9]+\)/)) {
+		if (match($0, /\([0-9]+ network namespaces found, counters moved in [0-9]+\)/)) {
 			t = substr($0, RSTART + 1, RLENGTH - 2); n = split(t, w, " "); print w[1], w[n] } }'
 }
 
