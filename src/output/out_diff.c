@@ -85,8 +85,10 @@ int dp_out_diff_text(const struct dp_diff *d, FILE *f)
 		   &d->counters, 0);
 	fprintf(f, "\nSettings that changed (read at the end of each window)\n");
 	if (!d->settings_compared)
-		fprintf(f, "  not compared: %s has no settings (saved before profile format 2.1)\n",
-			d->before->has_settings ? "after" : "before");
+		fprintf(f, "  not compared: %s (saved before profile format 2.1)\n",
+			d->before->has_settings ? "after has no settings" :
+			d->after->has_settings ? "before has no settings" :
+			"neither profile has settings");
 	else if (!d->nr_settings)
 		fprintf(f, "  none\n");
 	for (size_t i = 0; i < d->nr_settings; i++)
