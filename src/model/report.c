@@ -14,6 +14,7 @@
 #include "dropprof/model/addr.h"
 #include "dropprof/model/estimate.h"
 #include "dropprof/model/report.h"
+#include "dropprof/model/objects.h"
 #include "dropprof/model/why.h"
 #include "dropprof/profile/profile.h"
 #include "dropprof/symbols/symmap.h"
@@ -810,6 +811,8 @@ int dp_report_build(struct dp_report *rep, const struct dp_profile *prof,
 	build_cpus(&b, rep);
 	build_counters(&b, rep);
 	build_scopes(&b, rep);
+	if (!b.oom && dp_report_build_objects(rep, prof))
+		b.oom = 1;
 	if (!b.oom && dp_report_build_why(rep))
 		b.oom = 1;
 	if (b.oom) {
@@ -888,5 +891,6 @@ void dp_report_release(struct dp_report *rep)
 	}
 	free(rep->scopes);
 	dp_report_release_why(rep);
+	dp_report_release_objects(rep);
 	memset(rep, 0, sizeof(*rep));
 }

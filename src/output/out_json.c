@@ -179,6 +179,73 @@ static void why(struct dp_json *j, const struct dp_report *r)
 	dp_json_array_end(j);
 }
 
+static void objects(struct dp_json *j, const struct dp_report *r)
+{
+	dp_json_array_begin(j, "qdiscs");
+	for (size_t i = 0; i < r->nr_qdiscs; i++) {
+		const struct dp_qdisc_row *q = &r->qdiscs[i];
+		char buf[2] = { q->limit_unit, 0 };
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "scope", r->scopes[q->scope].name);
+		dp_json_string(j, "dev", q->dev);
+		dp_json_string(j, "kind", q->kind);
+		dp_json_u64(j, "handle", q->handle);
+		dp_json_u64(j, "parent", q->parent);
+		if (q->has_limit)
+			dp_json_u64(j, "limit", q->limit);
+		else
+			dp_json_string(j, "limit", NULL);
+		dp_json_string(j, "limit_unit", q->has_limit ? buf : NULL);
+		dp_json_i64(j, "drops", q->drops);
+		dp_json_i64(j, "overlimits", q->overlimits);
+		dp_json_i64(j, "requeues", q->requeues);
+		dp_json_i64(j, "packets", q->packets);
+		dp_json_u64(j, "qlen", q->qlen);
+		dp_json_bool(j, "appeared", q->appeared);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+	dp_json_array_begin(j, "nf_hooks");
+	for (size_t i = 0; i < r->nr_hooks; i++) {
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "hook", r->hooks[i].name);
+		dp_json_u64(j, "drops", r->hooks[i].drops);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+	dp_json_array_begin(j, "nf_rules");
+	for (size_t i = 0; i < r->nr_rules; i++) {
+		const struct dp_rule_row *x = &r->rules[i];
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "scope", r->scopes[x->scope].name);
+		dp_json_string(j, "source", x->source == DP_RULE_LEGACY ? "iptables-legacy" : "nftables");
+		dp_json_string(j, "family", x->family);
+		dp_json_string(j, "table", x->table);
+		dp_json_string(j, "chain", x->chain);
+		dp_json_string(j, "hook", x->hook);
+		dp_json_u64(j, "handle", x->handle);
+		dp_json_string(j, "text", x->text);
+		dp_json_string(j, "verdict", x->verdict == DP_RULE_REJECT ? "reject" : "drop");
+		dp_json_bool(j, "has_counter", x->has_counter);
+		if (x->has_counter) {
+			dp_json_i64(j, "packets", x->packets);
+			dp_json_i64(j, "bytes", x->bytes);
+		} else {
+			dp_json_string(j, "packets", NULL);
+			dp_json_string(j, "bytes", NULL);
+		}
+		dp_json_bool(j, "appeared", x->appeared);
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
+	dp_json_array_begin(j, "object_notes");
+	for (size_t i = 0; i < r->nr_object_notes; i++)
+		dp_json_string(j, NULL, r->object_notes[i]);
+	dp_json_array_end(j);
+}
+
 static void scopes(struct dp_json *j, const struct dp_report *r)
 {
 	dp_json_u64(j, "netns_seen", r->netns_seen);
@@ -322,6 +389,7 @@ int dp_out_json(const struct dp_report *r, FILE *f)
 	stacks(&j, r);
 	protos_cpus(&j, r);
 	scopes(&j, r);
+	objects(&j, r);
 	dp_json_object_end(&j);
 	return ferror(f) ? -EIO : 0;
 }

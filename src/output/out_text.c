@@ -307,6 +307,97 @@ static void why(const struct dp_report *r, FILE *f)
 	fprintf(f, "\n");
 }
 
+/* "8001:", "1:2", "root" */
+static const char *tc_handle(uint32_t h, char *buf, size_t size)
+{
+	if (h == 0xffffffffu)
+		snprintf(buf, size, "root");
+	else if (h == 0xfffffff1u)
+		snprintf(buf, size, "ingress");
+	else if (h & 0xffff)
+		snprintf(buf, size, "%x:%x", h >> 16, h & 0xffff);
+	else
+		snprintf(buf, size, "%x:", h >> 16);
+	return buf;
+}
+
+/* Qdiscs whose drops or overlimits moved, per device and namespace. */
+static void qdiscs(const struct dp_report *r, FILE *f)
+{
+	if (!r->nr_qdiscs)
+		return;
+	fprintf(f, "By qdisc (drops and overlimits over the window)\n");
+	for (size_t i = 0; i < r->nr_qdiscs; i++) {
+		const struct dp_qdisc_row *q = &r->qdiscs[i];
+		char h[24], p[24];
+
+		fprintf(f, "  dev %s ", q->dev);
+		scope_in(r, q->scope, f);
+		fprintf(f, ": qdisc %s %s parent %s", q->kind,
+			tc_handle(q->handle, h, sizeof(h)), tc_handle(q->parent, p, sizeof(p)));
+		if (q->has_limit)
+			fprintf(f, ", limit %llu%s", (unsigned long long)q->limit,
+				q->limit_unit == 'b' ? "b" : "p");
+		fprintf(f, ": drops %+lld, overlimits %+lld%s\n", (long long)q->drops,
+			(long long)q->overlimits,
+			q->appeared ? " (added during the recording: its totals)" : "");
+	}
+	fprintf(f, "\n");
+}
+
+static void rule_line(const struct dp_report *r, const struct dp_rule_row *x, FILE *f)
+{
+	fprintf(f, "  ");
+	scope_in(r, x->scope, f);
+	if (x->source == DP_RULE_LEGACY)
+		fprintf(f, ": iptables-legacy %s table %s chain %s rule %llu: %s",
+			x->family, x->table, x->chain, (unsigned long long)x->handle, x->text);
+	else if (!x->handle)
+		fprintf(f, ": table %s %s chain %s: %s", x->family, x->table, x->chain, x->text);
+	else
+		fprintf(f, ": table %s %s chain %s handle %llu: %s", x->family, x->table,
+			x->chain, (unsigned long long)x->handle, x->text);
+	if (x->has_counter)
+		fprintf(f, "  %+lld packets%s", (long long)x->packets,
+			x->appeared ? " (added during the recording)" : "");
+	fprintf(f, "\n");
+}
+
+/* Netfilter rules that drop or reject: those whose counter moved, then
+ * the candidates without a counter. */
+static void rules(const struct dp_report *r, FILE *f)
+{
+	size_t counted = 0;
+
+	if (!r->nr_rules)
+		return;
+	fprintf(f, "By netfilter rule");
+	if (r->nr_hooks) {
+		fprintf(f, " (NETFILTER_DROP at hook");
+		for (size_t h = 0; h < r->nr_hooks; h++)
+			fprintf(f, "%s %s %llu", h ? "," : "", r->hooks[h].name,
+				(unsigned long long)r->hooks[h].drops);
+		fprintf(f, ")");
+	}
+	fprintf(f, "\n");
+	for (size_t i = 0; i < r->nr_rules && r->rules[i].has_counter; i++, counted++)
+		rule_line(r, &r->rules[i], f);
+	if (counted < r->nr_rules) {
+		fprintf(f, "  candidates without a counter (add 'counter' to a rule to make its attribution exact):\n");
+		for (size_t i = counted; i < r->nr_rules; i++)
+			rule_line(r, &r->rules[i], f);
+	}
+	fprintf(f, "\n");
+}
+
+static void object_notes(const struct dp_report *r, FILE *f)
+{
+	for (size_t i = 0; i < r->nr_object_notes; i++)
+		fprintf(f, "note: %s\n", r->object_notes[i]);
+	if (r->nr_object_notes)
+		fprintf(f, "\n");
+}
+
 static void sites(const struct dp_report *r, FILE *f)
 {
 	fprintf(f, "By drop site\n");
@@ -463,6 +554,9 @@ int dp_out_text(const struct dp_report *r, FILE *f)
 		fprintf(f, "No drops were recorded.\n\n");
 	reasons(r, f);
 	why(r, f);
+	qdiscs(r, f);
+	rules(r, f);
+	object_notes(r, f);
 	sites(r, f);
 	stacks(r, f);
 	protos(r, f);

@@ -52,6 +52,9 @@ void dp_profile_release(struct dp_profile *p)
 	for (size_t i = 0; i < p->nr_scopes; i++)
 		dp_scope_release(&p->scopes[i]);
 	free(p->scopes);
+	dp_qdisc_rows_free(p->qdiscs, p->nr_qdiscs);
+	dp_rule_rows_free(p->rules, p->nr_rules);
+	free(p->object_notes);
 	memset(p, 0, sizeof(*p));
 }
 

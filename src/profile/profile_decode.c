@@ -652,6 +652,102 @@ static int read_scopes(struct decoder *d, struct rbuf *r)
 	return 0;
 }
 
+/* Qdiscs: their scope is checked once the scopes are known. */
+static int read_qdiscs(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+	/* scope, 2 strings, handle, parent, has_limit, limit, unit, 4 counts,
+	 * qlen, appeared */
+	uint32_t n = get_count(r, 4 + 8 + 4 + 4 + 1 + 8 + 1 + 32 + 4 + 1);
+
+	p->qdiscs = calloc(n ? n : 1, sizeof(*p->qdiscs));
+	if (!p->qdiscs)
+		return oom(d);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct dp_qdisc_row *q = &p->qdiscs[p->nr_qdiscs++];
+		uint8_t has_limit, unit, appeared;
+
+		q->scope = get_u32(r);
+		if (get_sb(r, &d->a, false) || !(q->dev = strdup(d->a.buf)) ||
+		    get_sb(r, &d->a, false) || !(q->kind = strdup(d->a.buf)))
+			return oom(d);
+		q->handle = get_u32(r);
+		q->parent = get_u32(r);
+		has_limit = get_u8(r);
+		q->limit = get_u64(r);
+		unit = get_u8(r);
+		q->drops = (int64_t)get_u64(r);
+		q->overlimits = (int64_t)get_u64(r);
+		q->requeues = (int64_t)get_u64(r);
+		q->packets = (int64_t)get_u64(r);
+		q->qlen = get_u32(r);
+		appeared = get_u8(r);
+		if (r->bad)
+			break;
+		if (!*q->dev || !*q->kind || has_limit > 1 || appeared > 1 ||
+		    (has_limit ? unit != 'b' && unit != 'p' : unit != 0))
+			return fail(d, "qdisc %u is malformed", i);
+		q->has_limit = has_limit;
+		q->limit_unit = (char)unit;
+		q->appeared = appeared;
+	}
+	return 0;
+}
+
+static int read_rules(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+	/* scope, 3 bytes, 5 strings, handle, packets, bytes, appeared */
+	uint32_t n = get_count(r, 4 + 3 + 20 + 24 + 1), lines;
+	struct dp_strbuf notes = DP_STRBUF_INIT;
+
+	p->rules = calloc(n ? n : 1, sizeof(*p->rules));
+	if (!p->rules)
+		return oom(d);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct dp_rule_row *x = &p->rules[p->nr_rules++];
+		uint8_t appeared, has_counter;
+
+		x->scope = get_u32(r);
+		x->source = get_u8(r);
+		x->verdict = get_u8(r);
+		has_counter = get_u8(r);
+		if (get_sb(r, &d->a, false) || !(x->family = strdup(d->a.buf)) ||
+		    get_sb(r, &d->a, false) || !(x->table = strdup(d->a.buf)) ||
+		    get_sb(r, &d->a, false) || !(x->chain = strdup(d->a.buf)) ||
+		    get_sb(r, &d->a, false) || !(x->hook = strdup(d->a.buf)) ||
+		    get_sb(r, &d->a, true) || !(x->text = strdup(d->a.buf)))
+			return oom(d);
+		x->handle = get_u64(r);
+		x->packets = (int64_t)get_u64(r);
+		x->bytes = (int64_t)get_u64(r);
+		appeared = get_u8(r);
+		if (r->bad)
+			break;
+		if (x->source > DP_RULE_LEGACY || x->verdict > DP_RULE_REJECT ||
+		    has_counter > 1 || appeared > 1 || !*x->family || !*x->table ||
+		    !*x->chain || (!has_counter && (x->packets || x->bytes)))
+			return fail(d, "netfilter rule %u is malformed", i);
+		x->has_counter = has_counter;
+		x->appeared = appeared;
+	}
+	lines = get_count(r, 4);
+	for (uint32_t i = 0; i < lines && !r->bad; i++) {
+		if (get_sb(r, &d->b, true) ||
+		    (notes.len && dp_strbuf_addch(&notes, '\n')) ||
+		    dp_strbuf_add(&notes, d->b.buf, d->b.len)) {
+			dp_strbuf_release(&notes);
+			return oom(d);
+		}
+	}
+	if (notes.len && !r->bad)
+		p->object_notes = dp_strbuf_detach(&notes);
+	dp_strbuf_release(&notes);
+	if (notes.len && !p->object_notes && !r->bad)
+		return oom(d);
+	return 0;
+}
+
 static int read_throttled(struct decoder *d, struct rbuf *r)
 {
 	d->p->throttled = get_u64(r);
@@ -709,6 +805,8 @@ static const struct section {
 	{ DP_TAG_KERN, read_kernel, 2 },
 	{ DP_TAG_SRCL, read_sources, 2 },
 	{ DP_TAG_SCOP, read_scopes, 2, 1 },
+	{ DP_TAG_QDSC, read_qdiscs, 2, 1 },
+	{ DP_TAG_NFRL, read_rules, 2, 1 },
 };
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -761,7 +859,7 @@ static int check_scopes(struct decoder *d)
 		s.nr_counters = p->nr_counters;
 		p->scopes[0] = s;
 		p->nr_scopes = 1;
-		return 0;
+		goto check_objects;
 	}
 	for (size_t i = 0; i < p->nr_scopes; i++)
 		held += p->scopes[i].nr_counters;
@@ -776,6 +874,13 @@ static int check_scopes(struct decoder *d)
 			p->counters[at + k].scope = (uint32_t)i;
 		at += s->nr_counters;
 	}
+check_objects:
+	for (size_t i = 0; i < p->nr_qdiscs; i++)
+		if (p->qdiscs[i].scope >= p->nr_scopes)
+			return fail(d, "qdisc %zu belongs to no scope", i);
+	for (size_t i = 0; i < p->nr_rules; i++)
+		if (p->rules[i].scope >= p->nr_scopes)
+			return fail(d, "netfilter rule %zu belongs to no scope", i);
 	return 0;
 }
 

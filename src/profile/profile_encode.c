@@ -359,6 +359,80 @@ static void put_scopes(struct wbuf *w, const struct dp_profile *p)
 	section_end(w, s);
 }
 
+/* Qdiscs and netfilter rules the drops point at, and what could not be
+ * read of them. */
+static void put_objects(struct wbuf *w, const struct dp_profile *p)
+{
+	size_t s;
+
+	if (!p->nr_qdiscs && !p->nr_rules && !p->object_notes)
+		return;
+	s = section_begin(w, DP_TAG_QDSC);
+	put_u32(w, (uint32_t)p->nr_qdiscs);
+	for (size_t i = 0; i < p->nr_qdiscs; i++) {
+		const struct dp_qdisc_row *q = &p->qdiscs[i];
+
+		put_u32(w, q->scope);
+		put_name(w, q->dev);
+		put_name(w, q->kind);
+		put_u32(w, q->handle);
+		put_u32(w, q->parent);
+		put_u8(w, q->has_limit);
+		put_u64(w, q->limit);
+		put_u8(w, (uint8_t)q->limit_unit);
+		put_u64(w, (uint64_t)q->drops);
+		put_u64(w, (uint64_t)q->overlimits);
+		put_u64(w, (uint64_t)q->requeues);
+		put_u64(w, (uint64_t)q->packets);
+		put_u32(w, q->qlen);
+		put_u8(w, q->appeared);
+	}
+	section_end(w, s);
+	s = section_begin(w, DP_TAG_NFRL);
+	put_u32(w, (uint32_t)p->nr_rules);
+	for (size_t i = 0; i < p->nr_rules; i++) {
+		const struct dp_rule_row *r = &p->rules[i];
+
+		put_u32(w, r->scope);
+		put_u8(w, r->source);
+		put_u8(w, r->verdict);
+		put_u8(w, r->has_counter);
+		put_name(w, r->family);
+		put_name(w, r->table);
+		put_name(w, r->chain);
+		put_name(w, r->hook);
+		put_str(w, r->text);
+		put_u64(w, r->handle);
+		put_u64(w, (uint64_t)r->packets);
+		put_u64(w, (uint64_t)r->bytes);
+		put_u8(w, r->appeared);
+	}
+	/* The notes, one line each (a text holds no newline). */
+	{
+		const char *n = p->object_notes ? p->object_notes : "";
+		uint32_t lines = 0;
+
+		for (const char *q = n; *q; lines++) {
+			q += strcspn(q, "\n");
+			q += *q == '\n';
+		}
+		put_u32(w, lines);
+		while (*n) {
+			size_t len = strcspn(n, "\n");
+			char *line = strndup(n, len);
+
+			if (!line) {
+				w->oom = true;
+				break;
+			}
+			put_str(w, line);
+			free(line);
+			n += len + (n[len] == '\n');
+		}
+	}
+	section_end(w, s);
+}
+
 static void put_loss(struct wbuf *w, const struct dp_profile *p)
 {
 	size_t s = section_begin(w, DP_TAG_LOSS);
@@ -414,6 +488,7 @@ int dp_profile_sections_encode(const struct dp_profile *p,
 	put_counters(&w, p);
 	put_loss(&w, p);
 	put_scopes(&w, p);
+	put_objects(&w, p);
 	if (w.oom) {
 		free(w.p);
 		return -ENOMEM;

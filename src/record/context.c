@@ -24,6 +24,7 @@
 #include "dropprof/profile/profile.h"
 #include "dropprof/profile/scope.h"
 #include "dropprof/record/context.h"
+#include "dropprof/record/objects.h"
 #include "dropprof/util/error.h"
 #include "dropprof/util/strpool.h"
 
@@ -48,6 +49,10 @@ void dp_context_release(struct dp_context *c)
 	free(c->before_err);
 	free(c->before_cookie);
 	c->before_cookie = NULL;
+	for (size_t i = 0; c->before_obj && i < c->start.nr; i++)
+		dp_ns_objects_release(&c->before_obj[i]);
+	free(c->before_obj);
+	c->before_obj = NULL;
 	dp_netns_set_release(&c->start);
 	dp_counters_release(&c->machine_before);
 	dp_strpool_release(&c->pool);
@@ -61,8 +66,13 @@ static int snapshot_fn(const struct dp_netns *ns, size_t i, void *arg)
 {
 	struct dp_context *c = arg;
 
+	int err;
+
 	/* No cookie (before 5.14): 0, and inodes alone pair the passes. */
 	dp_netns_cookie(&c->before_cookie[i]);
+	err = dp_objects_start(&c->before_obj[i]);
+	if (err)
+		return err;
 	return dp_counters_snapshot_scope(&c->before[i], DP_NETNS_PROCNET,
 					  DP_PROCNET_NETNS);
 }
@@ -78,7 +88,8 @@ static int snapshot_start(struct dp_context *c)
 	c->before = calloc(n, sizeof(*c->before));
 	c->before_err = calloc(n, sizeof(*c->before_err));
 	c->before_cookie = calloc(n, sizeof(*c->before_cookie));
-	if (!list || !c->before || !c->before_err || !c->before_cookie) {
+	c->before_obj = calloc(n, sizeof(*c->before_obj));
+	if (!list || !c->before || !c->before_err || !c->before_cookie || !c->before_obj) {
 		free(list);
 		return -ENOMEM;       /* dp_context_release() frees the rest */
 	}
@@ -116,6 +127,7 @@ struct pair {
 	int before_err, after_err;     /* 1: not in that pass */
 	struct dp_counter_row *rows;   /* what moved (owned) */
 	size_t nr_rows;
+	struct dp_ns_moved moved;      /* qdiscs and rules that moved */
 };
 
 static int cmp_pair(const void *a, const void *b)
@@ -188,9 +200,55 @@ static int add_rows(struct dp_profile *p, const struct dp_counter_row *d, size_t
 	return err;
 }
 
+/* Move what moved of a namespace's objects into p, in scope idx; its
+ * notes join the profile's (each line once). */
+static int add_objects(struct dp_profile *p, uint32_t idx, struct dp_ns_moved *m)
+{
+	if (m->nr_qdiscs) {
+		struct dp_qdisc_row *v = reallocarray(p->qdiscs, p->nr_qdiscs + m->nr_qdiscs,
+						      sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->qdiscs = v;
+		for (size_t i = 0; i < m->nr_qdiscs; i++) {
+			v[p->nr_qdiscs] = m->qdiscs[i];
+			v[p->nr_qdiscs++].scope = idx;
+		}
+		free(m->qdiscs);
+		m->qdiscs = NULL;
+		m->nr_qdiscs = 0;
+	}
+	if (m->nr_rules) {
+		struct dp_rule_row *v = reallocarray(p->rules, p->nr_rules + m->nr_rules,
+						     sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->rules = v;
+		for (size_t i = 0; i < m->nr_rules; i++) {
+			v[p->nr_rules] = m->rules[i];
+			v[p->nr_rules++].scope = idx;
+		}
+		free(m->rules);
+		m->rules = NULL;
+		m->nr_rules = 0;
+	}
+	if (m->notes && (!p->object_notes || !strstr(p->object_notes, m->notes))) {
+		char *n;
+
+		if (asprintf(&n, "%s%s%s", p->object_notes ? p->object_notes : "",
+			     p->object_notes ? "\n" : "", m->notes) < 0)
+			return -ENOMEM;
+		free(p->object_notes);
+		p->object_notes = n;
+	}
+	return 0;
+}
+
 /* The scope of one pair, or none (*kept false) when nothing about it is
  * worth saying. */
-static int add_pair(struct dp_profile *p, const struct pair *pr, bool *kept)
+static int add_pair(struct dp_profile *p, struct pair *pr, bool *kept)
 {
 	const struct dp_netns *ns = pr->ns;
 	struct dp_scope s = {
@@ -230,8 +288,11 @@ static int add_pair(struct dp_profile *p, const struct pair *pr, bool *kept)
 	if (idx < 0)
 		return idx;
 	if (!(p->scopes[idx].flags & (DP_SCOPE_UNREAD | DP_SCOPE_VANISHED))) {
-		nr = pr->nr_rows;
-		err = add_rows(p, pr->rows, nr);
+		/* Counted before add_objects() takes the rows over. */
+		nr = pr->nr_rows + pr->moved.nr_qdiscs + pr->moved.nr_rules;
+		err = add_rows(p, pr->rows, pr->nr_rows);
+		if (!err)
+			err = add_objects(p, (uint32_t)idx, &pr->moved);
 		if (err)
 			return err;
 	}
@@ -553,7 +614,10 @@ static int end_fn(const struct dp_netns *ns, size_t i, void *arg)
 			return 0;      /* nothing to compare with */
 		before = &j->c->before[si];
 	}
-	err = dp_counters_snapshot_scope(&after, DP_NETNS_PROCNET, DP_PROCNET_NETNS);
+	err = dp_objects_end(si != SIZE_MAX ? &j->c->before_obj[si] : NULL,
+			     &j->pairs[i].moved);
+	if (!err)
+		err = dp_counters_snapshot_scope(&after, DP_NETNS_PROCNET, DP_PROCNET_NETNS);
 	if (!err)
 		err = dp_counters_delta(before ? before : &empty, &after,
 					&j->pairs[i].rows, &j->pairs[i].nr_rows);
@@ -652,8 +716,10 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 	if (!err && with_settings)
 		err = read_settings(p, scope_ns, root, settings);
 out:
-	for (size_t i = 0; pairs && i < np; i++)
+	for (size_t i = 0; pairs && i < np; i++) {
 		dp_counter_rows_free(pairs[i].rows, pairs[i].nr_rows);
+		dp_ns_moved_release(&pairs[i].moved);
+	}
 	free(pairs);
 	free(list);
 	free(start_of);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dropprof/profile/counters.h"
+#include "dropprof/profile/objects.h"
 #include "dropprof/profile/scope.h"
 
 struct dp_profile;
@@ -181,6 +182,13 @@ struct dp_report_unexplained {
 	const char *meaning;          /* static: what such a count means */
 };
 
+/* A netfilter hook NETFILTER_DROP's stacks went through. */
+struct dp_report_hook {
+	const char *name;             /* static: "input", "forward", ... */
+	uint64_t drops;               /* of NETFILTER_DROP's stacks through it
+					 (estimated like the stacks) */
+};
+
 struct dp_report_cpu {
 	int cpu;
 	uint64_t drops;               /* delivered + recovered */
@@ -252,6 +260,14 @@ struct dp_report {
 	bool has_settings;            /* settings were read (profiles 2.1+) */
 	struct dp_report_why *why;         size_t nr_why;
 	struct dp_report_unexplained *unexplained; size_t nr_unexplained;
+	/* objects (model/objects.c): copies, scope indexes the scopes */
+	struct dp_qdisc_row *qdiscs;       size_t nr_qdiscs;  /* most drops first */
+	struct dp_rule_row *rules;         size_t nr_rules;   /* counted, most
+					 packets first, then the candidates */
+	struct dp_report_hook *hooks;      size_t nr_hooks;   /* most first */
+	bool rules_filtered;          /* rules shown are those of the hooks'
+					 chains (and regular chains) only */
+	char **object_notes;               size_t nr_object_notes;
 };
 
 struct dp_report_opts {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dropprof/profile/counters.h"
+#include "dropprof/profile/objects.h"
 #include "dropprof/profile/scope.h"
 #include "dropprof/util/keytab.h"
 
@@ -113,6 +114,13 @@ struct dp_profile {
 	uint32_t netns_seen;         /* network namespaces found */
 	uint32_t netns_hidden;       /* processes whose namespace could not
 					be looked at (permissions) */
+	/* objects the drops point at (owned), by scope */
+	struct dp_qdisc_row *qdiscs;
+	size_t nr_qdiscs;
+	struct dp_rule_row *rules;
+	size_t nr_rules;
+	char *object_notes;          /* owned: what could not be read
+					('\n'-separated lines), NULL: none */
 };
 
 int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,

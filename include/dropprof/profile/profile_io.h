@@ -67,6 +67,19 @@
  *         "" none), u32 nr_counters, u32 nr_settings, nr_settings x (str
  *         name (not ""), u8 state (0 value, 1 absent, 2 unreadable), str
  *         value (text, "" unless state 0)))
+ *   QDSC  (since 2.1) u32 n, n x (u32 scope, str dev, str kind, u32
+ *         handle, u32 parent, u8 has_limit, u64 limit, u8 unit ('b' or
+ *         'p' with a limit, else 0), u64 drops, u64 overlimits, u64
+ *         requeues, u64 packets (window deltas, two's complement), u32
+ *         qlen, u8 appeared): the qdiscs whose drops or overlimits moved
+ *   NFRL  (since 2.1) u32 n, n x (u32 scope, u8 source (0 nftables, 1
+ *         iptables-legacy), u8 verdict (0 drop, 1 reject), u8
+ *         has_counter, str family, str table, str chain, str hook ("" a
+ *         regular chain), str text (text), u64 handle (0 a chain
+ *         policy), u64 packets, u64 bytes (0 without a counter), u8
+ *         appeared), then u32 lines, lines x str (text): the notes of
+ *         what could not be read.  QDSC and NFRL come together, after
+ *         SCOP; a scope index must be one of SCOP's (or the legacy one)
  * A stratum is (reason, location, cpu): SITE counts its drops exactly;
  * each STAK or UNST entry of it holds its stack samples and their weight,
  * the drops they stand for (the sum of the sampling periods; samples with

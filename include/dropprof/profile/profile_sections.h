@@ -33,6 +33,8 @@ enum dp_profile_tag {
 	DP_TAG_KERN = 0x4e52454b,  /* "KERN", since 2.0 */
 	DP_TAG_SRCL = 0x4c435253,  /* "SRCL", since 2.0 */
 	DP_TAG_SCOP = 0x504f4353,  /* "SCOP", since 2.1 */
+	DP_TAG_QDSC = 0x43534451,  /* "QDSC", since 2.1 */
+	DP_TAG_NFRL = 0x4c52464e,  /* "NFRL", since 2.1 */
 };
 
 /* Room in the fixed metadata strings of struct dp_profile (kernel,

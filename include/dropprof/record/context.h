@@ -20,6 +20,7 @@
 #include "dropprof/util/strpool.h"
 
 struct dp_profile;
+struct dp_ns_objects;
 
 /* Time one pass over the namespaces may take: at the start it delays the
  * recording (500 namespaces take about 0.1 s), at the end the report.
@@ -47,6 +48,7 @@ struct dp_context {
 	struct dp_counters *before;  /* one per start namespace */
 	int *before_err;             /* 0, or why it was not read */
 	uint64_t *before_cookie;     /* each one's netns cookie, 0 unknown */
+	struct dp_ns_objects *before_obj;  /* each one's qdiscs and rules */
 	struct dp_counters machine_before;
 	bool have_machine;
 	bool started;
