@@ -8,8 +8,10 @@
 set -eu
 
 # Building and running: a compiler, make, pkg-config and the required
-# libraries (the build stops naming any of them that is missing).
-BUILD_PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev zlib1g-dev"
+# libraries (the build stops naming any of them that is missing); each
+# -dev package brings the run-time library (libmnl-dev: libmnl0).
+BUILD_PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev zlib1g-dev
+      libmnl-dev"
 # Building with every feature and testing: the optional libraries (without
 # them the build leaves their features out and says so), cmocka for the
 # unit tests, valgrind, clang with libFuzzer, what the integration tests
