@@ -43,4 +43,13 @@ for c in IpOutDiscards UdpSndbufErrors; do
 	dp_expect_why_counter "$DP_TEXT" "$DP_JSON" QDISC_DROP "$c" "$a" "$N" exact
 	dp_eq "text: $c is not unexplained" "$(dp_text_why_unexplained "$DP_TEXT" "$c" "$(dp_label_netns "$a")")" ""
 done
+# Which qdisc: the tbf on dpA in namespace a, its limit, and the drops
+# its own statistics counted (all of them in the window: it was made just
+# before).
+line=$(grep '^  dev dpA ' "$DP_TEXT" | head -n 1)
+dp_match "text: By qdisc line" "$line" \
+	"  dev dpA in netns $a: qdisc tbf [0-9a-f]+: parent root, limit 1b: drops \\+$qdrops, overlimits \\+[0-9]+"
+dp_eq "json: qdiscs[] tbf on dpA" "$(jq -r --arg s "$a" \
+	'[.qdiscs[] | select(.scope == $s and .dev == "dpA")][0] | "\(.kind) \(.limit)\(.limit_unit) \(.drops) \(.parent)"' "$DP_JSON")" \
+	"tbf 1b $qdrops 4294967295"
 dp_finish
