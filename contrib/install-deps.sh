@@ -12,14 +12,23 @@ set -eu
 # -dev package brings the run-time library (libmnl-dev: libmnl0).
 BUILD_PKGS="gcc make pkg-config libc6-dev libelf-dev libdw-dev zlib1g-dev
       libmnl-dev"
+# libnftables and jansson are optional in the build, but most drops on a
+# host with a firewall are its rules, so they are here: libnftables-dev
+# and libjansson-dev bring libnftables1 and libjansson4, which a machine
+# that only runs dropprof needs.
+BUILD_PKGS="$BUILD_PKGS libnftables-dev libjansson-dev"
 # Building with every feature and testing: the optional libraries (without
 # them the build leaves their features out and says so), cmocka for the
 # unit tests, valgrind, clang with libFuzzer, what the integration tests
 # drive the kernel with, binutils and elfutils (addr2line, readelf,
 # eu-addr2line: the references of the symbol tests and benchmarks) and
 # python3 (its http.server plays a debuginfod server in test_vmlinux).
+# iptables gives test_nfrules iptables-legacy and iptables-legacy-save; it
+# is useful at run time too: without iptables-legacy-save, dropprof cannot
+# read legacy iptables rules (and says so).
 TEST_PKGS="libdebuginfod1 libunwind-dev libcmocka-dev valgrind clang
-      libclang-rt-14-dev iproute2 nftables jq binutils elfutils python3"
+      libclang-rt-14-dev iproute2 nftables jq binutils elfutils python3
+      iptables"
 
 case "${1:-}" in
 "") PKGS=$BUILD_PKGS ;;
