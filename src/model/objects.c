@@ -135,11 +135,64 @@ static char *dup0(const char *s, int *err)
 	return p;
 }
 
+static int cmp_socket(const void *a, const void *b)
+{
+	const struct dp_report_socket *x = a, *y = b;
+	int c;
+
+	if (x->row.drops != y->row.drops)
+		return x->row.drops > y->row.drops ? -1 : 1;
+	if (x->row.scope != y->row.scope)
+		return x->row.scope < y->row.scope ? -1 : 1;
+	if ((c = strcmp(x->row.local, y->row.local)) || (c = strcmp(x->row.remote, y->row.remote)))
+		return c;
+	return strcmp(x->reason, y->reason);
+}
+
+static const char *reason_of(const struct dp_report *rep, uint64_t value)
+{
+	for (size_t i = 0; i < rep->nr_reasons; i++)
+		if (rep->reasons[i].value == value)
+			return rep->reasons[i].name;
+	return "UNKNOWN";
+}
+
+static int build_sockets(struct dp_report *rep, const struct dp_profile *p)
+{
+	int err = 0;
+
+	rep->has_rx_sk = p->has_rx_sk;
+	rep->socket_drops = p->socket_drops;
+	rep->socket_unmatched = p->socket_unmatched;
+	rep->socket_addrs = p->socket_addrs;
+	rep->sockets = calloc(p->nr_sockets + 1, sizeof(*rep->sockets));
+	if (!rep->sockets)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nr_sockets && !err; i++) {
+		const struct dp_socket_row *src = &p->sockets[i];
+		struct dp_report_socket *s = &rep->sockets[rep->nr_sockets++];
+
+		s->row = *src;
+		s->row.proto = dup0(src->proto, &err);
+		s->row.local = dup0(src->local, &err);
+		s->row.remote = dup0(src->remote, &err);
+		s->row.state = dup0(src->state, &err);
+		s->row.comm = src->comm ? dup0(src->comm, &err) : NULL;
+		s->reason = dup0(reason_of(rep, src->reason), &err);
+		s->share = p->socket_drops ? (double)src->drops / (double)p->socket_drops : 0;
+	}
+	if (!err && rep->nr_sockets > 1)
+		qsort(rep->sockets, rep->nr_sockets, sizeof(*rep->sockets), cmp_socket);
+	return err;
+}
+
 int dp_report_build_objects(struct dp_report *rep, const struct dp_profile *p)
 {
 	bool nf_traced = false;
 	int err = build_hooks(rep);
 
+	if (!err)
+		err = build_sockets(rep, p);
 	if (err)
 		return err;
 	rep->qdiscs = calloc(p->nr_qdiscs + 1, sizeof(*rep->qdiscs));
@@ -204,6 +257,19 @@ void dp_report_release_objects(struct dp_report *rep)
 	dp_qdisc_rows_free(rep->qdiscs, rep->nr_qdiscs);
 	dp_rule_rows_free(rep->rules, rep->nr_rules);
 	free(rep->hooks);
+	for (size_t i = 0; i < rep->nr_sockets; i++) {
+		struct dp_socket_row *r = &rep->sockets[i].row;
+
+		free(r->proto);
+		free(r->local);
+		free(r->remote);
+		free(r->state);
+		free(r->comm);
+		free(rep->sockets[i].reason);
+	}
+	free(rep->sockets);
+	rep->sockets = NULL;
+	rep->nr_sockets = 0;
 	for (size_t i = 0; i < rep->nr_object_notes; i++)
 		free(rep->object_notes[i]);
 	free(rep->object_notes);

@@ -240,6 +240,41 @@ static void objects(struct dp_json *j, const struct dp_report *r)
 		dp_json_object_end(j);
 	}
 	dp_json_array_end(j);
+	dp_json_bool(j, "has_rx_sk", r->has_rx_sk);
+	dp_json_u64(j, "socket_drops", r->socket_drops);
+	dp_json_u64(j, "socket_unmatched", r->socket_unmatched);
+	dp_json_string(j, "socket_addresses", r->socket_addrs == DP_SOCKADDR_REAL ? "real" :
+		       r->socket_addrs == DP_SOCKADDR_HASHED ? "hashed" :
+		       r->socket_addrs == DP_SOCKADDR_HIDDEN ? "hidden" : NULL);
+	dp_json_array_begin(j, "sockets");
+	for (size_t i = 0; i < r->nr_sockets; i++) {
+		const struct dp_socket_row *x = &r->sockets[i].row;
+
+		dp_json_object_begin(j, NULL);
+		dp_json_string(j, "scope", r->scopes[x->scope].name);
+		dp_json_string(j, "reason", r->sockets[i].reason);
+		dp_json_u64(j, "drops", x->drops);
+		dp_json_double(j, "share", r->sockets[i].share, 6);
+		dp_json_string(j, "protocol", x->proto);
+		dp_json_string(j, "local", x->local);
+		dp_json_string(j, "remote", x->remote);
+		dp_json_string(j, "state", x->state);
+		dp_json_u64(j, "inode", x->inode);
+		if (x->pid)
+			dp_json_i64(j, "pid", x->pid);
+		else
+			dp_json_string(j, "pid", NULL);
+		dp_json_string(j, "comm", x->comm);
+		if (x->has_mem) {
+			dp_json_u64(j, "rcvbuf", x->rcvbuf);
+			dp_json_u64(j, "rmem_alloc", x->rmem_alloc);
+		} else {
+			dp_json_string(j, "rcvbuf", NULL);
+			dp_json_string(j, "rmem_alloc", NULL);
+		}
+		dp_json_object_end(j);
+	}
+	dp_json_array_end(j);
 	dp_json_array_begin(j, "object_notes");
 	for (size_t i = 0; i < r->nr_object_notes; i++)
 		dp_json_string(j, NULL, r->object_notes[i]);

@@ -390,6 +390,42 @@ static void rules(const struct dp_report *r, FILE *f)
 	fprintf(f, "\n");
 }
 
+/* The sockets drops carried (rx_sk), most drops first. */
+static void sockets(const struct dp_report *r, FILE *f)
+{
+	if (!r->socket_drops)
+		return;
+	fprintf(f, "By socket (%llu drops carried their receiving socket)\n",
+		(unsigned long long)r->socket_drops);
+	for (size_t i = 0; i < r->nr_sockets; i++) {
+		const struct dp_report_socket *s = &r->sockets[i];
+		const struct dp_socket_row *x = &s->row;
+
+		fprintf(f, "%10llu %6.2f%%  %s %s %s %s ", (unsigned long long)x->drops,
+			s->share * 100.0, s->reason, x->proto, x->local, x->state);
+		if (strcmp(x->remote, "0.0.0.0:*") && strcmp(x->remote, "[::]:*"))
+			fprintf(f, "peer %s ", x->remote);
+		scope_in(r, x->scope, f);
+		if (x->pid)
+			fprintf(f, ", pid %d %s", (int)x->pid, x->comm ? x->comm : "?");
+		else
+			fprintf(f, ", no process holds it");
+		if (x->has_mem)
+			fprintf(f, " (rcvbuf %u, %u bytes queued at the end)", x->rcvbuf, x->rmem_alloc);
+		fprintf(f, "\n");
+	}
+	if (r->socket_unmatched) {
+		fprintf(f, "%10llu          not found: ", (unsigned long long)r->socket_unmatched);
+		if (r->socket_addrs == DP_SOCKADDR_HASHED)
+			fprintf(f, "/proc/net hashes socket addresses (kernel.kptr_restrict=0): with kernel.kptr_restrict=1 root sees them and dropprof can name the sockets\n");
+		else if (r->socket_addrs == DP_SOCKADDR_HIDDEN)
+			fprintf(f, "/proc/net hides socket addresses (kernel.kptr_restrict=2, or no CAP_SYSLOG): the sockets cannot be named\n");
+		else
+			fprintf(f, "the socket closed before the end of the recording (or is in a namespace that could not be read)\n");
+	}
+	fprintf(f, "\n");
+}
+
 static void object_notes(const struct dp_report *r, FILE *f)
 {
 	for (size_t i = 0; i < r->nr_object_notes; i++)
@@ -554,6 +590,7 @@ int dp_out_text(const struct dp_report *r, FILE *f)
 		fprintf(f, "No drops were recorded.\n\n");
 	reasons(r, f);
 	why(r, f);
+	sockets(r, f);
 	qdiscs(r, f);
 	rules(r, f);
 	object_notes(r, f);

@@ -26,3 +26,15 @@ void dp_rule_rows_free(struct dp_rule_row *v, size_t nr)
 	}
 	free(v);
 }
+
+void dp_socket_rows_free(struct dp_socket_row *v, size_t nr)
+{
+	for (size_t i = 0; v && i < nr; i++) {
+		free(v[i].proto);
+		free(v[i].local);
+		free(v[i].remote);
+		free(v[i].state);
+		free(v[i].comm);
+	}
+	free(v);
+}

@@ -16,6 +16,7 @@ int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
 	dp_keytab_init(&p->sites, 0);
 	dp_keytab_init(&p->protos, 0);
 	dp_keytab_init(&p->unstacked, 0);
+	dp_keytab_init(&p->rx_socks, DP_MAX_RX_SOCKS);
 	p->stack_period_max = 1;
 	p->nr_cpu_slots = nr_cpu_slots;
 	p->cpu_drops = calloc(nr_cpu_slots ? nr_cpu_slots : 1, sizeof(uint64_t));
@@ -39,6 +40,8 @@ void dp_profile_release(struct dp_profile *p)
 	dp_keytab_release(&p->sites);
 	dp_keytab_release(&p->protos);
 	dp_keytab_release(&p->unstacked);
+	dp_keytab_release(&p->rx_socks);
+	dp_socket_rows_free(p->sockets, p->nr_sockets);
 	free(p->cpu_drops);
 	free(p->cpu_lost);
 	free(p->cpu_frees);
@@ -92,6 +95,17 @@ int dp_profile_add_drop(struct dp_profile *p, uint32_t cpu,
 	err = dp_keytab_add(&p->sites, site, 3, 1);
 	if (!err)
 		err = dp_keytab_add(&p->protos, &proto, 1, 1);
+	if (!err && f->rx_sk) {
+		uint64_t sk[2] = { f->rx_sk, f->reason };
+
+		p->socket_drops++;
+		err = dp_keytab_add(&p->rx_socks, sk, 2, 1);
+		if (err == -ENOSPC) {
+			/* Past the cap: counted, never placed. */
+			p->socket_unmatched++;
+			err = 0;
+		}
+	}
 	return err;
 }
 

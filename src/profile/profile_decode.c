@@ -748,6 +748,60 @@ static int read_rules(struct decoder *d, struct rbuf *r)
 	return 0;
 }
 
+static int read_sockets(struct decoder *d, struct rbuf *r)
+{
+	struct dp_profile *p = d->p;
+	uint8_t has, addrs;
+	uint32_t n;
+
+	has = get_u8(r);
+	addrs = get_u8(r);
+	p->socket_drops = get_u64(r);
+	p->socket_unmatched = get_u64(r);
+	/* scope, 5 strings, inode, has_mem, 4 u32, reason, drops */
+	n = get_count(r, 4 + 20 + 8 + 1 + 16 + 16);
+	if (r->bad)
+		return 0;
+	if (has > 1 || addrs > DP_SOCKADDR_HIDDEN || p->socket_unmatched > p->socket_drops)
+		return fail(d, "socket section is malformed");
+	p->has_rx_sk = has;
+	p->socket_addrs = addrs;
+	p->sockets = calloc(n ? n : 1, sizeof(*p->sockets));
+	if (!p->sockets)
+		return oom(d);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct dp_socket_row *x = &p->sockets[p->nr_sockets++];
+		uint8_t has_mem;
+		uint32_t pid;
+
+		x->scope = get_u32(r);
+		if (get_sb(r, &d->a, false) || !(x->proto = strdup(d->a.buf)) ||
+		    get_sb(r, &d->a, false) || !(x->local = strdup(d->a.buf)) ||
+		    get_sb(r, &d->a, false) || !(x->remote = strdup(d->a.buf)) ||
+		    get_sb(r, &d->a, false) || !(x->state = strdup(d->a.buf)))
+			return oom(d);
+		x->inode = get_u64(r);
+		has_mem = get_u8(r);
+		x->rcvbuf = get_u32(r);
+		x->rmem_alloc = get_u32(r);
+		x->rx_queue = get_u32(r);
+		pid = get_u32(r);
+		if (get_sb(r, &d->a, true))
+			return oom(d);
+		if (d->a.len && !(x->comm = strdup(d->a.buf)))
+			return oom(d);
+		x->reason = get_u64(r);
+		x->drops = get_u64(r);
+		if (r->bad)
+			break;
+		if (has_mem > 1 || pid > INT32_MAX || !x->drops || !*x->proto)
+			return fail(d, "socket %u is malformed", i);
+		x->has_mem = has_mem;
+		x->pid = (int32_t)pid;
+	}
+	return 0;
+}
+
 static int read_throttled(struct decoder *d, struct rbuf *r)
 {
 	d->p->throttled = get_u64(r);
@@ -807,6 +861,7 @@ static const struct section {
 	{ DP_TAG_SCOP, read_scopes, 2, 1 },
 	{ DP_TAG_QDSC, read_qdiscs, 2, 1 },
 	{ DP_TAG_NFRL, read_rules, 2, 1 },
+	{ DP_TAG_SOCK, read_sockets, 2, 1 },
 };
 
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -881,6 +936,9 @@ check_objects:
 	for (size_t i = 0; i < p->nr_rules; i++)
 		if (p->rules[i].scope >= p->nr_scopes)
 			return fail(d, "netfilter rule %zu belongs to no scope", i);
+	for (size_t i = 0; i < p->nr_sockets; i++)
+		if (p->sockets[i].scope >= p->nr_scopes)
+			return fail(d, "socket %zu belongs to no scope", i);
 	return 0;
 }
 

@@ -433,6 +433,42 @@ static void put_objects(struct wbuf *w, const struct dp_profile *p)
 	section_end(w, s);
 }
 
+/* The sockets drops carried: what they were, never their address. */
+static void put_sockets(struct wbuf *w, const struct dp_profile *p)
+{
+	size_t s;
+
+	/* Absent: the tracepoint had no rx_sk (before 6.11), no socket. */
+	if (!p->has_rx_sk && !p->socket_drops)
+		return;
+	s = section_begin(w, DP_TAG_SOCK);
+
+	put_u8(w, p->has_rx_sk);
+	put_u8(w, p->socket_addrs);
+	put_u64(w, p->socket_drops);
+	put_u64(w, p->socket_unmatched);
+	put_u32(w, (uint32_t)p->nr_sockets);
+	for (size_t i = 0; i < p->nr_sockets; i++) {
+		const struct dp_socket_row *x = &p->sockets[i];
+
+		put_u32(w, x->scope);
+		put_name(w, x->proto);
+		put_name(w, x->local);
+		put_name(w, x->remote);
+		put_name(w, x->state);
+		put_u64(w, x->inode);
+		put_u8(w, x->has_mem);
+		put_u32(w, x->rcvbuf);
+		put_u32(w, x->rmem_alloc);
+		put_u32(w, x->rx_queue);
+		put_u32(w, (uint32_t)x->pid);
+		put_str(w, x->comm);
+		put_u64(w, x->reason);
+		put_u64(w, x->drops);
+	}
+	section_end(w, s);
+}
+
 static void put_loss(struct wbuf *w, const struct dp_profile *p)
 {
 	size_t s = section_begin(w, DP_TAG_LOSS);
@@ -489,6 +525,7 @@ int dp_profile_sections_encode(const struct dp_profile *p,
 	put_loss(&w, p);
 	put_scopes(&w, p);
 	put_objects(&w, p);
+	put_sockets(&w, p);
 	if (w.oom) {
 		free(w.p);
 		return -ENOMEM;

@@ -19,6 +19,7 @@
 #include "dropprof/kernel/netns.h"
 #include "dropprof/kernel/procnet.h"
 #include "dropprof/kernel/sockdiag.h"
+#include "dropprof/kernel/sockowner.h"
 #include "dropprof/kernel/sysctl.h"
 #include "dropprof/profile/counters.h"
 #include "dropprof/profile/profile.h"
@@ -200,6 +201,128 @@ static int add_rows(struct dp_profile *p, const struct dp_counter_row *d, size_t
 	return err;
 }
 
+/* ---- sockets ------------------------------------------------------------ */
+
+static int cmp_addr(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The distinct rx_sk values the drops carried, sorted. */
+static int socket_addrs(const struct dp_profile *p, uint64_t **out, size_t *nr)
+{
+	uint64_t *v;
+	size_t n = 0;
+
+	*out = NULL;
+	*nr = 0;
+	if (!p->rx_socks.nr_used)
+		return 0;
+	v = calloc(p->rx_socks.nr_used, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (const struct dp_keytab_entry *e = dp_keytab_next(&p->rx_socks, NULL); e;
+	     e = dp_keytab_next(&p->rx_socks, e))
+		v[n++] = dp_keytab_key(&p->rx_socks, e)[0];
+	qsort(v, n, sizeof(*v), cmp_addr);
+	{
+		size_t w = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (!w || v[w - 1] != v[i])
+				v[w++] = v[i];
+		n = w;
+	}
+	*out = v;
+	*nr = n;
+	return 0;
+}
+
+/* The best of the kinds of socket address seen: one real one means
+ * matching worked somewhere. */
+static uint8_t merge_addr_kinds(uint8_t have, unsigned int kinds)
+{
+	if (have == DP_SOCKADDR_REAL || (kinds & (1u << DP_KADDR_REAL)))
+		return DP_SOCKADDR_REAL;
+	if (kinds & (1u << DP_KADDR_HASHED))
+		return DP_SOCKADDR_HASHED;
+	if (kinds & (1u << DP_KADDR_HIDDEN))
+		return have ? have : DP_SOCKADDR_HIDDEN;
+	return have;
+}
+
+/* One row per reason of the drops the socket received. */
+static int add_socket(struct dp_profile *p, uint32_t scope, const struct dp_sock_match *m)
+{
+	for (const struct dp_keytab_entry *e = dp_keytab_next(&p->rx_socks, NULL); e;
+	     e = dp_keytab_next(&p->rx_socks, e)) {
+		const uint64_t *k = dp_keytab_key(&p->rx_socks, e);
+		struct dp_socket_row *v, *r;
+
+		if (k[0] != m->rx_sk)
+			continue;
+		v = reallocarray(p->sockets, p->nr_sockets + 1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->sockets = v;
+		r = &v[p->nr_sockets++];
+		*r = (struct dp_socket_row){
+			.scope = scope, .inode = m->sock.inode,
+			.has_mem = m->mem.found, .rcvbuf = m->mem.rcvbuf,
+			.rmem_alloc = m->mem.rmem_alloc, .rx_queue = m->sock.rx_queue,
+			.reason = k[1], .drops = e->count,
+		};
+		r->proto = strdup(m->sock.proto_name);
+		r->local = strdup(m->sock.local);
+		r->remote = strdup(m->sock.remote);
+		r->state = strdup(m->sock.state_name ? m->sock.state_name : "?");
+		if (!r->proto || !r->local || !r->remote || !r->state)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Who holds them (one scan of /proc for every namespace), and how many
+ * socket drops found no socket. */
+static int socket_owners(struct dp_profile *p)
+{
+	struct dp_sockowner *o;
+	struct dp_sockowner_stats st;
+	size_t n = 0;
+	uint64_t placed = 0;
+
+	for (size_t i = 0; i < p->nr_sockets; i++)
+		placed += p->sockets[i].drops;
+	p->socket_unmatched = p->socket_drops > placed ? p->socket_drops - placed : 0;
+	if (!p->nr_sockets)
+		return 0;
+	o = calloc(p->nr_sockets, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nr_sockets; i++) {
+		bool seen = !p->sockets[i].inode;
+
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = o[k].inode == p->sockets[i].inode;
+		if (!seen)
+			o[n++].inode = p->sockets[i].inode;
+	}
+	if (n && !dp_sockowner_find("/proc", o, n, 1, &st)) {
+		for (size_t i = 0; i < p->nr_sockets; i++)
+			for (size_t k = 0; k < n; k++) {
+				if (o[k].inode != p->sockets[i].inode || !o[k].nr)
+					continue;
+				p->sockets[i].pid = o[k].v[0].pid;
+				free(p->sockets[i].comm);
+				p->sockets[i].comm = strdup(o[k].v[0].comm);
+			}
+	}
+	free(o);
+	return 0;
+}
+
 /* Move what moved of a namespace's objects into p, in scope idx; its
  * notes join the profile's (each line once). */
 static int add_objects(struct dp_profile *p, uint32_t idx, struct dp_ns_moved *m)
@@ -233,6 +356,13 @@ static int add_objects(struct dp_profile *p, uint32_t idx, struct dp_ns_moved *m
 		free(m->rules);
 		m->rules = NULL;
 		m->nr_rules = 0;
+	}
+	p->socket_addrs = merge_addr_kinds(p->socket_addrs, m->addr_kinds);
+	for (size_t i = 0; i < m->nr_socks; i++) {
+		int err = add_socket(p, idx, &m->socks[i]);
+
+		if (err)
+			return err;
 	}
 	if (m->notes && (!p->object_notes || !strstr(p->object_notes, m->notes))) {
 		char *n;
@@ -289,7 +419,8 @@ static int add_pair(struct dp_profile *p, struct pair *pr, bool *kept)
 		return idx;
 	if (!(p->scopes[idx].flags & (DP_SCOPE_UNREAD | DP_SCOPE_VANISHED))) {
 		/* Counted before add_objects() takes the rows over. */
-		nr = pr->nr_rows + pr->moved.nr_qdiscs + pr->moved.nr_rules;
+		nr = pr->nr_rows + pr->moved.nr_qdiscs + pr->moved.nr_rules +
+		     pr->moved.nr_socks;
 		err = add_rows(p, pr->rows, pr->nr_rows);
 		if (!err)
 			err = add_objects(p, (uint32_t)idx, &pr->moved);
@@ -592,6 +723,8 @@ struct end_job {
 	bool *reused;                  /* end index: same inode as its start
 					  namespace, another cookie: a new
 					  namespace given a freed number */
+	const uint64_t *addrs;         /* rx_sk values drops carried, sorted */
+	size_t nr_addrs;
 };
 
 static int end_fn(const struct dp_netns *ns, size_t i, void *arg)
@@ -615,7 +748,7 @@ static int end_fn(const struct dp_netns *ns, size_t i, void *arg)
 		before = &j->c->before[si];
 	}
 	err = dp_objects_end(si != SIZE_MAX ? &j->c->before_obj[si] : NULL,
-			     &j->pairs[i].moved);
+			     j->addrs, j->nr_addrs, &j->pairs[i].moved);
 	if (!err)
 		err = dp_counters_snapshot_scope(&after, DP_NETNS_PROCNET, DP_PROCNET_NETNS);
 	if (!err)
@@ -633,6 +766,8 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 	struct dp_netns_set end = { 0 };
 	struct dp_netns **list = NULL;
 	size_t *start_of = NULL;
+	uint64_t *addrs = NULL;
+	size_t nr_addrs = 0;
 	bool *reused = NULL;
 	int *after_err = NULL;
 	struct pair *pairs = NULL;
@@ -649,10 +784,16 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 		return err;
 	if (!c->before)
 		return 0;             /* no namespace could be listed */
-	err = dp_netns_discover(&end, c->proc, c->run_netns);
-	if (err == -ENOMEM)
+	err = socket_addrs(p, &addrs, &nr_addrs);
+	if (err)
 		return err;
+	err = dp_netns_discover(&end, c->proc, c->run_netns);
+	if (err == -ENOMEM) {
+		free(addrs);
+		return err;
+	}
 	if (err) {
+		free(addrs);
 		/* Pairing nothing with the start would call every namespace
 		 * gone: say what failed instead. */
 		dp_warn("cannot list network namespaces in '%s' at the end: %s (no namespace counters in this report)",
@@ -677,7 +818,7 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 		start_of[i] = s ? (size_t)(s - c->start.v) : SIZE_MAX;
 	}
 	{
-		struct end_job j = { c, pairs, start_of, reused };
+		struct end_job j = { c, pairs, start_of, reused, addrs, nr_addrs };
 
 		dp_netns_each(list, end.nr, end_fn, &j, DP_CONTEXT_END_BUDGET_MS,
 			      after_err);
@@ -715,7 +856,10 @@ int dp_context_end(struct dp_context *c, struct dp_profile *p,
 	}
 	if (!err && with_settings)
 		err = read_settings(p, scope_ns, root, settings);
+	if (!err)
+		err = socket_owners(p);
 out:
+	free(addrs);
 	for (size_t i = 0; pairs && i < np; i++) {
 		dp_counter_rows_free(pairs[i].rows, pairs[i].nr_rows);
 		dp_ns_moved_release(&pairs[i].moved);

@@ -118,6 +118,7 @@ void dp_ns_moved_release(struct dp_ns_moved *m)
 {
 	dp_qdisc_rows_free(m->qdiscs, m->nr_qdiscs);
 	dp_rule_rows_free(m->rules, m->nr_rules);
+	free(m->socks);
 	free(m->notes);
 	memset(m, 0, sizeof(*m));
 }
@@ -237,7 +238,82 @@ static int end_rule(const struct dp_nf_rule *nr, void *arg)
 	return 0;
 }
 
-int dp_objects_end(const struct dp_ns_objects *start, struct dp_ns_moved *m)
+struct sock_state {
+	const uint64_t *addrs;
+	size_t nr_addrs, cap;
+	struct dp_ns_moved *m;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int match_sock(const struct dp_sock *s, void *arg)
+{
+	struct sock_state *st = arg;
+	struct dp_sock_match *v;
+
+	st->m->addr_kinds |= 1u << s->kaddr_kind;
+	if (s->kaddr_kind != DP_KADDR_REAL || s->mini ||
+	    !bsearch(&s->kaddr, st->addrs, st->nr_addrs, sizeof(*st->addrs), cmp_u64))
+		return 0;
+	if (st->m->nr_socks == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 8;
+
+		v = reallocarray(st->m->socks, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		st->m->socks = v;
+		st->cap = cap;
+	}
+	v = &st->m->socks[st->m->nr_socks++];
+	memset(v, 0, sizeof(*v));
+	v->rx_sk = s->kaddr;
+	v->sock = *s;
+	v->mem.inode = s->inode;
+	return 0;
+}
+
+/* The sockets drops carried, with their buffers (sock_diag, on this
+ * thread: the namespace's). */
+static int end_sockets(const uint64_t *addrs, size_t nr, struct dp_ns_moved *m)
+{
+	struct sock_state st = { .addrs = addrs, .nr_addrs = nr, .m = m };
+	struct dp_sock_mem *mem;
+	size_t n = 0;
+	int err = dp_sockets_read("/proc/thread-self/net", DP_SOCK_ALL, match_sock, &st);
+
+	if (err == -ENOMEM)
+		return err;
+	if (!m->nr_socks)
+		return 0;
+	mem = calloc(m->nr_socks, sizeof(*mem));
+	if (!mem)
+		return -ENOMEM;
+	/* sock_diag wants each inode once. */
+	for (size_t i = 0; i < m->nr_socks; i++) {
+		bool seen = !m->socks[i].sock.inode;
+
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = mem[k].inode == m->socks[i].sock.inode;
+		if (!seen)
+			mem[n++].inode = m->socks[i].sock.inode;
+	}
+	if (n && !dp_sockdiag_meminfo(mem, n, NULL)) {
+		for (size_t i = 0; i < m->nr_socks; i++)
+			for (size_t k = 0; k < n; k++)
+				if (mem[k].inode == m->socks[i].sock.inode)
+					m->socks[i].mem = mem[k];
+	}
+	free(mem);
+	return 0;
+}
+
+int dp_objects_end(const struct dp_ns_objects *start, const uint64_t *addrs,
+		   size_t nr_addrs, struct dp_ns_moved *m)
 {
 	struct end_state e = { .start = start, .m = m };
 	int err;
@@ -247,5 +323,7 @@ int dp_objects_end(const struct dp_ns_objects *start, struct dp_ns_moved *m)
 	if (err == -ENOMEM)
 		return err;
 	err = dp_nf_rules(end_rule, &e, &m->notes);
-	return err == -ENOMEM ? err : 0;
+	if (err == -ENOMEM)
+		return err;
+	return nr_addrs ? end_sockets(addrs, nr_addrs, m) : 0;
 }

@@ -381,6 +381,7 @@ int dp_recorder_open(struct dp_recorder **out, const struct dp_record_opts *o,
 		goto fail;
 	}
 	prof->has_reason = r->layout.has_reason;
+	prof->has_rx_sk = r->layout.has_rx_sk;
 	prof->all_stacks = o->all_stacks;
 	prof->stack_budget = o->all_stacks ? 0 : o->stack_budget;
 	r->demux = (struct dp_demux){

@@ -182,6 +182,12 @@ struct dp_report_unexplained {
 	const char *meaning;          /* static: what such a count means */
 };
 
+struct dp_report_socket {
+	struct dp_socket_row row;     /* copies; row.reason is the value */
+	char *reason;                 /* its name */
+	double share;                 /* of the drops with a socket */
+};
+
 /* A netfilter hook NETFILTER_DROP's stacks went through. */
 struct dp_report_hook {
 	const char *name;             /* static: "input", "forward", ... */
@@ -268,6 +274,11 @@ struct dp_report {
 	bool rules_filtered;          /* rules shown are those of the hooks'
 					 chains (and regular chains) only */
 	char **object_notes;               size_t nr_object_notes;
+	/* sockets drops carried (rx_sk): one row per socket and reason */
+	struct dp_report_socket *sockets;  size_t nr_sockets;  /* most first */
+	bool has_rx_sk;
+	uint64_t socket_drops, socket_unmatched;
+	uint8_t socket_addrs;              /* DP_SOCKADDR_* */
 };
 
 struct dp_report_opts {

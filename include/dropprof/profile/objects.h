@@ -42,6 +42,28 @@ struct dp_rule_row {
 	bool appeared;              /* added during the window: its totals */
 };
 
+/* How /proc/net showed socket addresses at the end of the recording. */
+#define DP_SOCKADDR_UNKNOWN 0       /* not looked (no drop had a socket) */
+#define DP_SOCKADDR_REAL 1          /* real: rx_sk matched against them */
+#define DP_SOCKADDR_HASHED 2        /* kernel.kptr_restrict=0 hashes them */
+#define DP_SOCKADDR_HIDDEN 3        /* kptr_restrict=2, or no CAP_SYSLOG */
+
+/* One socket and one reason of the drops it received. */
+struct dp_socket_row {
+	uint32_t scope;
+	char *proto;                /* owned: "udp", "tcp6", ... */
+	char *local, *remote;       /* owned: "127.0.0.1:9999", "0.0.0.0:*" */
+	char *state;                /* owned: "UNCONN", "LISTEN", ... */
+	uint64_t inode;
+	bool has_mem;               /* rcvbuf, rmem_alloc read (sock_diag) */
+	uint32_t rcvbuf, rmem_alloc, rx_queue;
+	int32_t pid;                /* an owner, 0 when none found */
+	char *comm;                 /* owned, NULL when none */
+	uint64_t reason;            /* the drop reason's value */
+	uint64_t drops;
+};
+
+void dp_socket_rows_free(struct dp_socket_row *v, size_t nr);
 void dp_qdisc_rows_free(struct dp_qdisc_row *v, size_t nr);
 void dp_rule_rows_free(struct dp_rule_row *v, size_t nr);
 

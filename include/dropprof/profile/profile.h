@@ -121,7 +121,21 @@ struct dp_profile {
 	size_t nr_rules;
 	char *object_notes;          /* owned: what could not be read
 					('\n'-separated lines), NULL: none */
+
+	/* Drops that carried their receiving socket (rx_sk, 6.11+).  The
+	 * socket's kernel address is an internal pointer: it keys rx_socks
+	 * in memory only and is never saved; sockets holds what it was. */
+	struct dp_keytab rx_socks;   /* [rx_sk, reason] -> drops */
+	bool has_rx_sk;              /* the tracepoint has rx_sk */
+	uint64_t socket_drops;       /* drops with a socket */
+	uint64_t socket_unmatched;   /* of those, whose socket was not found */
+	uint8_t socket_addrs;        /* DP_SOCKADDR_*: how /proc/net showed
+					socket addresses */
+	struct dp_socket_row *sockets;  /* owned: per (socket, reason) */
+	size_t nr_sockets;
 };
+
+#define DP_MAX_RX_SOCKS 65536
 
 int dp_profile_init(struct dp_profile *p, size_t nr_cpu_slots,
 		    size_t max_stacks);

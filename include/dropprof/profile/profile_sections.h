@@ -35,6 +35,7 @@ enum dp_profile_tag {
 	DP_TAG_SCOP = 0x504f4353,  /* "SCOP", since 2.1 */
 	DP_TAG_QDSC = 0x43534451,  /* "QDSC", since 2.1 */
 	DP_TAG_NFRL = 0x4c52464e,  /* "NFRL", since 2.1 */
+	DP_TAG_SOCK = 0x4b434f53,  /* "SOCK", since 2.1 */
 };
 
 /* Room in the fixed metadata strings of struct dp_profile (kernel,
