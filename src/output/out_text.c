@@ -391,8 +391,23 @@ static void rules(const struct dp_report *r, FILE *f)
 }
 
 /* The sockets drops carried (rx_sk), most drops first. */
+static bool socket_reason(const char *name)
+{
+	return !strncmp(name, "SOCKET_", 7) || !strncmp(name, "TCP_", 4) ||
+	       !strcmp(name, "PROTO_MEM");
+}
+
 static void sockets(const struct dp_report *r, FILE *f)
 {
+	if (!r->has_rx_sk && !r->socket_drops) {
+		for (size_t i = 0; i < r->nr_reasons; i++) {
+			if (!socket_reason(r->reasons[i].name))
+				continue;
+			fprintf(f, "By socket: not recorded: it needs skb:kfree_skb's rx_sk field (Linux 6.11 or later)\n\n");
+			break;
+		}
+		return;
+	}
 	if (!r->socket_drops)
 		return;
 	fprintf(f, "By socket (%llu drops carried their receiving socket)\n",

@@ -78,7 +78,14 @@
  *         regular chain), str text (text), u64 handle (0 a chain
  *         policy), u64 packets, u64 bytes (0 without a counter), u8
  *         appeared), then u32 lines, lines x str (text): the notes of
- *         what could not be read.  QDSC and NFRL come together, after
+ *         what could not be read.
+ *   SOCK  (since 2.1; only with rx_sk or socket drops) u8 has_rx_sk, u8
+ *         socket_addrs (DP_SOCKADDR_*, 0..3), u64 socket_drops, u64
+ *         unmatched (<= socket_drops), u32 n, n x (u32 scope, str proto,
+ *         str local, str remote, str state, u64 inode, u8 has_mem, u32
+ *         rcvbuf, u32 rmem_alloc, u32 rx_queue, u32 pid (<= INT32_MAX),
+ *         str comm (text), u64 reason, u64 drops (not 0)): never the
+ *         socket's kernel address.  QDSC and NFRL come together, after
  *         SCOP; a scope index must be one of SCOP's (or the legacy one)
  * A stratum is (reason, location, cpu): SITE counts its drops exactly;
  * each STAK or UNST entry of it holds its stack samples and their weight,
