@@ -403,7 +403,7 @@ static void sockets(const struct dp_report *r, FILE *f)
 		for (size_t i = 0; i < r->nr_reasons; i++) {
 			if (!socket_reason(r->reasons[i].name))
 				continue;
-			fprintf(f, "By socket: not recorded: it needs skb:kfree_skb's rx_sk field (Linux 6.11 or later)\n\n");
+			fprintf(f, "By socket: not recorded: it needs skb:kfree_skb's rx_sk field (Linux 6.11 or later; profiles saved before format 2.1 lack it)\n\n");
 			break;
 		}
 		return;
