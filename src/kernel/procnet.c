@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dropprof/kernel/procnet.h"
+#include "dropprof/util/lines.h"
 #include "dropprof/util/strlist.h"
 #include "dropprof/util/strpool.h"
 
@@ -41,16 +42,10 @@
 #define SOFTNET_CPU_COL 12
 #define SOFTNET_MAX_COLS 16
 
-struct reader {
-	FILE *f;
-	char *buf;
-	size_t cap;
-};
-
 /* One counter file: where it is, how it is read, its scope (procnet.h). */
 struct source {
 	const char *file;    /* under the procnet directory */
-	int (*load)(struct dp_counters *c, struct reader *r,
+	int (*load)(struct dp_counters *c, struct dp_lines *r,
 		    const struct source *src);
 	unsigned int scope;
 };
@@ -151,30 +146,6 @@ const struct dp_counter *dp_counters_find(const struct dp_counters *c,
 }
 
 /* ---- lexing ----------------------------------------------------------- */
-
-/* Next line, newline stripped, into *line.  1 for a line, 0 at the end of
- * the file, -EINVAL for a NUL byte or a last line without its newline
- * (a file cut short), or -errno from the read. */
-static int reader_next(struct reader *r, char **line)
-{
-	ssize_t n;
-
-	errno = 0;
-	n = getline(&r->buf, &r->cap, r->f);
-	if (n < 0) {
-		int e = errno;
-
-		/* getline fails with ENOMEM without setting the error flag. */
-		if (ferror(r->f) || e)
-			return e > 0 ? -e : -EIO;
-		return 0;
-	}
-	if (!n || (size_t)n != strlen(r->buf) || r->buf[n - 1] != '\n')
-		return -EINVAL;
-	r->buf[n - 1] = '\0';
-	*line = r->buf;
-	return 1;
-}
 
 static bool is_blank(int ch)
 {
@@ -294,7 +265,7 @@ static const char *const table_gauges[] = {
 /* Lines come in pairs with one prefix: "Udp: InDatagrams NoPorts ..." then
  * "Udp: 26 101000 ...".  A prefix may repeat (IcmpMsg prints 16 types a
  * pair) and a pair may have no column at all. */
-static int load_table(struct dp_counters *c, struct reader *r,
+static int load_table(struct dp_counters *c, struct dp_lines *r,
 		      const struct source *src)
 {
 	char *hdr = NULL, *line;
@@ -302,7 +273,7 @@ static int load_table(struct dp_counters *c, struct reader *r,
 	int err;
 
 	(void)src;
-	while ((err = reader_next(r, &line)) > 0) {
+	while ((err = dp_lines_next(r, &line)) > 0) {
 		const char *colon = strchr(line, ':');
 		const char *hp, *vp, *name, *val;
 		char full[NAME_MAX_LEN + 1];
@@ -370,14 +341,14 @@ out_free_hdr:
 /* ---- /proc/net/snmp6 -------------------------------------------------- */
 
 /* "Ip6InReceives                   \t401": the name is already whole. */
-static int load_pairs(struct dp_counters *c, struct reader *r,
+static int load_pairs(struct dp_counters *c, struct dp_lines *r,
 		      const struct source *src)
 {
 	char *line;
 	int err;
 
 	(void)src;
-	while ((err = reader_next(r, &line)) > 0) {
+	while ((err = dp_lines_next(r, &line)) > 0) {
 		const char *p = line, *name, *val;
 		size_t nlen, vlen;
 		uint64_t v;
@@ -485,7 +456,7 @@ static int dev_parse_iface(struct dp_counters *c, const struct dev_fields *f,
 	return next_token(&p, &vlen) ? -EINVAL : 0;
 }
 
-static int load_dev(struct dp_counters *c, struct reader *r,
+static int load_dev(struct dp_counters *c, struct dp_lines *r,
 		    const struct source *src)
 {
 	struct dev_fields f = { 0 };
@@ -494,7 +465,7 @@ static int load_dev(struct dp_counters *c, struct reader *r,
 	int err;
 
 	(void)src;
-	while ((err = reader_next(r, &line)) > 0) {
+	while ((err = dp_lines_next(r, &line)) > 0) {
 		lineno++;
 		if (lineno == 1)
 			/* "Inter-|   Receive   |  Transmit": only a title. */
@@ -532,7 +503,7 @@ static const struct {
 	{ 10, "flow_limit_count" },
 };
 
-static int load_softnet(struct dp_counters *c, struct reader *r,
+static int load_softnet(struct dp_counters *c, struct dp_lines *r,
 			const struct source *src)
 {
 	uint64_t val[SOFTNET_MAX_COLS];
@@ -542,7 +513,7 @@ static int load_softnet(struct dp_counters *c, struct reader *r,
 	int err;
 
 	(void)src;
-	while ((err = reader_next(r, &line)) > 0) {
+	while ((err = dp_lines_next(r, &line)) > 0) {
 		const char *p = line, *tok;
 		size_t ncols = 0, len;
 
@@ -590,7 +561,7 @@ static int load_softnet(struct dp_counters *c, struct reader *r,
  * "entries" is left out: it is the table's size when read (and
  * nf_conntrack prints the one global count on every CPU's line), a gauge
  * whose difference counts no event. */
-static int load_stat(struct dp_counters *c, struct reader *r,
+static int load_stat(struct dp_counters *c, struct dp_lines *r,
 		     const struct source *src)
 {
 	const char *table = strrchr(src->file, '/') + 1;
@@ -601,7 +572,7 @@ static int load_stat(struct dp_counters *c, struct reader *r,
 	char *hdr = NULL, *line;
 	int err;
 
-	while ((err = reader_next(r, &line)) > 0) {
+	while ((err = dp_lines_next(r, &line)) > 0) {
 		const char *p, *tok;
 		size_t n = 0, tlen;
 		uint64_t v;
@@ -700,7 +671,7 @@ static const struct source sources[] = {
 static int load_source(struct dp_counters *c, const char *dir,
 		       const struct source *src, bool *found)
 {
-	struct reader r = { 0 };
+	struct dp_lines r = { 0 };
 	char *path;
 	int err;
 
@@ -715,7 +686,7 @@ static int load_source(struct dp_counters *c, const char *dir,
 	}
 	*found = true;
 	err = src->load(c, &r, src);
-	free(r.buf);
+	dp_lines_release(&r);
 	fclose(r.f);
 out_free_path:
 	free(path);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "dropprof/kernel/sockets.h"
+#include "dropprof/util/lines.h"
 
 /* tcp: 12 columns for a TIME_WAIT or SYN_RECV entry, 17 for a full
  * socket; udp and raw: 13, drops last.  Room for a kernel that appends. */
@@ -62,36 +63,6 @@ const char *dp_sock_state_name(unsigned int state)
 }
 
 /* ---- lexing ----------------------------------------------------------- */
-
-struct reader {
-	FILE *f;
-	char *buf;
-	size_t cap;
-};
-
-/* Next line, newline stripped.  1 for a line, 0 at the end, -EINVAL for
- * a NUL byte or a last line without its newline (a file cut short),
- * -errno from the read. */
-static int reader_next(struct reader *r, char **line)
-{
-	ssize_t n;
-
-	errno = 0;
-	n = getline(&r->buf, &r->cap, r->f);
-	if (n < 0) {
-		int e = errno;
-
-		/* getline fails with ENOMEM without setting the error flag. */
-		if (ferror(r->f) || e)
-			return e > 0 ? -e : -EIO;
-		return 0;
-	}
-	if (!n || (size_t)n != strlen(r->buf) || r->buf[n - 1] != '\n')
-		return -EINVAL;
-	r->buf[n - 1] = '\0';
-	*line = r->buf;
-	return 1;
-}
 
 struct tok {
 	const char *s;
@@ -346,7 +317,7 @@ static bool is_header(const char *line)
 static int read_file(const char *dir, enum dp_sock_proto proto,
 		     dp_sock_fn fn, void *arg, bool *found)
 {
-	struct reader r = { 0 };
+	struct dp_lines r = { 0 };
 	struct dp_sock s;
 	bool header = false;
 	char *path, *line;
@@ -361,7 +332,7 @@ static int read_file(const char *dir, enum dp_sock_proto proto,
 		goto out_free_path;
 	}
 	*found = true;
-	while ((err = reader_next(&r, &line)) > 0) {
+	while ((err = dp_lines_next(&r, &line)) > 0) {
 		if (!header) {
 			if (!is_header(line)) {
 				err = -EINVAL;
@@ -379,7 +350,7 @@ static int read_file(const char *dir, enum dp_sock_proto proto,
 	/* An empty file lost even its header. */
 	if (!err && !header)
 		err = -EINVAL;
-	free(r.buf);
+	dp_lines_release(&r);
 	fclose(r.f);
 out_free_path:
 	free(path);
