@@ -200,58 +200,6 @@ static bool is_name(const char *s, size_t len)
 	return true;
 }
 
-/* Decimal up to UINT64_MAX.  With allow_neg, "-N" (snmp prints Tcp MaxConn
- * as a signed -1) is stored as its two's complement, as nstat's %llu
- * does. */
-static int parse_dec(const char *s, size_t len, bool allow_neg, uint64_t *out)
-{
-	bool neg = false;
-	uint64_t v = 0;
-
-	if (allow_neg && len > 1 && s[0] == '-') {
-		neg = true;
-		s++;
-		len--;
-	}
-	if (!len)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)s[i] - '0';
-
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	if (neg && v > (uint64_t)INT64_MAX + 1)
-		return -EINVAL;
-	*out = neg ? -v : v;
-	return 0;
-}
-
-static int parse_hex(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!len || len > 16)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		int ch = (unsigned char)s[i];
-		unsigned int d;
-
-		if (is_digit(ch))
-			d = ch - '0';
-		else if (ch >= 'a' && ch <= 'f')
-			d = ch - 'a' + 10;
-		else if (ch >= 'A' && ch <= 'F')
-			d = ch - 'A' + 10;
-		else
-			return -EINVAL;
-		v = v << 4 | d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* ---- /proc/net/snmp and /proc/net/netstat ----------------------------- */
 
 /* Settings and gauges, not counts of events: the difference of two
@@ -312,7 +260,7 @@ static int load_table(struct dp_counters *c, struct dp_lines *r,
 				err = -EINVAL;
 				goto out_free_hdr;
 			}
-			err = parse_dec(val, vlen, true, &v);
+			err = dp_parse_dec(val, vlen, true, UINT64_MAX, &v);
 			if (err)
 				goto out_free_hdr;
 			n = format_name(full, "%.*s%.*s", (int)plen, hdr,
@@ -359,7 +307,7 @@ static int load_pairs(struct dp_counters *c, struct dp_lines *r,
 		val = next_token(&p, &vlen);
 		if (!val || next_token(&p, &vlen) || !is_name(name, nlen))
 			return -EINVAL;
-		err = parse_dec(val, vlen, false, &v);
+		err = dp_parse_dec(val, vlen, false, UINT64_MAX, &v);
 		if (!err)
 			err = counters_push(c, name, nlen, v, 64);
 		if (err)
@@ -444,7 +392,7 @@ static int dev_parse_iface(struct dp_counters *c, const struct dev_fields *f,
 		val = next_token(&p, &vlen);
 		if (!val)
 			return -EINVAL;
-		err = parse_dec(val, vlen, false, &v);
+		err = dp_parse_dec(val, vlen, false, UINT64_MAX, &v);
 		if (!err)
 			err = counters_pushf(c, v, 64, "dev:%.*s:%s_%.*s",
 					     (int)(colon - line), line,
@@ -520,7 +468,7 @@ static int load_softnet(struct dp_counters *c, struct dp_lines *r,
 		if (is_empty_line(line))
 			continue;
 		while ((tok = next_token(&p, &len))) {
-			err = parse_hex(tok, len, &v);
+			err = dp_parse_hex(tok, len, &v);
 			if (err)
 				return err;
 			if (ncols < SOFTNET_MAX_COLS) {
@@ -607,7 +555,7 @@ static int load_stat(struct dp_counters *c, struct dp_lines *r,
 				err = -EINVAL;
 				goto out_free_hdr;
 			}
-			err = parse_hex(tok, tlen, &v);
+			err = dp_parse_hex(tok, tlen, &v);
 			if (err)
 				goto out_free_hdr;
 			/* Past 2^64 is no count of a real machine. */

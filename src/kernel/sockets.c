@@ -90,71 +90,17 @@ static size_t split(const char *line, struct tok *t)
 	}
 }
 
-static int hex_digit(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
-/* len hex digits at s, 1 to 16 of them. */
-static int parse_hex(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!len || len > 16)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		int d = hex_digit((unsigned char)s[i]);
-
-		if (d < 0)
-			return -EINVAL;
-		v = v << 4 | (unsigned int)d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* Exactly width hex digits: what "%0<width>X" prints. */
 static int parse_hex_width(const char *s, size_t len, size_t width,
 			   uint64_t *out)
 {
-	return len == width ? parse_hex(s, len, out) : -EINVAL;
+	return len == width ? dp_parse_hex(s, len, out) : -EINVAL;
 }
 
-/* Decimal up to max; with allow_neg a leading '-' too, the value then
- * being its two's complement modulo max + 1 (max is 2^n - 1). */
 static int parse_dec(const struct tok *t, bool allow_neg, uint64_t max,
 		     uint64_t *out)
 {
-	const char *s = t->s;
-	size_t len = t->len;
-	bool neg = false;
-	uint64_t v = 0;
-
-	if (allow_neg && len > 1 && s[0] == '-') {
-		neg = true;
-		s++;
-		len--;
-	}
-	if (!len)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned int d = (unsigned char)s[i] - '0';
-
-		if (d > 9 || v > (max - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	/* "%d" of an int: its magnitude is at most 2^31. */
-	if (neg && v > max / 2 + 1)
-		return -EINVAL;
-	*out = neg ? (~v + 1) & max : v;
-	return 0;
+	return dp_parse_dec(t->s, t->len, allow_neg, max, out);
 }
 
 /* "A:B" with A of a_width and B of b_width hex digits (0: 1 to 16). */
@@ -170,7 +116,7 @@ static int parse_pair(const struct tok *t, size_t a_width, size_t b_width,
 	blen = t->len - alen - 1;
 	if ((a_width && alen != a_width) || (b_width && blen != b_width))
 		return -EINVAL;
-	if (parse_hex(t->s, alen, a) || parse_hex(colon + 1, blen, b))
+	if (dp_parse_hex(t->s, alen, a) || dp_parse_hex(colon + 1, blen, b))
 		return -EINVAL;
 	return 0;
 }
@@ -193,7 +139,7 @@ static int parse_addr(const struct tok *t, int family, uint8_t ip[16],
 	for (size_t i = 0; i < words; i++) {
 		uint32_t w;
 
-		if (parse_hex(t->s + i * 8, 8, &v))
+		if (dp_parse_hex(t->s + i * 8, 8, &v))
 			return -EINVAL;
 		w = (uint32_t)v;
 		memcpy(ip + i * 4, &w, 4);
@@ -224,7 +170,7 @@ static int parse_kaddr(const struct tok *t, struct dp_sock *s)
 		s->kaddr_kind = DP_KADDR_HASHED;
 		return 0;
 	}
-	if ((t->len != 8 && t->len != 16) || parse_hex(t->s, t->len, &s->kaddr))
+	if ((t->len != 8 && t->len != 16) || dp_parse_hex(t->s, t->len, &s->kaddr))
 		return -EINVAL;
 	if (!s->kaddr)
 		s->kaddr_kind = DP_KADDR_HIDDEN;
@@ -285,7 +231,7 @@ static int parse_line(enum dp_sock_proto proto, const char *line,
 	s->rx_queue = (uint32_t)b;
 	/* Timers and retransmits: only checked to be what they are. */
 	if (parse_pair(&t[COL_TIMER], 2, 0, &a, &b) ||
-	    parse_hex(t[COL_RETRANSMITS].s, t[COL_RETRANSMITS].len, &a))
+	    dp_parse_hex(t[COL_RETRANSMITS].s, t[COL_RETRANSMITS].len, &a))
 		return -EINVAL;
 	if (parse_dec(&t[COL_UID], false, UINT32_MAX, &a))
 		return -EINVAL;
