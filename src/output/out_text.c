@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dropprof/output/output.h"
+#include "dropprof/kernel/qdisc.h"
 #include "dropprof/model/report.h"
 
 /* 30000 as "30,000": the counts of the loss line are read at a glance. */
@@ -307,20 +308,6 @@ static void why(const struct dp_report *r, FILE *f)
 	fprintf(f, "\n");
 }
 
-/* "8001:", "1:2", "root" */
-static const char *tc_handle(uint32_t h, char *buf, size_t size)
-{
-	if (h == 0xffffffffu)
-		snprintf(buf, size, "root");
-	else if (h == 0xfffffff1u)
-		snprintf(buf, size, "ingress");
-	else if (h & 0xffff)
-		snprintf(buf, size, "%x:%x", h >> 16, h & 0xffff);
-	else
-		snprintf(buf, size, "%x:", h >> 16);
-	return buf;
-}
-
 /* Qdiscs whose drops or overlimits moved, per device and namespace. */
 static void qdiscs(const struct dp_report *r, FILE *f)
 {
@@ -329,12 +316,13 @@ static void qdiscs(const struct dp_report *r, FILE *f)
 	fprintf(f, "By qdisc (drops and overlimits over the window)\n");
 	for (size_t i = 0; i < r->nr_qdiscs; i++) {
 		const struct dp_qdisc_row *q = &r->qdiscs[i];
-		char h[24], p[24];
+		char h[DP_QDISC_HANDLE_SIZE], p[DP_QDISC_HANDLE_SIZE];
 
 		fprintf(f, "  dev %s ", q->dev);
 		scope_in(r, q->scope, f);
 		fprintf(f, ": qdisc %s %s parent %s", q->kind,
-			tc_handle(q->handle, h, sizeof(h)), tc_handle(q->parent, p, sizeof(p)));
+			dp_qdisc_handle_str(q->handle, h, sizeof(h)),
+			dp_qdisc_handle_str(q->parent, p, sizeof(p)));
 		if (q->has_limit)
 			fprintf(f, ", limit %llu%s", (unsigned long long)q->limit,
 				q->limit_unit == 'b' ? "b" : "p");
